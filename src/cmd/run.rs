@@ -1,0 +1,50 @@
+//! `padan run --config padan.toml [--out DIR]`
+
+use std::path::PathBuf;
+
+use padan::config::Config;
+use padan::{Error, Result};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The configuration file (CONTRACT.md, Configuration).
+    #[arg(long, short)]
+    config: PathBuf,
+    /// The register store; overrides `[run] out`.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Worker threads; overrides `[run] threads` (0: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let mut config = Config::load(&a.config)?;
+    if let Some(out) = a.out {
+        config.out = out;
+    }
+    if let Some(t) = a.threads {
+        config.threads = t;
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build_global()
+        .map_err(|e| Error::Run(format!("cannot start worker threads: {e}")))?;
+    let (s, dir) = padan::pipeline::run(&config)?;
+    println!(
+        "padan: {} rows in, {} records, {} rejected; {} persons ({} with several records); {} match and {} review pairs; generation {} at {}",
+        s.records_in,
+        s.records_accepted,
+        s.records_rejected,
+        s.persons,
+        s.persons_with_several_records,
+        s.match_pairs,
+        s.review_pairs,
+        s.generation,
+        dir.display()
+    );
+    for w in &s.warnings {
+        eprintln!("padan: warning: {w}");
+    }
+    Ok(())
+}

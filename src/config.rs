@@ -1,0 +1,456 @@
+//! The TOML configuration, checked into a plan before any data is read.
+//!
+//! Reads: `padan.toml` (CONTRACT.md, Configuration). Writes: nothing.
+//! Invariant: a `Config` that exists is consistent — source names are unique, paths are
+//! resolved against the configuration file's folder, formats, encodings and delimiters are
+//! known, mapped fields are canonical, date formats parse, thresholds are ordered. Every
+//! mistake is an `Error::Config` (exit status 2) naming the file, the source and the key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::field::Field;
+
+/// A checked configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The configuration file itself.
+    pub path: PathBuf,
+    /// The register store (`[run] out`, resolved against the config's folder).
+    pub out: PathBuf,
+    /// Worker threads; 0 means all cores.
+    pub threads: usize,
+    pub sources: Vec<SourceSpec>,
+    pub block: BlockConfig,
+    pub score: ScoreConfig,
+}
+
+/// The file format of a source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Tsv,
+    Xlsx,
+    Parquet,
+}
+
+/// The character encoding of a text source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Windows1252,
+    Latin1,
+}
+
+/// How a source's columns become canonical fields.
+#[derive(Clone, Debug)]
+pub enum ColumnMap {
+    /// `[source.columns]`: each canonical field from one or more columns, joined with a space.
+    Explicit(Vec<(Field, Vec<String>)>),
+    /// No table: columns already carry canonical names (matched case-insensitively).
+    Canonical,
+}
+
+/// One `[[source]]` table, checked.
+#[derive(Clone, Debug)]
+pub struct SourceSpec {
+    pub name: String,
+    pub path: PathBuf,
+    pub format: Format,
+    /// `None`: sniffed from the header line (CSV) or a tab (TSV).
+    pub delimiter: Option<u8>,
+    pub encoding: Encoding,
+    /// The column with the source's own record id.
+    pub id: String,
+    /// Date formats (chrono strftime syntax) to try before the common ones.
+    pub dates: Vec<String>,
+    /// Lower wins when golden-record fields disagree.
+    pub priority: i64,
+    /// xlsx only: the sheet to read; the first sheet when `None`.
+    pub sheet: Option<String>,
+    pub columns: ColumnMap,
+}
+
+/// Blocking settings (`[block]`).
+#[derive(Clone, Debug)]
+pub struct BlockConfig {
+    /// Blocks with more records than this are not expanded into pairs, and are reported.
+    pub max_block_size: usize,
+}
+
+/// Scoring thresholds (`[score]`), in match weight (log2 Bayes factor) units.
+#[derive(Clone, Debug)]
+pub struct ScoreConfig {
+    pub match_threshold: f64,
+    pub review_threshold: f64,
+    /// Pairs scoring below this are not written to `pairs.parquet`.
+    pub pairs_floor: f64,
+}
+
+impl Default for BlockConfig {
+    fn default() -> Self {
+        BlockConfig {
+            max_block_size: 500,
+        }
+    }
+}
+
+impl Default for ScoreConfig {
+    fn default() -> Self {
+        ScoreConfig {
+            match_threshold: 9.0,
+            review_threshold: 4.0,
+            pairs_floor: 0.0,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    run: Option<RawRun>,
+    #[serde(default)]
+    source: Vec<RawSource>,
+    block: Option<RawBlock>,
+    score: Option<RawScore>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRun {
+    out: Option<String>,
+    threads: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBlock {
+    max_block_size: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScore {
+    match_threshold: Option<f64>,
+    review_threshold: Option<f64>,
+    pairs_floor: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: String,
+    path: String,
+    format: Option<String>,
+    delimiter: Option<String>,
+    encoding: Option<String>,
+    id: Option<String>,
+    dates: Option<Vec<String>>,
+    priority: Option<i64>,
+    sheet: Option<String>,
+    columns: Option<BTreeMap<String, ColumnSpec>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ColumnSpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Config(format!(
+                "{}: cannot read the configuration file: {e}",
+                path.display()
+            ))
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Checks configuration text; `path` locates relative paths and names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let file = path.display();
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| Error::Config(format!("{file}: {}", e.to_string().trim_end())))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let base = if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        };
+        if raw.source.is_empty() {
+            return Err(Error::Config(format!(
+                "{file}: no [[source]] tables: add one per agency export (see CONTRACT.md)"
+            )));
+        }
+        let run = raw.run.unwrap_or(RawRun {
+            out: None,
+            threads: None,
+        });
+        let out = base.join(run.out.unwrap_or_else(|| "out".to_string()));
+        let mut sources = Vec::with_capacity(raw.source.len());
+        for (i, s) in raw.source.into_iter().enumerate() {
+            let spec = check_source(s, i, base, &file.to_string())?;
+            if sources.iter().any(|o: &SourceSpec| o.name == spec.name) {
+                return Err(Error::Config(format!(
+                    "{file}: [[source]] #{}: the name `{}` is used twice; source names must be unique",
+                    i + 1,
+                    spec.name
+                )));
+            }
+            sources.push(spec);
+        }
+        let mut block = BlockConfig::default();
+        if let Some(b) = raw.block {
+            if let Some(n) = b.max_block_size {
+                if n < 2 {
+                    return Err(Error::Config(format!(
+                        "{file}: [block] max_block_size must be at least 2"
+                    )));
+                }
+                block.max_block_size = n;
+            }
+        }
+        let mut score = ScoreConfig::default();
+        if let Some(s) = raw.score {
+            score.match_threshold = s.match_threshold.unwrap_or(score.match_threshold);
+            score.review_threshold = s.review_threshold.unwrap_or(score.review_threshold);
+            score.pairs_floor = s
+                .pairs_floor
+                .unwrap_or(score.pairs_floor.min(score.review_threshold));
+        }
+        if score.review_threshold > score.match_threshold {
+            return Err(Error::Config(format!(
+                "{file}: [score] review_threshold ({}) is above match_threshold ({})",
+                score.review_threshold, score.match_threshold
+            )));
+        }
+        if score.pairs_floor > score.review_threshold {
+            return Err(Error::Config(format!(
+                "{file}: [score] pairs_floor ({}) is above review_threshold ({}): review pairs would be lost",
+                score.pairs_floor, score.review_threshold
+            )));
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            out,
+            threads: run.threads.unwrap_or(0),
+            sources,
+            block,
+            score,
+        })
+    }
+}
+
+fn check_source(s: RawSource, i: usize, base: &Path, file: &str) -> Result<SourceSpec> {
+    let at = |key: &str| format!("{file}: [[source]] #{} ({}) key `{key}`", i + 1, s.name);
+    if s.name.is_empty()
+        || !s
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(Error::Config(format!(
+            "{}: use letters, digits, `_` or `-` only (it becomes the `source` column)",
+            at("name")
+        )));
+    }
+    let path = base.join(&s.path);
+    if !path.is_file() {
+        return Err(Error::Config(format!(
+            "{}: the file {} does not exist (paths are relative to the configuration file)",
+            at("path"),
+            path.display()
+        )));
+    }
+    let format = match s.format.as_deref() {
+        Some(f) => match f.to_ascii_lowercase().as_str() {
+            "csv" => Format::Csv,
+            "tsv" => Format::Tsv,
+            "xlsx" | "xlsm" | "xls" | "ods" => Format::Xlsx,
+            "parquet" => Format::Parquet,
+            other => {
+                return Err(Error::Config(format!(
+                    "{}: unknown format `{other}`; use csv, tsv, xlsx or parquet",
+                    at("format")
+                )))
+            }
+        },
+        None => {
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            match ext.as_str() {
+                "tsv" | "tab" => Format::Tsv,
+                "xlsx" | "xlsm" | "xls" | "ods" => Format::Xlsx,
+                "parquet" | "pq" => Format::Parquet,
+                _ => Format::Csv,
+            }
+        }
+    };
+    let delimiter = match s.delimiter.as_deref() {
+        None => match format {
+            Format::Tsv => Some(b'\t'),
+            _ => None,
+        },
+        Some("\\t") | Some("\t") | Some("tab") => Some(b'\t'),
+        Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
+        Some(d) => {
+            return Err(Error::Config(format!(
+                "{}: `{d}` is not a single ASCII character (use \",\", \";\", \"|\" or \"\\t\")",
+                at("delimiter")
+            )))
+        }
+    };
+    let encoding = match s.encoding.as_deref().map(|e| e.to_ascii_lowercase()) {
+        None => Encoding::Utf8,
+        Some(e) => match e.as_str() {
+            "utf-8" | "utf8" | "utf-8-sig" => Encoding::Utf8,
+            "windows-1252" | "cp1252" | "win1252" => Encoding::Windows1252,
+            "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" => Encoding::Latin1,
+            other => {
+                return Err(Error::Config(format!(
+                    "{}: unknown encoding `{other}`; use utf-8, windows-1252 or latin-1",
+                    at("encoding")
+                )))
+            }
+        },
+    };
+    let columns = match s.columns {
+        None => ColumnMap::Canonical,
+        Some(map) => {
+            let mut out = Vec::with_capacity(map.len());
+            for (k, v) in map {
+                let field = Field::from_name(&k).ok_or_else(|| {
+                    Error::Config(format!(
+                        "{file}: [[source]] #{} ({}) [source.columns]: `{k}` is not a canonical field; use one of: {}",
+                        i + 1,
+                        s.name,
+                        Field::all_names()
+                    ))
+                })?;
+                let cols = match v {
+                    ColumnSpec::One(c) => vec![c],
+                    ColumnSpec::Many(cs) => cs,
+                };
+                if cols.is_empty() || cols.iter().any(|c| c.trim().is_empty()) {
+                    return Err(Error::Config(format!(
+                        "{file}: [[source]] #{} ({}) [source.columns] `{k}`: name at least one non-empty column",
+                        i + 1,
+                        s.name
+                    )));
+                }
+                out.push((field, cols));
+            }
+            out.sort_by_key(|(f, _)| *f);
+            ColumnMap::Explicit(out)
+        }
+    };
+    let id = match (s.id, &columns) {
+        (Some(id), _) if !id.trim().is_empty() => id,
+        (_, ColumnMap::Canonical) => "record_id".to_string(),
+        _ => {
+            return Err(Error::Config(format!(
+                "{}: missing: name the column that holds this source's own record id",
+                at("id")
+            )))
+        }
+    };
+    let dates = s.dates.unwrap_or_default();
+    for d in &dates {
+        if !crate::normalise::date::format_is_valid(d) {
+            return Err(Error::Config(format!(
+                "{}: `{d}` is not a date format a parser can use (chrono strftime, e.g. \"%d/%m/%Y\")",
+                at("dates")
+            )));
+        }
+    }
+    if s.sheet.is_some() && format != Format::Xlsx {
+        return Err(Error::Config(format!(
+            "{}: only spreadsheets have sheets",
+            at("sheet")
+        )));
+    }
+    Ok(SourceSpec {
+        name: s.name,
+        path,
+        format,
+        delimiter,
+        encoding,
+        id,
+        dates,
+        priority: s.priority.unwrap_or(i as i64 + 1),
+        sheet: s.sheet,
+        columns,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_in_tmp(text: &str) -> Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.csv"), "id,nama\n1,ALI\n").unwrap();
+        let path = dir.path().join("padan.toml");
+        Config::parse(text, &path)
+    }
+
+    #[test]
+    fn minimal_config_resolves_paths_and_defaults() {
+        let c = parse_in_tmp(
+            "[[source]]\nname = \"jkm\"\npath = \"a.csv\"\nid = \"id\"\n[source.columns]\nfull_name = [\"nama\", \"bapa\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.sources.len(), 1);
+        let s = &c.sources[0];
+        assert_eq!(s.format, Format::Csv);
+        assert_eq!(s.delimiter, None);
+        assert_eq!(s.encoding, Encoding::Utf8);
+        assert!(s.path.ends_with("a.csv"));
+        assert!(c.out.ends_with("out"));
+        match &s.columns {
+            ColumnMap::Explicit(cols) => {
+                assert_eq!(cols[0], (Field::FullName, vec!["nama".into(), "bapa".into()]))
+            }
+            ColumnMap::Canonical => panic!("expected explicit columns"),
+        }
+    }
+
+    #[test]
+    fn mistakes_are_config_errors_naming_the_key() {
+        let cases = [
+            ("[[source]]\nname = \"a\"\npath = \"missing.csv\"\nid = \"id\"\n", "missing.csv"),
+            ("[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\nencoding = \"ebcdic\"\n", "encoding"),
+            ("[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n[source.columns]\nnama = \"x\"\n", "not a canonical field"),
+            ("[[source]]\nname = \"a\"\npath = \"a.csv\"\n[source.columns]\nfull_name = \"x\"\n", "`id`"),
+            ("[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\ncolums = 1\n", "colums"),
+            ("[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\ndelimiter = \";;\"\n", "delimiter"),
+            ("[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "used twice"),
+            ("[score]\nmatch_threshold = 1.0\nreview_threshold = 2.0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "review_threshold"),
+            ("[run]\nout = \"x\"\n", "no [[source]]"),
+        ];
+        for (text, needle) in cases {
+            let err = parse_in_tmp(text).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{text}");
+            let msg = err.to_string();
+            assert!(msg.contains(needle), "{msg:?} should mention {needle:?}");
+            assert!(msg.contains("padan.toml"), "{msg:?} should name the file");
+        }
+    }
+
+    #[test]
+    fn canonical_sources_default_their_id_column() {
+        let c = parse_in_tmp("[[source]]\nname = \"a\"\npath = \"a.csv\"\n").unwrap();
+        assert_eq!(c.sources[0].id, "record_id");
+        assert!(matches!(c.sources[0].columns, ColumnMap::Canonical));
+    }
+}

@@ -1,0 +1,405 @@
+//! Ingest: every agency export becomes canonical records, or rejects with a reason.
+//!
+//! Reads: the files named in the configuration (CSV/TSV in UTF-8, windows-1252 or latin-1;
+//! xlsx; parquet). Writes: `Ingested` — the records in file order, the rejected rows, and
+//! per-file counts.
+//! Invariants: every data row of every file ends as exactly one `Record` or one `Reject`
+//! (nothing is silently dropped); record ids are unique within a source; all files are opened
+//! and their columns checked before any row is read, so a mapping mistake costs no time.
+
+pub mod delimited;
+pub mod parquet;
+pub mod xlsx;
+
+use ahash::AHashMap;
+use serde::Serialize;
+
+use crate::config::{ColumnMap, Config, Format, SourceSpec};
+use crate::error::{Error, Result};
+use crate::field::{Field, N_FIELDS};
+
+/// One data row as read from a file, before mapping.
+#[derive(Clone, Debug)]
+pub struct RawRow {
+    /// Line (CSV, xlsx: as an editor or spreadsheet shows it, the header being row 1) or 1-based
+    /// row index (parquet).
+    pub row: u64,
+    pub cells: Vec<String>,
+    /// Set when the row could not be decoded; the row is then rejected with this reason.
+    pub problem: Option<String>,
+}
+
+/// A table opened for reading: its header and its rows.
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Box<dyn Iterator<Item = Result<RawRow>>>,
+    /// Used to rebuild a row's raw text for `rejects.csv`.
+    pub raw_separator: char,
+}
+
+/// One ingested record. Field values are trimmed and never empty.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// Index into `Ingested::sources`.
+    pub source: u16,
+    pub row: u64,
+    pub record_id: String,
+    values: [Option<String>; N_FIELDS],
+}
+
+impl Record {
+    pub fn new(source: u16, row: u64, record_id: String) -> Record {
+        Record {
+            source,
+            row,
+            record_id,
+            values: Default::default(),
+        }
+    }
+
+    pub fn get(&self, f: Field) -> Option<&str> {
+        self.values[f.index()].as_deref()
+    }
+
+    /// Sets a field; blank values are stored as missing.
+    pub fn set(&mut self, f: Field, v: &str) {
+        let v = v.trim();
+        self.values[f.index()] = (!v.is_empty()).then(|| v.to_string());
+    }
+
+    fn has_identifying_field(&self) -> bool {
+        Field::ALL
+            .iter()
+            .any(|f| f.is_identifying() && self.get(*f).is_some())
+    }
+}
+
+/// A row that could not be used (`rejects.csv`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Reject {
+    pub source: String,
+    pub row: u64,
+    pub record_id: String,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// A source as it appears in the outputs. A file with a `source` column can hold several.
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    pub name: String,
+    /// Index of the `[[source]]` table it came from.
+    pub spec: usize,
+    pub priority: i64,
+    pub dates: Vec<String>,
+}
+
+/// Counts for one configured file.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FileStats {
+    pub source: String,
+    pub path: String,
+    pub rows: u64,
+    pub records: u64,
+    pub rejected: u64,
+}
+
+/// Everything ingest produces.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub sources: Vec<SourceInfo>,
+    pub records: Vec<Record>,
+    pub rejects: Vec<Reject>,
+    pub files: Vec<FileStats>,
+}
+
+/// Opens a source's file with its reader.
+pub fn open(spec: &SourceSpec) -> Result<Table> {
+    match spec.format {
+        Format::Csv | Format::Tsv => delimited::open(spec),
+        Format::Xlsx => xlsx::open(spec),
+        Format::Parquet => parquet::open(spec),
+    }
+}
+
+/// Which column feeds what, checked against a file's header.
+#[derive(Debug)]
+struct Plan {
+    id: usize,
+    source: Option<usize>,
+    fields: Vec<(Field, Vec<usize>)>,
+}
+
+fn find_column(headers: &[String], want: &str) -> Option<usize> {
+    headers.iter().position(|h| h == want).or_else(|| {
+        let w = want.trim();
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(w))
+    })
+}
+
+fn plan(spec: &SourceSpec, headers: &[String]) -> Result<Plan> {
+    let missing = |col: &str, role: &str| {
+        Error::Config(format!(
+            "source `{}` ({}): column `{col}` (for {role}) is not in the file; the file has: {}",
+            spec.name,
+            spec.path.display(),
+            headers
+                .iter()
+                .map(|h| format!("`{h}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    };
+    let id = find_column(headers, &spec.id).ok_or_else(|| missing(&spec.id, "`id`"))?;
+    let mut fields = Vec::new();
+    match &spec.columns {
+        ColumnMap::Explicit(map) => {
+            for (f, cols) in map {
+                let idx = cols
+                    .iter()
+                    .map(|c| find_column(headers, c).ok_or_else(|| missing(c, f.name())))
+                    .collect::<Result<Vec<_>>>()?;
+                fields.push((*f, idx));
+            }
+        }
+        ColumnMap::Canonical => {
+            for f in Field::ALL {
+                if let Some(i) = find_column(headers, f.name()) {
+                    fields.push((f, vec![i]));
+                }
+            }
+            if !fields.iter().any(|(f, _)| f.is_identifying()) {
+                return Err(Error::Config(format!(
+                    "source `{}` ({}): no [source.columns] table and no column named like a canonical identifying field (full_name, given_name, surname, ic, old_ic, passport, national_id); the file has: {}; add a [source.columns] table",
+                    spec.name,
+                    spec.path.display(),
+                    headers.join(", ")
+                )));
+            }
+        }
+    }
+    let source = match spec.columns {
+        ColumnMap::Canonical => find_column(headers, "source"),
+        ColumnMap::Explicit(_) => None,
+    };
+    Ok(Plan { id, source, fields })
+}
+
+/// Reads every configured source. Fails (exit 2) before reading any row if a mapping names a
+/// column a file lacks; fails (exit 1) if a file cannot be read at all.
+pub fn read_all(config: &Config) -> Result<Ingested> {
+    let mut opened = Vec::with_capacity(config.sources.len());
+    for spec in &config.sources {
+        let table = open(spec)?;
+        let plan = plan(spec, &table.headers)?;
+        opened.push((table, plan));
+    }
+    let mut out = Ingested::default();
+    let mut index: AHashMap<String, u16> = AHashMap::new();
+    let mut seen: Vec<AHashMap<String, u64>> = Vec::new();
+    for (si, (table, plan)) in opened.into_iter().enumerate() {
+        let spec = &config.sources[si];
+        let mut stats = FileStats {
+            source: spec.name.clone(),
+            path: spec.path.display().to_string(),
+            ..Default::default()
+        };
+        let ncols = table.headers.len();
+        let sep = table.raw_separator.to_string();
+        for row in table.rows {
+            let row = row?;
+            stats.rows += 1;
+            let source_name = plan
+                .source
+                .and_then(|c| row.cells.get(c))
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .unwrap_or(&spec.name)
+                .to_string();
+            let src = match index.get(&source_name) {
+                Some(&i) => i,
+                None => {
+                    if out.sources.len() >= u16::MAX as usize {
+                        return Err(Error::Run(format!(
+                            "{}: more than {} distinct values in the `source` column",
+                            spec.path.display(),
+                            u16::MAX
+                        )));
+                    }
+                    let i = out.sources.len() as u16;
+                    out.sources.push(SourceInfo {
+                        name: source_name.clone(),
+                        spec: si,
+                        priority: spec.priority,
+                        dates: spec.dates.clone(),
+                    });
+                    seen.push(AHashMap::new());
+                    index.insert(source_name.clone(), i);
+                    i
+                }
+            };
+            let record_id = row
+                .cells
+                .get(plan.id)
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default();
+            let reason = if let Some(p) = &row.problem {
+                Some(p.clone())
+            } else if row.cells.len() != ncols {
+                Some(format!(
+                    "ragged row: {} fields where the header has {}",
+                    row.cells.len(),
+                    ncols
+                ))
+            } else if record_id.is_empty() {
+                Some(format!("missing record id (column `{}`)", spec.id))
+            } else if let Some(first) = seen[src as usize].get(&record_id) {
+                Some(format!(
+                    "duplicate record id: first seen on row {first} of this source"
+                ))
+            } else {
+                None
+            };
+            let mut rec = None;
+            let reason = reason.or_else(|| {
+                let mut r = Record::new(src, row.row, record_id.clone());
+                for (f, cols) in &plan.fields {
+                    let joined = cols
+                        .iter()
+                        .map(|&c| row.cells[c].trim())
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    r.set(*f, &joined);
+                }
+                if r.has_identifying_field() {
+                    rec = Some(r);
+                    None
+                } else {
+                    Some("no usable identifying field: name, IC, old IC, passport and national id are all empty".to_string())
+                }
+            });
+            match (rec, reason) {
+                (Some(r), None) => {
+                    seen[src as usize].insert(record_id, row.row);
+                    stats.records += 1;
+                    out.records.push(r);
+                }
+                (_, reason) => {
+                    stats.rejected += 1;
+                    out.rejects.push(Reject {
+                        source: source_name,
+                        row: row.row,
+                        record_id,
+                        reason: reason.unwrap_or_default(),
+                        raw: row.cells.join(&sep),
+                    });
+                }
+            }
+        }
+        out.files.push(stats);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn config_for(dir: &Path, file: &str, body: &str, toml_extra: &str) -> Config {
+        std::fs::write(dir.join(file), body).unwrap();
+        let text = format!("[[source]]\nname = \"jkm\"\npath = \"{file}\"\n{toml_extra}");
+        Config::parse(&text, &dir.join("padan.toml")).unwrap()
+    }
+
+    #[test]
+    fn every_row_is_a_record_or_a_reject_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = "ID,NAMA,NO_KP\n\
+                    1,ALI BIN ABU,850312145567\n\
+                    2,SITI\n\
+                    ,AHMAD,\n\
+                    1,ALI BIN ABU,850312145567\n\
+                    5,,\n\
+                    6,\"TAN, MEI LING\",\n";
+        let c = config_for(
+            dir.path(),
+            "a.csv",
+            body,
+            "id = \"ID\"\n[source.columns]\nfull_name = \"NAMA\"\nic = \"NO_KP\"\n",
+        );
+        let ing = read_all(&c).unwrap();
+        let ids: Vec<_> = ing.records.iter().map(|r| r.record_id.as_str()).collect();
+        assert_eq!(ids, ["1", "6"]);
+        assert_eq!(ing.records[1].get(Field::FullName), Some("TAN, MEI LING"));
+        let reasons: Vec<_> = ing
+            .rejects
+            .iter()
+            .map(|r| (r.row, r.reason.split(':').next().unwrap().to_string()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (3, "ragged row".to_string()),
+                (4, "missing record id (column `ID`)".to_string()),
+                (5, "duplicate record id".to_string()),
+                (6, "no usable identifying field".to_string()),
+            ]
+        );
+        assert_eq!(ing.files[0].rows, 6);
+        assert_eq!(ing.files[0].records + ing.files[0].rejected, 6);
+    }
+
+    #[test]
+    fn several_columns_join_into_one_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config_for(
+            dir.path(),
+            "a.csv",
+            "id;first;last\n7;Siti Aminah;binti Ali\n8;;Tan\n",
+            "id = \"id\"\n[source.columns]\nfull_name = [\"first\", \"last\"]\n",
+        );
+        let ing = read_all(&c).unwrap();
+        assert_eq!(
+            ing.records[0].get(Field::FullName),
+            Some("Siti Aminah binti Ali")
+        );
+        assert_eq!(ing.records[1].get(Field::FullName), Some("Tan"));
+    }
+
+    #[test]
+    fn a_missing_column_is_a_config_error_listing_the_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config_for(
+            dir.path(),
+            "a.csv",
+            "id,nama\n1,ALI\n",
+            "id = \"id\"\n[source.columns]\nic = \"NO_KP\"\n",
+        );
+        let err = read_all(&c).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let msg = err.to_string();
+        for needle in ["`jkm`", "`NO_KP`", "`id`, `nama`", "a.csv"] {
+            assert!(msg.contains(needle), "{msg}");
+        }
+    }
+
+    #[test]
+    fn canonical_files_may_carry_their_own_source_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config_for(
+            dir.path(),
+            "a.csv",
+            "source,record_id,full_name\nA,1,ALI\nB,1,ALI\nA,2,ABU\n",
+            "",
+        );
+        let ing = read_all(&c).unwrap();
+        let names: Vec<_> = ing.sources.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["A", "B"]);
+        assert_eq!(ing.records.len(), 3);
+        assert!(ing.rejects.is_empty());
+    }
+}

@@ -1,0 +1,61 @@
+//! The `padan` command: argument parsing and exit codes over the library.
+//! Exit status: 0 success, 1 failure while running, 2 usage or configuration error.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "padan",
+    version,
+    about = "Links agency registration exports into one social protection register",
+    long_about = "padan reads the exports of many agencies (CSV, TSV, xlsx, parquet), normalises \
+names and MyKad numbers, finds the records that belong to one person, and writes a register, \
+a cross-walk from every source record to its person, and what an auditor needs to check it."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The whole nightly merge: ingest, normalise, block, score, cluster, write the register.
+    Run(cmd::run::Args),
+    /// Pairwise and B-cubed precision, recall and F1 of a crosswalk against a truth file.
+    Eval(cmd::eval::Args),
+    /// The normalisers on their own, for debugging a mapping: prints JSON.
+    Normalise(cmd::normalise::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Run(a) => cmd::run::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
+        Command::Normalise(a) => cmd::normalise::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("padan: error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &padan::Error) -> bool {
+    matches!(e, padan::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+}

@@ -1,0 +1,189 @@
+//! The nightly merge, stage by stage: ingest → normalise → block → score → cluster → register.
+//!
+//! Reads: a checked `Config`. Writes: one new generation of the register store, made current
+//! only once every file is complete, and returns the run's summary.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::block::{self, Oversized, RuleStats};
+use crate::cluster;
+use crate::config::Config;
+use crate::error::Result;
+use crate::ingest::{self, FileStats};
+use crate::normalise::{self, Unreadable};
+use crate::progress::Progress;
+use crate::register::{self, store::Generation, write};
+use crate::score::{self, Comparison, Decision, COMPARISONS};
+
+/// `summary.json`.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub padan_version: &'static str,
+    pub generation: u32,
+    pub config: String,
+    pub records_in: u64,
+    pub records_accepted: u64,
+    pub records_rejected: u64,
+    pub rejects_by_reason: BTreeMap<String, u64>,
+    pub files: Vec<FileStats>,
+    pub records_by_source: BTreeMap<String, u64>,
+    pub persons: u64,
+    pub persons_with_several_records: u64,
+    pub records_merged: u64,
+    pub candidate_pairs: u64,
+    pub pairs_written: u64,
+    pub match_pairs: u64,
+    pub review_pairs: u64,
+    pub blocking: Vec<RuleStats>,
+    pub oversized_blocks: Vec<Oversized>,
+    pub thresholds: Thresholds,
+    pub model: Model,
+    pub stage_seconds: BTreeMap<&'static str, f64>,
+    pub peak_memory_bytes: Option<u64>,
+    pub threads: usize,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Thresholds {
+    pub match_weight: f64,
+    pub review_weight: f64,
+    pub pairs_floor: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Model {
+    pub kind: &'static str,
+    pub comparisons: &'static [Comparison],
+}
+
+/// Peak resident memory of this process, from `/proc` (Linux), in bytes.
+pub fn peak_memory() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// The reason's kind: the text before its first colon (`ragged row: 5 fields…` → `ragged row`).
+fn reason_kind(reason: &str) -> String {
+    reason.split(':').next().unwrap_or(reason).trim().to_string()
+}
+
+/// Runs the whole merge into `config.out`; returns the summary and the committed folder.
+pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
+    let progress = Progress::new();
+    let mut seconds = BTreeMap::new();
+    let mut warnings = Vec::new();
+
+    let t = Instant::now();
+    let stage = progress.stage("ingest");
+    let ing = ingest::read_all(config)?;
+    stage.done(&format!("{} records, {} rejected", ing.records.len(), ing.rejects.len()));
+    seconds.insert("ingest", t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let stage = progress.stage("normalise");
+    let today = chrono::Local::now().date_naive();
+    let (norm, unreadable) = normalise::all(&ing, today);
+    stage.done("");
+    seconds.insert("normalise", t.elapsed().as_secs_f64());
+    for (s, u) in ing.sources.iter().zip(&unreadable) {
+        if *u != Unreadable::default() {
+            warnings.push(format!(
+                "source `{}`: values present but unreadable (kept as missing): {} dates, {} sex codes, {} phones, {} postcodes; {} IC numbers not valid MyKad numbers",
+                s.name, u.dob, u.sex, u.phone, u.postcode, u.ic_invalid
+            ));
+        }
+    }
+
+    let t = Instant::now();
+    let stage = progress.stage("block");
+    let blocking = block::candidates(&norm, config.block.max_block_size);
+    stage.done(&format!("{} candidate pairs", blocking.pairs.len()));
+    seconds.insert("block", t.elapsed().as_secs_f64());
+    for o in &blocking.oversized {
+        warnings.push(format!(
+            "blocking rule `{}`: a block of {} records (key {}) exceeds max_block_size {} and was not compared",
+            o.rule, o.size, o.key, config.block.max_block_size
+        ));
+    }
+
+    let t = Instant::now();
+    let stage = progress.stage("score");
+    let mut scored = score::score_all(&norm, &blocking.pairs, &config.score);
+    scored.sort_by(|a, b| b.weight.total_cmp(&a.weight).then((a.a, a.b).cmp(&(b.a, b.b))));
+    stage.done(&format!("{} pairs at or above the floor", scored.len()));
+    seconds.insert("score", t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let stage = progress.stage("cluster");
+    let labels = cluster::components(norm.len(), &scored);
+    let reg = register::build(&ing, &norm, &labels);
+    stage.done(&format!("{} persons", reg.persons.len()));
+    seconds.insert("cluster", t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let stage = progress.stage("write");
+    let g = Generation::begin(&config.out)?;
+    write::crosswalk(&g, &ing, &reg)?;
+    write::register(&g, &reg)?;
+    write::pairs(&g, &ing, &reg, &scored)?;
+    write::review(&g, &ing, &scored)?;
+    write::rejects(&g, &ing)?;
+    seconds.insert("write", t.elapsed().as_secs_f64());
+
+    let mut rejects_by_reason = BTreeMap::new();
+    for r in &ing.rejects {
+        *rejects_by_reason.entry(reason_kind(&r.reason)).or_insert(0) += 1;
+    }
+    let mut records_by_source = BTreeMap::new();
+    for r in &ing.records {
+        *records_by_source
+            .entry(ing.sources[r.source as usize].name.clone())
+            .or_insert(0) += 1;
+    }
+    let count = |d: Decision| scored.iter().filter(|p| p.decision == d).count() as u64;
+    let summary = Summary {
+        padan_version: env!("CARGO_PKG_VERSION"),
+        generation: g.number(),
+        config: config.path.display().to_string(),
+        records_in: ing.files.iter().map(|f| f.rows).sum(),
+        records_accepted: ing.records.len() as u64,
+        records_rejected: ing.rejects.len() as u64,
+        rejects_by_reason,
+        files: ing.files.clone(),
+        records_by_source,
+        persons: reg.persons.len() as u64,
+        persons_with_several_records: reg.persons.iter().filter(|p| p.records.len() > 1).count()
+            as u64,
+        records_merged: (ing.records.len() - reg.persons.len()) as u64,
+        candidate_pairs: blocking.pairs.len() as u64,
+        pairs_written: scored.len() as u64,
+        match_pairs: count(Decision::Match),
+        review_pairs: count(Decision::Review),
+        blocking: blocking.rules,
+        oversized_blocks: blocking.oversized,
+        thresholds: Thresholds {
+            match_weight: config.score.match_threshold,
+            review_weight: config.score.review_threshold,
+            pairs_floor: config.score.pairs_floor,
+        },
+        model: Model {
+            kind: "fixed weights (log2 Bayes factors per comparison level)",
+            comparisons: &COMPARISONS,
+        },
+        stage_seconds: seconds,
+        peak_memory_bytes: peak_memory(),
+        threads: rayon::current_num_threads(),
+        warnings,
+    };
+    write::summary(&g, &summary)?;
+    let dir = g.commit()?;
+    stage.done("");
+    Ok((summary, dir))
+}

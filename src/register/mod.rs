@@ -1,0 +1,158 @@
+//! Register: persons, their golden records, stable ids, and the output files.
+//!
+//! Reads: ingested and normalised records, cluster labels, scored pairs. Writes: into a new
+//! generation of the register store (`store`): `crosswalk.csv`, `register.csv`,
+//! `register.parquet`, `pairs.parquet`, `review.csv`, `rejects.csv`, `summary.json`.
+//!
+//! A person's id is derived from its anchor record (the smallest `source`, `record_id` among
+//! its records): `P` and 16 hex digits of that key's XXH3 hash. The same inputs therefore give
+//! the same ids, and a person whose anchor record stays keeps its id when others come and go.
+
+pub mod store;
+pub mod write;
+
+use ahash::AHashMap;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::field::Field;
+use crate::ingest::Ingested;
+use crate::normalise::NormRecord;
+
+/// A person's golden record.
+#[derive(Clone, Debug, Default)]
+pub struct Person {
+    pub id: String,
+    /// Indices of its records, ascending.
+    pub records: Vec<u32>,
+    pub full_name: Option<String>,
+    pub ic: Option<String>,
+    pub old_ic: Option<String>,
+    pub dob: Option<String>,
+    pub sex: Option<String>,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub phone: Option<String>,
+    /// Distinct source names, sorted.
+    pub sources: Vec<String>,
+}
+
+/// The persons and, per record, the index of its person.
+#[derive(Debug, Default)]
+pub struct Register {
+    pub persons: Vec<Person>,
+    pub person_of: Vec<u32>,
+}
+
+/// The id of a person anchored at a record.
+pub fn person_id(source: &str, record_id: &str) -> String {
+    let mut key = Vec::with_capacity(source.len() + record_id.len() + 1);
+    key.extend_from_slice(source.as_bytes());
+    key.push(0x1f);
+    key.extend_from_slice(record_id.as_bytes());
+    format!("P{:016x}", xxh3_64(&key))
+}
+
+/// Picks a golden value: values from the highest-priority source (lowest number) first, then
+/// the most frequent among those, then the smallest.
+fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<String> {
+    let mut best_priority = i64::MAX;
+    let mut counts: AHashMap<&str, usize> = AHashMap::new();
+    for (p, v) in cands {
+        if p < best_priority {
+            best_priority = p;
+            counts.clear();
+        }
+        if p == best_priority {
+            *counts.entry(v).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(v, _)| v.to_string())
+}
+
+/// Builds persons from cluster labels.
+pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
+    let n_clusters = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); n_clusters];
+    for (i, &l) in labels.iter().enumerate() {
+        members[l as usize].push(i as u32);
+    }
+    let mut used: AHashMap<String, u32> = AHashMap::new();
+    let mut persons = Vec::with_capacity(n_clusters);
+    for records in members {
+        let src = |i: u32| &ing.sources[ing.records[i as usize].source as usize];
+        let anchor = *records
+            .iter()
+            .min_by(|&&a, &&b| {
+                (src(a).name.as_str(), ing.records[a as usize].record_id.as_str())
+                    .cmp(&(src(b).name.as_str(), ing.records[b as usize].record_id.as_str()))
+            })
+            .expect("clusters are never empty");
+        let mut id = person_id(&src(anchor).name, &ing.records[anchor as usize].record_id);
+        // A 64-bit collision is practically impossible; if one happens, keep ids unique.
+        let seen = used.entry(id.clone()).or_insert(0);
+        *seen += 1;
+        if *seen > 1 {
+            id = format!("{id}-{seen}");
+        }
+        let vals = |get: &dyn Fn(&NormRecord) -> Option<String>| -> Vec<(i64, String)> {
+            records
+                .iter()
+                .filter_map(|&i| get(&norm[i as usize]).map(|v| (src(i).priority, v)))
+                .collect()
+        };
+        let golden = |get: &dyn Fn(&NormRecord) -> Option<String>| {
+            let v = vals(get);
+            pick(v.iter().map(|(p, s)| (*p, s.as_str())))
+        };
+        let mut sources: Vec<String> = records.iter().map(|&i| src(i).name.clone()).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        let valid_ic = golden(&|r| r.ic.as_ref().filter(|i| i.valid).map(|i| i.digits.clone()));
+        persons.push(Person {
+            id,
+            full_name: golden(&|r| (!r.name.is_empty()).then(|| r.name.display())),
+            ic: valid_ic.or_else(|| golden(&|r| r.ic.as_ref().map(|i| i.digits.clone()))),
+            old_ic: golden(&|r| r.old_ic.clone()),
+            dob: golden(&|r| r.dob.map(|d| d.to_string())),
+            sex: golden(&|r| r.sex.map(|s| s.code().to_string())),
+            address: golden(&|r| r.address.clone()),
+            postcode: golden(&|r| r.postcode.clone()),
+            phone: golden(&|r| r.phone.clone()),
+            sources,
+            records,
+        });
+    }
+    Register {
+        persons,
+        person_of: labels.to_vec(),
+    }
+}
+
+/// A record's value of a field as it came in (for side-by-side review).
+pub fn raw_value(ing: &Ingested, i: u32, f: Field) -> &str {
+    ing.records[i as usize].get(f).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn golden_values_prefer_priority_then_frequency() {
+        let v = [(2, "B"), (2, "B"), (1, "C"), (1, "A"), (1, "A")];
+        assert_eq!(pick(v.into_iter()).as_deref(), Some("A"));
+        let tie = [(1, "Z"), (1, "Y")];
+        assert_eq!(pick(tie.into_iter()).as_deref(), Some("Y"));
+        assert_eq!(pick(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn person_ids_are_stable_and_distinct() {
+        assert_eq!(person_id("jkm", "1"), person_id("jkm", "1"));
+        assert_ne!(person_id("jkm", "1"), person_id("jkm1", ""));
+        assert_eq!(person_id("jkm", "1").len(), 17);
+    }
+}

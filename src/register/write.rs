@@ -1,0 +1,259 @@
+//! Writers for the files of a generation (CONTRACT.md, Outputs).
+
+use std::io::Write;
+
+use polars::prelude::*;
+
+use super::store::{Generation, OutFile};
+use super::{raw_value, Register};
+use crate::error::{Error, Result};
+use crate::field::Field;
+use crate::ingest::Ingested;
+use crate::score::{probability, Decision, Scored, COMPARISONS};
+
+fn csv_writer(g: &Generation, name: &str) -> Result<csv::Writer<OutFile>> {
+    Ok(csv::WriterBuilder::new().from_writer(g.create(name)?))
+}
+
+fn finish_csv(w: csv::Writer<OutFile>) -> Result<()> {
+    let f = w
+        .into_inner()
+        .map_err(|e| Error::Run(format!("writing a CSV file: {}", e.error())))?;
+    f.finish()
+}
+
+fn csv_err(name: &str) -> impl Fn(csv::Error) -> Error + '_ {
+    move |e| Error::Run(format!("writing {name}: {e}"))
+}
+
+fn write_parquet(g: &Generation, name: &str, mut df: DataFrame) -> Result<()> {
+    let mut f = g.create(name)?;
+    ParquetWriter::new(&mut f)
+        .finish(&mut df)
+        .map_err(|e| Error::Run(format!("writing {name}: {e}")))?;
+    f.finish()
+}
+
+fn polars_err(name: &str) -> impl Fn(PolarsError) -> Error + '_ {
+    move |e| Error::Run(format!("building {name}: {e}"))
+}
+
+/// `crosswalk.csv`: every ingested record once, in input order.
+pub fn crosswalk(g: &Generation, ing: &Ingested, reg: &Register) -> Result<()> {
+    let name = "crosswalk.csv";
+    let mut w = csv_writer(g, name)?;
+    w.write_record(["source", "record_id", "person_id"])
+        .map_err(csv_err(name))?;
+    for (i, r) in ing.records.iter().enumerate() {
+        let p = &reg.persons[reg.person_of[i] as usize];
+        w.write_record([
+            ing.sources[r.source as usize].name.as_str(),
+            r.record_id.as_str(),
+            p.id.as_str(),
+        ])
+        .map_err(csv_err(name))?;
+    }
+    finish_csv(w)
+}
+
+const REGISTER_COLUMNS: [&str; 11] = [
+    "person_id",
+    "full_name",
+    "ic",
+    "old_ic",
+    "dob",
+    "sex",
+    "address",
+    "postcode",
+    "phone",
+    "n_records",
+    "sources",
+];
+
+/// `register.csv` and `register.parquet`: one row per person, ordered by person id.
+pub fn register(g: &Generation, reg: &Register) -> Result<()> {
+    let mut order: Vec<usize> = (0..reg.persons.len()).collect();
+    order.sort_by(|&a, &b| reg.persons[a].id.cmp(&reg.persons[b].id));
+    let name = "register.csv";
+    let mut w = csv_writer(g, name)?;
+    w.write_record(REGISTER_COLUMNS).map_err(csv_err(name))?;
+    for &i in &order {
+        let p = &reg.persons[i];
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        w.write_record([
+            p.id.clone(),
+            o(&p.full_name),
+            o(&p.ic),
+            o(&p.old_ic),
+            o(&p.dob),
+            o(&p.sex),
+            o(&p.address),
+            o(&p.postcode),
+            o(&p.phone),
+            p.records.len().to_string(),
+            p.sources.join(";"),
+        ])
+        .map_err(csv_err(name))?;
+    }
+    finish_csv(w)?;
+
+    let ps: Vec<_> = order.iter().map(|&i| &reg.persons[i]).collect();
+    let text = |f: &dyn Fn(&super::Person) -> Option<&str>| -> Vec<Option<&str>> {
+        ps.iter().map(|p| f(p)).collect()
+    };
+    let cols = vec![
+        Column::new("person_id".into(), text(&|p| Some(p.id.as_str()))),
+        Column::new("full_name".into(), text(&|p| p.full_name.as_deref())),
+        Column::new("ic".into(), text(&|p| p.ic.as_deref())),
+        Column::new("old_ic".into(), text(&|p| p.old_ic.as_deref())),
+        Column::new("dob".into(), text(&|p| p.dob.as_deref())),
+        Column::new("sex".into(), text(&|p| p.sex.as_deref())),
+        Column::new("address".into(), text(&|p| p.address.as_deref())),
+        Column::new("postcode".into(), text(&|p| p.postcode.as_deref())),
+        Column::new("phone".into(), text(&|p| p.phone.as_deref())),
+        Column::new(
+            "n_records".into(),
+            ps.iter().map(|p| p.records.len() as u32).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sources".into(),
+            ps.iter().map(|p| p.sources.join(";")).collect::<Vec<_>>(),
+        ),
+    ];
+    let df = DataFrame::new_infer_height(cols).map_err(polars_err("register.parquet"))?;
+    write_parquet(g, "register.parquet", df)
+}
+
+/// `pairs.parquet`: every scored pair at or above the floor, strongest first.
+pub fn pairs(g: &Generation, ing: &Ingested, reg: &Register, scored: &[Scored]) -> Result<()> {
+    let src = |i: u32| ing.sources[ing.records[i as usize].source as usize].name.as_str();
+    let rid = |i: u32| ing.records[i as usize].record_id.as_str();
+    let pid = |i: u32| reg.persons[reg.person_of[i as usize] as usize].id.as_str();
+    let mut cols = vec![
+        Column::new("source_l".into(), scored.iter().map(|p| src(p.a)).collect::<Vec<_>>()),
+        Column::new("record_id_l".into(), scored.iter().map(|p| rid(p.a)).collect::<Vec<_>>()),
+        Column::new("source_r".into(), scored.iter().map(|p| src(p.b)).collect::<Vec<_>>()),
+        Column::new("record_id_r".into(), scored.iter().map(|p| rid(p.b)).collect::<Vec<_>>()),
+        Column::new("match_weight".into(), scored.iter().map(|p| p.weight).collect::<Vec<_>>()),
+        Column::new(
+            "match_probability".into(),
+            scored.iter().map(|p| probability(p.weight)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "decision".into(),
+            scored.iter().map(|p| p.decision.label()).collect::<Vec<_>>(),
+        ),
+        Column::new("person_id_l".into(), scored.iter().map(|p| pid(p.a)).collect::<Vec<_>>()),
+        Column::new("person_id_r".into(), scored.iter().map(|p| pid(p.b)).collect::<Vec<_>>()),
+    ];
+    for (k, c) in COMPARISONS.iter().enumerate() {
+        cols.push(Column::new(
+            format!("{}_level", c.name).into(),
+            scored
+                .iter()
+                .map(|p| c.levels[p.levels[k] as usize].label)
+                .collect::<Vec<_>>(),
+        ));
+        cols.push(Column::new(
+            format!("{}_weight", c.name).into(),
+            scored
+                .iter()
+                .map(|p| c.levels[p.levels[k] as usize].weight)
+                .collect::<Vec<_>>(),
+        ));
+    }
+    let df = DataFrame::new_infer_height(cols).map_err(polars_err("pairs.parquet"))?;
+    write_parquet(g, "pairs.parquet", df)
+}
+
+/// The fields shown side by side in `review.csv`.
+const REVIEW_FIELDS: [(&str, &[Field]); 7] = [
+    ("name", &[Field::FullName, Field::GivenName, Field::Surname]),
+    ("ic", &[Field::Ic, Field::OldIc]),
+    ("dob", &[Field::Dob]),
+    ("sex", &[Field::Sex]),
+    ("address", &[Field::Address, Field::Postcode]),
+    ("phone", &[Field::Phone]),
+    ("other_id", &[Field::Passport, Field::NationalId]),
+];
+
+/// `review.csv`: the pairs in the review band, strongest first, with both records' values as
+/// they came in and an empty `decision` column for an analyst (`same` or `different`).
+pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored]) -> Result<()> {
+    let name = "review.csv";
+    let mut w = csv_writer(g, name)?;
+    let mut header: Vec<String> = ["source_l", "record_id_l", "source_r", "record_id_r"]
+        .map(String::from)
+        .to_vec();
+    header.push("match_weight".into());
+    header.push("match_probability".into());
+    for c in &COMPARISONS {
+        header.push(format!("{}_level", c.name));
+    }
+    for (f, _) in REVIEW_FIELDS {
+        header.push(format!("{f}_l"));
+        header.push(format!("{f}_r"));
+    }
+    header.push("decision".into());
+    w.write_record(&header).map_err(csv_err(name))?;
+    let mut rows: Vec<&Scored> = scored
+        .iter()
+        .filter(|p| p.decision == Decision::Review)
+        .collect();
+    rows.sort_by(|a, b| b.weight.total_cmp(&a.weight).then((a.a, a.b).cmp(&(b.a, b.b))));
+    let joined = |i: u32, fs: &[Field]| {
+        fs.iter()
+            .map(|&f| raw_value(ing, i, f))
+            .filter(|v| !v.is_empty())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    for p in rows {
+        let mut rec: Vec<String> = Vec::with_capacity(header.len());
+        for i in [p.a, p.b] {
+            let r = &ing.records[i as usize];
+            rec.push(ing.sources[r.source as usize].name.clone());
+            rec.push(r.record_id.clone());
+        }
+        rec.push(format!("{:.3}", p.weight));
+        rec.push(format!("{:.6}", probability(p.weight)));
+        for (k, c) in COMPARISONS.iter().enumerate() {
+            rec.push(c.levels[p.levels[k] as usize].label.to_string());
+        }
+        for (_, fs) in REVIEW_FIELDS {
+            rec.push(joined(p.a, fs));
+            rec.push(joined(p.b, fs));
+        }
+        rec.push(String::new());
+        w.write_record(&rec).map_err(csv_err(name))?;
+    }
+    finish_csv(w)
+}
+
+/// `rejects.csv`: every row that could not be used, with its reason.
+pub fn rejects(g: &Generation, ing: &Ingested) -> Result<()> {
+    let name = "rejects.csv";
+    let mut w = csv_writer(g, name)?;
+    w.write_record(["source", "row", "record_id", "reason", "raw"])
+        .map_err(csv_err(name))?;
+    for r in &ing.rejects {
+        w.write_record([
+            r.source.as_str(),
+            r.row.to_string().as_str(),
+            r.record_id.as_str(),
+            r.reason.as_str(),
+            r.raw.as_str(),
+        ])
+        .map_err(csv_err(name))?;
+    }
+    finish_csv(w)
+}
+
+/// `summary.json`.
+pub fn summary<T: serde::Serialize>(g: &Generation, summary: &T) -> Result<()> {
+    let mut f = g.create("summary.json")?;
+    serde_json::to_writer_pretty(&mut f, summary)
+        .map_err(|e| Error::Run(format!("writing summary.json: {e}")))?;
+    f.write_all(b"\n").map_err(|e| Error::io(f.path(), e))?;
+    f.finish()
+}
