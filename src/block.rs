@@ -129,7 +129,11 @@ fn masked_key(rule: &str, key: &str) -> String {
     } else if let Some((tag, v)) = key.split_once(':').filter(|_| rule == "other_id") {
         format!("{tag}:{}", ic::mask(v))
     } else if rule == "phone" {
-        format!("{}{}", "*".repeat(key.len().saturating_sub(4)), &key[key.len().saturating_sub(4)..])
+        format!(
+            "{}{}",
+            "*".repeat(key.len().saturating_sub(4)),
+            &key[key.len().saturating_sub(4)..]
+        )
     } else {
         key.to_string()
     }
@@ -209,8 +213,8 @@ pub fn candidates(recs: &[NormRecord], max_block_size: usize) -> Blocking {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::Record;
     use crate::field::Field;
+    use crate::ingest::Record;
 
     fn rec(name: &str, ic: &str, dob: &str, postcode: &str) -> NormRecord {
         let mut r = Record::new(0, 0, "x".into());
@@ -228,7 +232,7 @@ mod tests {
             rec("ALI BIN ABU", "850312145567", "1985-03-12", "50000"),
             rec("ALI ABU", "850312145567", "", ""), // same IC as 0
             rec("ALI BIN AHMAD", "", "1985-03-12", ""), // dob + first token with 0
-            rec("SITI BINTI ABU", "", "", "50000"),     // postcode + ABU with 0
+            rec("SITI BINTI ABU", "", "", "50000"), // postcode + ABU with 0
             rec("TAN AH KOW", "", "1990-01-01", "10000"), // nothing in common
         ];
         let b = candidates(&recs, 100);
@@ -241,13 +245,12 @@ mod tests {
 
     #[test]
     fn oversized_blocks_are_reported_masked_and_not_expanded() {
-        let recs: Vec<_> = (0..5)
-            .map(|_| rec("ALI", "850312145567", "", ""))
-            .collect();
+        let recs: Vec<_> = (0..5).map(|_| rec("ALI", "850312145567", "", "")).collect();
         let b = candidates(&recs, 4);
         assert!(b.pairs.is_empty());
-        assert_eq!(b.oversized.len(), 1);
-        assert_eq!(b.oversized[0].size, 5);
-        assert_eq!(b.oversized[0].key, "******-**-5567");
+        let ic = b.oversized.iter().find(|o| o.rule == "ic").unwrap();
+        assert_eq!(ic.size, 5);
+        assert_eq!(ic.key, "******-**-5567");
+        assert_eq!(b.rules[0].oversized_blocks, 1);
     }
 }

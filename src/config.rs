@@ -419,7 +419,10 @@ mod tests {
         assert!(c.out.ends_with("out"));
         match &s.columns {
             ColumnMap::Explicit(cols) => {
-                assert_eq!(cols[0], (Field::FullName, vec!["nama".into(), "bapa".into()]))
+                assert_eq!(
+                    cols[0],
+                    (Field::FullName, vec!["nama".into(), "bapa".into()])
+                )
             }
             ColumnMap::Canonical => panic!("expected explicit columns"),
         }

@@ -182,7 +182,10 @@ mod tests {
         let t = assign(&[("1", "a"), ("2", "a"), ("3", "a"), ("4", "b")]);
         let p = assign(&[("1", "x"), ("2", "x"), ("3", "y"), ("4", "y"), ("5", "z")]);
         let s = score(&t, &p);
-        assert_eq!((s.pairs_truth, s.pairs_predicted, s.pairs_correct), (3, 2, 1));
+        assert_eq!(
+            (s.pairs_truth, s.pairs_predicted, s.pairs_correct),
+            (3, 2, 1)
+        );
         assert_eq!(s.missing_from_truth, 1);
         assert_eq!(s.missing_from_predicted, 0);
         // B-cubed precision: (2*(2/2) + 1/2 + 1/2) / 4 = 0.75.

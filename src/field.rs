@@ -93,7 +93,11 @@ impl Field {
 
     /// Names of all fields, comma separated, for error messages.
     pub fn all_names() -> String {
-        Field::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+        Field::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

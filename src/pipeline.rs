@@ -71,7 +71,12 @@ pub fn peak_memory() -> Option<u64> {
 
 /// The reason's kind: the text before its first colon (`ragged row: 5 fields…` → `ragged row`).
 fn reason_kind(reason: &str) -> String {
-    reason.split(':').next().unwrap_or(reason).trim().to_string()
+    reason
+        .split(':')
+        .next()
+        .unwrap_or(reason)
+        .trim()
+        .to_string()
 }
 
 /// Runs the whole merge into `config.out`; returns the summary and the committed folder.
@@ -83,7 +88,11 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let stage = progress.stage("ingest");
     let ing = ingest::read_all(config)?;
-    stage.done(&format!("{} records, {} rejected", ing.records.len(), ing.rejects.len()));
+    stage.done(&format!(
+        "{} records, {} rejected",
+        ing.records.len(),
+        ing.rejects.len()
+    ));
     seconds.insert("ingest", t.elapsed().as_secs_f64());
 
     let t = Instant::now();
@@ -116,7 +125,11 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let stage = progress.stage("score");
     let mut scored = score::score_all(&norm, &blocking.pairs, &config.score);
-    scored.sort_by(|a, b| b.weight.total_cmp(&a.weight).then((a.a, a.b).cmp(&(b.a, b.b))));
+    scored.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then((a.a, a.b).cmp(&(b.a, b.b)))
+    });
     stage.done(&format!("{} pairs at or above the floor", scored.len()));
     seconds.insert("score", t.elapsed().as_secs_f64());
 

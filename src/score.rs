@@ -371,8 +371,18 @@ mod tests {
     #[test]
     fn levels_reflect_the_evidence() {
         use Field::*;
-        let a = rec(&[(FullName, "MOHD HAFIZ B. ABD RAHMAN"), (Ic, "850312-14-5567"), (Dob, "12/03/1985"), (Sex, "L")]);
-        let b = rec(&[(FullName, "Muhammad Hafiz bin Abdul Rahman"), (Ic, "850312145567"), (Dob, "1985-03-12"), (Sex, "M")]);
+        let a = rec(&[
+            (FullName, "MOHD HAFIZ B. ABD RAHMAN"),
+            (Ic, "850312-14-5567"),
+            (Dob, "12/03/1985"),
+            (Sex, "L"),
+        ]);
+        let b = rec(&[
+            (FullName, "Muhammad Hafiz bin Abdul Rahman"),
+            (Ic, "850312145567"),
+            (Dob, "1985-03-12"),
+            (Sex, "M"),
+        ]);
         let lv = compare(&a, &b);
         assert_eq!(label(&lv, "name"), "equal");
         assert_eq!(label(&lv, "ic"), "equal");
@@ -380,7 +390,11 @@ mod tests {
         assert_eq!(label(&lv, "sex"), "equal");
         assert_eq!(label(&lv, "phone"), "missing");
 
-        let c = rec(&[(FullName, "MUHAMMAD HAFIZ"), (Ic, "850312145576"), (Dob, "03/12/1985")]);
+        let c = rec(&[
+            (FullName, "MUHAMMAD HAFIZ"),
+            (Ic, "850312145576"),
+            (Dob, "03/12/1985"),
+        ]);
         let lv = compare(&a, &c);
         assert_eq!(label(&lv, "name"), "given_equal_patronym_missing");
         assert_eq!(label(&lv, "ic"), "one_edit");
@@ -395,8 +409,16 @@ mod tests {
     #[test]
     fn scores_are_symmetric_and_decisions_follow_thresholds() {
         use Field::*;
-        let a = rec(&[(FullName, "TAN MEI LING"), (Ic, "850312145568"), (Phone, "012-3456789")]);
-        let b = rec(&[(FullName, "Mei-Ling Tan"), (Ic, "850312145568"), (Phone, "+60123456789")]);
+        let a = rec(&[
+            (FullName, "TAN MEI LING"),
+            (Ic, "850312145568"),
+            (Phone, "012-3456789"),
+        ]);
+        let b = rec(&[
+            (FullName, "Mei-Ling Tan"),
+            (Ic, "850312145568"),
+            (Phone, "+60123456789"),
+        ]);
         let c = rec(&[(FullName, "LIM AH KOW"), (Dob, "1970-01-01")]);
         assert_eq!(compare(&a, &b), compare(&b, &a));
         assert_eq!(compare(&a, &c), compare(&c, &a));

@@ -1,1 +1,8 @@
+//! One integration test binary (links once): a module per command.
 
+#[macro_use]
+mod workdir;
+
+mod test_eval;
+mod test_normalise;
+mod test_run;

@@ -2,7 +2,7 @@
 //! or latin-1. Rows are streamed; nothing is decoded lossily without the row being rejected.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
@@ -37,6 +37,56 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
     }
 }
 
+/// Turns CRLF line ends into LF, so that the CSV reader's line numbers count every line
+/// (it counts a CRLF-terminated file's records one line short) and quoted multi-line values
+/// read the same from Windows and Unix exports.
+pub struct CrlfToLf<R> {
+    inner: R,
+}
+
+impl<R: BufRead> Read for CrlfToLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let buf = self.inner.fill_buf()?;
+            let len = buf.len();
+            if len == 0 {
+                return Ok(0);
+            }
+            let (mut n, mut used, mut cr_at_end) = (0, 0, false);
+            while used < len && n < out.len() {
+                let b = buf[used];
+                if b == b'\r' {
+                    if used + 1 == len {
+                        cr_at_end = true;
+                        break;
+                    }
+                    if buf[used + 1] == b'\n' {
+                        used += 1;
+                        continue;
+                    }
+                }
+                out[n] = b;
+                n += 1;
+                used += 1;
+            }
+            if cr_at_end && n == 0 {
+                // The CR is the last byte in view: look at what follows it.
+                self.inner.consume(1);
+                if self.inner.fill_buf()?.first() != Some(&b'\n') {
+                    out[0] = b'\r';
+                    return Ok(1);
+                }
+                continue;
+            }
+            self.inner.consume(used);
+            return Ok(n);
+        }
+    }
+}
+
 fn reader(spec: &SourceSpec) -> Result<Box<dyn Read>> {
     let file = File::open(&spec.path).map_err(|e| Error::io(&spec.path, e))?;
     let mut b = DecodeReaderBytesBuilder::new();
@@ -49,7 +99,10 @@ fn reader(spec: &SourceSpec) -> Result<Box<dyn Read>> {
             b.encoding(Some(encoding_rs::WINDOWS_1252));
         }
     }
-    Ok(Box::new(b.build(BufReader::with_capacity(1 << 16, file))))
+    let decoded = b.build(BufReader::with_capacity(1 << 16, file));
+    Ok(Box::new(CrlfToLf {
+        inner: BufReader::with_capacity(1 << 16, decoded),
+    }))
 }
 
 /// Opens a delimited file and reads its header.
@@ -162,8 +215,33 @@ mod tests {
     fn invalid_utf8_marks_the_row_not_the_file() {
         let (_, rows) = table(b"a,b\n1,REN\xC9\n2,OK\n", "");
         let p = rows[0].problem.as_deref().unwrap();
-        assert!(p.contains("column `b`") && p.contains("windows-1252"), "{p}");
+        assert!(
+            p.contains("column `b`") && p.contains("windows-1252"),
+            "{p}"
+        );
         assert!(rows[1].problem.is_none());
+    }
+
+    #[test]
+    fn crlf_files_number_their_rows_like_lf_files() {
+        let (_, rows) = table(b"a,b\r\n1,x\r\n2,\"p\r\nq\"\r\n3,z\r\n", "");
+        let lines: Vec<u64> = rows.iter().map(|r| r.row).collect();
+        assert_eq!(lines, [2, 3, 5]);
+        assert_eq!(rows[1].cells[1], "p\nq");
+        assert_eq!(rows[2].cells, ["3", "z"]);
+    }
+
+    #[test]
+    fn crlf_conversion_survives_any_buffer_boundary() {
+        let text = b"a\r\nb\rc\r\n\r\nd\r";
+        for cap in 1..8 {
+            let mut r = CrlfToLf {
+                inner: BufReader::with_capacity(cap, &text[..]),
+            };
+            let mut out = Vec::new();
+            r.read_to_end(&mut out).unwrap();
+            assert_eq!(out, b"a\nb\rc\n\nd\r", "capacity {cap}");
+        }
     }
 
     #[test]

@@ -255,12 +255,10 @@ pub fn read_all(config: &Config) -> Result<Ingested> {
                 ))
             } else if record_id.is_empty() {
                 Some(format!("missing record id (column `{}`)", spec.id))
-            } else if let Some(first) = seen[src as usize].get(&record_id) {
-                Some(format!(
-                    "duplicate record id: first seen on row {first} of this source"
-                ))
             } else {
-                None
+                seen[src as usize].get(&record_id).map(|first| {
+                    format!("duplicate record id: first seen on row {first} of this source")
+                })
             };
             let mut rec = None;
             let reason = reason.or_else(|| {

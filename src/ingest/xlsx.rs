@@ -24,7 +24,9 @@ pub fn cell_text(d: &Data) -> std::result::Result<String, String> {
         }
         Data::Bool(b) => b.to_string(),
         Data::DateTime(dt) => match dt.as_datetime() {
-            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().format("%Y-%m-%d").to_string(),
+            Some(t) if t.time() == chrono::NaiveTime::MIN => {
+                t.date().format("%Y-%m-%d").to_string()
+            }
             Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
             None => dt.as_f64().to_string(),
         },
@@ -89,7 +91,8 @@ pub fn open(spec: &SourceSpec) -> Result<Table> {
             .map(|(c, d)| {
                 cell_text(d).unwrap_or_else(|e| {
                     let col = headers.get(c).map_or("?", |s| s.as_str());
-                    problem.get_or_insert_with(|| format!("spreadsheet error {e} in column `{col}`"));
+                    problem
+                        .get_or_insert_with(|| format!("spreadsheet error {e} in column `{col}`"));
                     String::new()
                 })
             })

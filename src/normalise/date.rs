@@ -27,19 +27,19 @@ pub fn parse(raw: &str, preferred: &[String], today: NaiveDate) -> Option<NaiveD
     if s.is_empty() {
         return None;
     }
-    let found = preferred
+    // The first format that gives a plausible birth date wins: `%Y` also reads "85" as the
+    // year 85, which is then passed over for a two-digit-year format.
+    preferred
         .iter()
         .map(String::as_str)
         .chain(DATE_FORMATS.iter().copied())
-        .find_map(|f| try_format(s, f).map(|d| (d, f)))?;
-    let (mut d, fmt) = found;
-    if fmt.contains("%y") && d > today {
-        d = d.with_year(d.year() - 100)?;
-    }
-    if d.year() < 1850 || d > today {
-        return None;
-    }
-    Some(d)
+        .find_map(|f| {
+            let mut d = try_format(s, f)?;
+            if f.contains("%y") && d > today {
+                d = d.with_year(d.year() - 100)?;
+            }
+            (d.year() >= 1850 && d <= today).then_some(d)
+        })
 }
 
 #[cfg(test)]

@@ -217,7 +217,9 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         sex,
         address,
         postcode,
-        district: v(Field::District).map(text::clean).filter(|s| !s.is_empty()),
+        district: v(Field::District)
+            .map(text::clean)
+            .filter(|s| !s.is_empty()),
         state: v(Field::State).map(text::clean).filter(|s| !s.is_empty()),
         phone,
     };
@@ -249,7 +251,12 @@ mod tests {
 
     #[test]
     fn phones_become_national_form() {
-        for s in ["012-3456789", "+60123456789", "60 12-345 6789", "0123456789"] {
+        for s in [
+            "012-3456789",
+            "+60123456789",
+            "60 12-345 6789",
+            "0123456789",
+        ] {
             assert_eq!(phone(s).as_deref(), Some("0123456789"), "{s}");
         }
         assert_eq!(phone("12345"), None);

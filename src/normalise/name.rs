@@ -64,9 +64,7 @@ fn leading_titles(t: &[String]) -> usize {
     let mut i = 0;
     while i < t.len() {
         let w = t[i].as_str();
-        if TITLES.contains(&w) {
-            i += 1;
-        } else if i > 0 && TITLE_SUFFIXES.contains(&w) {
+        if TITLES.contains(&w) || (i > 0 && TITLE_SUFFIXES.contains(&w)) {
             i += 1;
         } else if TITLE_PREFIXES_NEEDING_SUFFIX.contains(&w)
             && t.get(i + 1)
@@ -90,9 +88,7 @@ impl Name {
         name.titles.extend(t[..lead].iter().cloned());
         let rest = &t[lead..];
         let split = rest.iter().enumerate().position(|(j, w)| {
-            j > 0
-                && is_marker(w)
-                && (!WEAK_MARKERS.contains(&w.as_str()) || j + 1 < rest.len())
+            j > 0 && is_marker(w) && (!WEAK_MARKERS.contains(&w.as_str()) || j + 1 < rest.len())
         });
         let (given, patronym) = match split {
             Some(j) => {
@@ -169,7 +165,11 @@ mod tests {
 
     #[test]
     fn malay_patronyms_and_variants() {
-        let want = ("MUHAMMAD HAFIZ".into(), "ABDUL RAHMAN".into(), String::new());
+        let want = (
+            "MUHAMMAD HAFIZ".into(),
+            "ABDUL RAHMAN".into(),
+            String::new(),
+        );
         assert_eq!(parts("MOHD HAFIZ B. ABD RAHMAN"), want);
         assert_eq!(parts("Muhammad Hafiz bin Abdul Rahman"), want);
         assert_eq!(parts("MUHD HAFIZ BN ABD. RAHMAN"), want);
@@ -183,7 +183,11 @@ mod tests {
     fn titles_are_dropped_at_the_front_and_inside_the_patronym() {
         assert_eq!(
             parts("DATO' SRI HAJI AHMAD BIN TUN ABDUL RAZAK"),
-            ("AHMAD".into(), "ABDUL RAZAK".into(), "DATO SRI HAJI TUN".into())
+            (
+                "AHMAD".into(),
+                "ABDUL RAZAK".into(),
+                "DATO SRI HAJI TUN".into()
+            )
         );
         assert_eq!(
             parts("Tan Sri Lim Kok Wing"),

@@ -64,14 +64,27 @@ pub const SEX_MALE: &[&str] = &["L", "M", "LELAKI", "MALE", "LAKI-LAKI", "LAKI",
 pub const SEX_FEMALE: &[&str] = &["P", "F", "PEREMPUAN", "FEMALE", "WANITA", "2"];
 
 /// MyKad place-of-birth codes that are not assigned (DOMAIN.md §1): an IC carrying one is invalid.
-pub const UNASSIGNED_PB_CODES: &[u8] = &[
-    0, 17, 18, 19, 20, 69, 70, 73, 80, 81, 94, 95, 96, 97,
-];
+pub const UNASSIGNED_PB_CODES: &[u8] = &[0, 17, 18, 19, 20, 69, 70, 73, 80, 81, 94, 95, 96, 97];
 
 /// Common date formats, tried after a source's own (chrono strftime syntax). Day-first orders
 /// come before month-first ones: Malaysian exports write day first.
 pub const DATE_FORMATS: &[&str] = &[
-    "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y%m%d", "%Y/%m/%d", "%d %m %Y",
-    "%d/%m/%y", "%d-%m-%y", "%d.%m.%y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%b-%y",
-    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y%m%d",
+    "%Y/%m/%d",
+    "%d %m %Y",
+    "%d/%m/%y",
+    "%d-%m-%y",
+    "%d.%m.%y",
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%d %B %Y",
+    "%d-%b-%y",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
 ];

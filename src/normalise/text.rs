@@ -15,7 +15,10 @@ pub fn clean(s: &str) -> String {
         if is_combining_mark(c) && last_ascii {
             continue;
         }
-        if matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}') {
+        if matches!(
+            c,
+            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        ) {
             continue;
         }
         last_ascii = c.is_ascii();
@@ -71,7 +74,15 @@ mod tests {
 
     #[test]
     fn clean_is_idempotent_on_tricky_input() {
-        for s in ["René", "Ｚ１２", "dato’ seri", "ស៊ុន ចាន់", "陈美玲", "a\u{200B}b", "ß"] {
+        for s in [
+            "René",
+            "Ｚ１２",
+            "dato’ seri",
+            "ស៊ុន ចាន់",
+            "陈美玲",
+            "a\u{200B}b",
+            "ß",
+        ] {
             let once = clean(s);
             assert_eq!(clean(&once), once, "{s:?}");
         }

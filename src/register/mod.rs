@@ -86,8 +86,14 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
         let anchor = *records
             .iter()
             .min_by(|&&a, &&b| {
-                (src(a).name.as_str(), ing.records[a as usize].record_id.as_str())
-                    .cmp(&(src(b).name.as_str(), ing.records[b as usize].record_id.as_str()))
+                (
+                    src(a).name.as_str(),
+                    ing.records[a as usize].record_id.as_str(),
+                )
+                    .cmp(&(
+                        src(b).name.as_str(),
+                        ing.records[b as usize].record_id.as_str(),
+                    ))
             })
             .expect("clusters are never empty");
         let mut id = person_id(&src(anchor).name, &ing.records[anchor as usize].record_id);

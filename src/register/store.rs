@@ -65,7 +65,10 @@ impl OutFile {
     /// Flushes and syncs the file.
     pub fn finish(self) -> Result<()> {
         let path = self.path;
-        let f = self.w.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+        let f = self
+            .w
+            .into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
         f.sync_all().map_err(|e| Error::io(&path, e))
     }
 }
@@ -93,7 +96,10 @@ impl Generation {
                 )));
             }
         }
-        for e in fs::read_dir(&gens).map_err(|e| Error::io(&gens, e))?.flatten() {
+        for e in fs::read_dir(&gens)
+            .map_err(|e| Error::io(&gens, e))?
+            .flatten()
+        {
             let name = e.file_name();
             let name = name.to_string_lossy();
             if name.starts_with('.') && name.ends_with(".partial") {
@@ -145,13 +151,17 @@ impl Generation {
         fs::rename(&self.partial, &done).map_err(|e| Error::io(&done, e))?;
         let gens = self.root.join("generations");
         sync_dir(&gens)?;
-        let link_tmp = self.root.join(format!(".current.{}.tmp", std::process::id()));
+        let link_tmp = self
+            .root
+            .join(format!(".current.{}.tmp", std::process::id()));
         let _ = fs::remove_file(&link_tmp);
         let target = Path::new("generations").join(format!("{:06}", self.number));
         #[cfg(unix)]
         std::os::unix::fs::symlink(&target, &link_tmp).map_err(|e| Error::io(&link_tmp, e))?;
         #[cfg(not(unix))]
-        return Err(Error::Run("the register store needs a Unix file system".into()));
+        return Err(Error::Run(
+            "the register store needs a Unix file system".into(),
+        ));
         let current = self.root.join("current");
         fs::rename(&link_tmp, &current).map_err(|e| Error::io(&current, e))?;
         sync_dir(&self.root)?;
@@ -171,9 +181,15 @@ mod tests {
         let mut f = g1.create("a.txt").unwrap();
         f.write_all(b"one").unwrap();
         f.finish().unwrap();
-        assert!(!root.join("current").exists(), "nothing is current before commit");
+        assert!(
+            !root.join("current").exists(),
+            "nothing is current before commit"
+        );
         g1.commit().unwrap();
-        assert_eq!(fs::read_to_string(root.join("current/a.txt")).unwrap(), "one");
+        assert_eq!(
+            fs::read_to_string(root.join("current/a.txt")).unwrap(),
+            "one"
+        );
 
         // A second generation abandoned half-way leaves the first current.
         let g2 = Generation::begin(&root).unwrap();
@@ -182,7 +198,10 @@ mod tests {
         f.write_all(b"two").unwrap();
         drop(f);
         drop(g2);
-        assert_eq!(fs::read_to_string(root.join("current/a.txt")).unwrap(), "one");
+        assert_eq!(
+            fs::read_to_string(root.join("current/a.txt")).unwrap(),
+            "one"
+        );
 
         // The next run cleans the partial folder up and commits as number 2.
         let g3 = Generation::begin(&root).unwrap();

@@ -113,7 +113,9 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
         Column::new("phone".into(), text(&|p| p.phone.as_deref())),
         Column::new(
             "n_records".into(),
-            ps.iter().map(|p| p.records.len() as u32).collect::<Vec<_>>(),
+            ps.iter()
+                .map(|p| p.records.len() as u32)
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "sources".into(),
@@ -126,25 +128,56 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
 
 /// `pairs.parquet`: every scored pair at or above the floor, strongest first.
 pub fn pairs(g: &Generation, ing: &Ingested, reg: &Register, scored: &[Scored]) -> Result<()> {
-    let src = |i: u32| ing.sources[ing.records[i as usize].source as usize].name.as_str();
+    let src = |i: u32| {
+        ing.sources[ing.records[i as usize].source as usize]
+            .name
+            .as_str()
+    };
     let rid = |i: u32| ing.records[i as usize].record_id.as_str();
     let pid = |i: u32| reg.persons[reg.person_of[i as usize] as usize].id.as_str();
     let mut cols = vec![
-        Column::new("source_l".into(), scored.iter().map(|p| src(p.a)).collect::<Vec<_>>()),
-        Column::new("record_id_l".into(), scored.iter().map(|p| rid(p.a)).collect::<Vec<_>>()),
-        Column::new("source_r".into(), scored.iter().map(|p| src(p.b)).collect::<Vec<_>>()),
-        Column::new("record_id_r".into(), scored.iter().map(|p| rid(p.b)).collect::<Vec<_>>()),
-        Column::new("match_weight".into(), scored.iter().map(|p| p.weight).collect::<Vec<_>>()),
+        Column::new(
+            "source_l".into(),
+            scored.iter().map(|p| src(p.a)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "record_id_l".into(),
+            scored.iter().map(|p| rid(p.a)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "source_r".into(),
+            scored.iter().map(|p| src(p.b)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "record_id_r".into(),
+            scored.iter().map(|p| rid(p.b)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "match_weight".into(),
+            scored.iter().map(|p| p.weight).collect::<Vec<_>>(),
+        ),
         Column::new(
             "match_probability".into(),
-            scored.iter().map(|p| probability(p.weight)).collect::<Vec<_>>(),
+            scored
+                .iter()
+                .map(|p| probability(p.weight))
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "decision".into(),
-            scored.iter().map(|p| p.decision.label()).collect::<Vec<_>>(),
+            scored
+                .iter()
+                .map(|p| p.decision.label())
+                .collect::<Vec<_>>(),
         ),
-        Column::new("person_id_l".into(), scored.iter().map(|p| pid(p.a)).collect::<Vec<_>>()),
-        Column::new("person_id_r".into(), scored.iter().map(|p| pid(p.b)).collect::<Vec<_>>()),
+        Column::new(
+            "person_id_l".into(),
+            scored.iter().map(|p| pid(p.a)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "person_id_r".into(),
+            scored.iter().map(|p| pid(p.b)).collect::<Vec<_>>(),
+        ),
     ];
     for (k, c) in COMPARISONS.iter().enumerate() {
         cols.push(Column::new(
@@ -200,7 +233,11 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored]) -> Result<()> {
         .iter()
         .filter(|p| p.decision == Decision::Review)
         .collect();
-    rows.sort_by(|a, b| b.weight.total_cmp(&a.weight).then((a.a, a.b).cmp(&(b.a, b.b))));
+    rows.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then((a.a, a.b).cmp(&(b.a, b.b)))
+    });
     let joined = |i: u32, fs: &[Field]| {
         fs.iter()
             .map(|&f| raw_value(ing, i, f))

@@ -1,0 +1,44 @@
+use crate::workdir::{run_err, run_ok, Workdir};
+
+#[test]
+fn eval_prints_pairwise_and_bcubed_scores() {
+    let wd = Workdir::new();
+    wd.create(
+        "truth.csv",
+        "source,record_id,person_id\na,1,x\na,2,x\nb,1,x\nb,2,y\n",
+    );
+    // One missed record (b,1 apart) and one record the truth does not know.
+    wd.create(
+        "cw.csv",
+        "source,record_id,person_id\na,1,P1\na,2,P1\nb,1,P2\nb,2,P3\nc,9,P4\n",
+    );
+    let out = run_ok(
+        wd.command("eval")
+            .args(["--truth", "truth.csv", "--crosswalk", "cw.csv"]),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["pairs_truth"], 3);
+    assert_eq!(v["pairs_predicted"], 1);
+    assert_eq!(v["pairs_correct"], 1);
+    assert_eq!(v["pairwise_precision"], 1.0);
+    assert!((v["pairwise_recall"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(v["missing_from_truth"], 1);
+    assert_eq!(v["clusters_predicted"], 3);
+}
+
+#[test]
+fn eval_names_a_file_without_the_needed_columns() {
+    let wd = Workdir::new();
+    wd.create("truth.csv", "source,id,person\na,1,x\n");
+    wd.create("cw.csv", "source,record_id,person_id\na,1,P\n");
+    let o = run_err(
+        wd.command("eval")
+            .args(["--truth", "truth.csv", "--crosswalk", "cw.csv"]),
+        2,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("truth.csv") && err.contains("record_id"),
+        "{err}"
+    );
+}

@@ -1,0 +1,323 @@
+use std::collections::{HashMap, HashSet};
+
+use crate::workdir::{csv_rows, run_err, run_ok, Workdir};
+
+const OUTPUTS: [&str; 7] = [
+    "crosswalk.csv",
+    "register.csv",
+    "register.parquet",
+    "pairs.parquet",
+    "review.csv",
+    "rejects.csv",
+    "summary.json",
+];
+
+fn run_demo(wd: &Workdir) -> std::path::PathBuf {
+    let demo = wd.demo();
+    run_ok(
+        wd.command("run")
+            .args(["--config", "demo/padan.toml", "--out", "store"]),
+    );
+    demo
+}
+
+fn key(r: &HashMap<String, String>) -> (String, String) {
+    (r["source"].clone(), r["record_id"].clone())
+}
+
+#[test]
+fn demo_writes_every_output_and_accounts_for_every_row() {
+    let wd = Workdir::new();
+    let demo = run_demo(&wd);
+    for f in OUTPUTS {
+        assert!(wd.join("store/current").join(f).is_file(), "{f} missing");
+    }
+    let crosswalk = csv_rows(&wd.join("store/current/crosswalk.csv"));
+    let rejects = csv_rows(&wd.join("store/current/rejects.csv"));
+    let truth = csv_rows(&demo.join("truth.csv"));
+
+    // Every usable row (truth lists them) is in the crosswalk exactly once, and nothing else is.
+    let mut seen = HashSet::new();
+    for r in &crosswalk {
+        assert!(seen.insert(key(r)), "{:?} twice in crosswalk", key(r));
+    }
+    let truth_keys: HashSet<_> = truth.iter().map(key).collect();
+    eqnice!(truth_keys, seen);
+
+    // The four planted bad rows are rejected with their reasons, at their lines.
+    let mut got: Vec<(String, String, String)> = rejects
+        .iter()
+        .map(|r| {
+            let kind = r["reason"].split(':').next().unwrap().to_string();
+            (r["source"].clone(), r["row"].clone(), kind)
+        })
+        .collect();
+    got.sort();
+    eqnice!(
+        vec![
+            (
+                "jkm".to_string(),
+                "92".to_string(),
+                "ragged row".to_string()
+            ),
+            (
+                "perkeso".into(),
+                "204".into(),
+                "no usable identifying field".into()
+            ),
+            ("perkeso".into(), "273".into(), "duplicate record id".into()),
+            (
+                "zakat".into(),
+                "130".into(),
+                "missing record id (column `NoAsnaf`)".into()
+            ),
+        ],
+        got
+    );
+
+    // The summary agrees with the files.
+    let s: serde_json::Value =
+        serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
+    assert_eq!(s["records_accepted"], crosswalk.len() as u64);
+    assert_eq!(s["records_rejected"], rejects.len() as u64);
+    assert_eq!(
+        s["records_in"].as_u64().unwrap(),
+        (crosswalk.len() + rejects.len()) as u64
+    );
+    let register = csv_rows(&wd.join("store/current/register.csv"));
+    assert_eq!(s["persons"], register.len() as u64);
+    let persons: HashSet<_> = crosswalk.iter().map(|r| r["person_id"].clone()).collect();
+    let registered: HashSet<_> = register.iter().map(|r| r["person_id"].clone()).collect();
+    eqnice!(registered, persons);
+    for stage in ["ingest", "normalise", "block", "score", "cluster", "write"] {
+        assert!(s["stage_seconds"][stage].is_number(), "{stage}");
+    }
+}
+
+#[test]
+fn demo_links_known_duplicates_across_agencies() {
+    let wd = Workdir::new();
+    let demo = run_demo(&wd);
+    let truth = padan::eval::read_assignment(&demo.join("truth.csv")).unwrap();
+    let pred = padan::eval::read_assignment(&wd.join("store/current/crosswalk.csv")).unwrap();
+    let s = padan::eval::score(&truth, &pred);
+    assert_eq!(s.missing_from_predicted, 0);
+    assert!(
+        s.pairwise_f1 >= 0.9,
+        "pairwise F1 {:.4}: {s:?}",
+        s.pairwise_f1
+    );
+    assert!(s.pairwise_precision >= 0.9, "{s:?}");
+    // A person seen in several agencies, xlsx and windows-1252 sources included.
+    let register = csv_rows(&wd.join("store/current/register.csv"));
+    assert!(register
+        .iter()
+        .any(|r| r["sources"].contains("aim") && r["sources"].contains("akpk")));
+}
+
+#[test]
+fn reruns_give_the_same_ids_in_a_new_generation() {
+    let wd = Workdir::new();
+    run_demo(&wd);
+    let first = wd.read("store/current/crosswalk.csv");
+    run_ok(
+        wd.command("run")
+            .args(["--config", "demo/padan.toml", "--out", "store"]),
+    );
+    let link = std::fs::read_link(wd.join("store/current")).unwrap();
+    assert_eq!(link, std::path::Path::new("generations/000002"));
+    assert_eq!(wd.read("store/current/crosswalk.csv"), first);
+    assert_eq!(wd.read("store/generations/000001/crosswalk.csv"), first);
+    let s: serde_json::Value =
+        serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
+    assert_eq!(s["generation"], 2);
+}
+
+#[test]
+fn an_interrupted_run_leaves_the_previous_register_current() {
+    let wd = Workdir::new();
+    run_demo(&wd);
+    let before = wd.read("store/current/register.csv");
+    // What a run killed while writing leaves behind: a partial generation folder.
+    wd.create(
+        "store/generations/.000002.partial/crosswalk.csv",
+        "source,rec",
+    );
+    assert_eq!(wd.read("store/current/register.csv"), before);
+    run_ok(
+        wd.command("run")
+            .args(["--config", "demo/padan.toml", "--out", "store"]),
+    );
+    assert!(!wd.join("store/generations/.000002.partial").exists());
+    assert_eq!(wd.read("store/current/register.csv"), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let wd = Workdir::new();
+    run_demo(&wd);
+    for f in OUTPUTS {
+        let mode = std::fs::metadata(wd.join("store/current").join(f))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{f}");
+    }
+}
+
+#[test]
+fn review_and_pairs_files_carry_levels_and_both_sides() {
+    let wd = Workdir::new();
+    run_demo(&wd);
+    let review = std::fs::read_to_string(wd.join("store/current/review.csv")).unwrap();
+    let header = review.lines().next().unwrap();
+    for col in [
+        "source_l",
+        "record_id_r",
+        "match_weight",
+        "name_level",
+        "name_l",
+        "name_r",
+        "decision",
+    ] {
+        assert!(header.split(',').any(|c| c == col), "{col} not in {header}");
+    }
+    use polars::prelude::*;
+    let f = std::fs::File::open(wd.join("store/current/pairs.parquet")).unwrap();
+    let df = ParquetReader::new(f).finish().unwrap();
+    for col in [
+        "source_l",
+        "record_id_l",
+        "source_r",
+        "record_id_r",
+        "match_weight",
+        "match_probability",
+        "decision",
+        "ic_level",
+        "name_weight",
+    ] {
+        assert!(df.column(col).is_ok(), "{col}");
+    }
+    let s: serde_json::Value =
+        serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
+    assert_eq!(s["pairs_written"], df.height() as u64);
+    let f = std::fs::File::open(wd.join("store/current/register.parquet")).unwrap();
+    let reg = ParquetReader::new(f).finish().unwrap();
+    assert_eq!(s["persons"], reg.height() as u64);
+}
+
+const SMALL_TOML: &str = r#"
+[[source]]
+name = "jkm"
+path = "jkm.csv"
+id = "ref"
+[source.columns]
+full_name = "name"
+ic = "ic"
+"#;
+
+#[test]
+fn a_missing_column_exits_2_naming_source_column_and_the_files_columns() {
+    let wd = Workdir::new();
+    wd.create("jkm.csv", "ref,nama,ic\n1,ALI,850312145567\n");
+    wd.create("padan.toml", SMALL_TOML);
+    let o = run_err(wd.command("run").args(["--config", "padan.toml"]), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    for needle in ["`jkm`", "`name`", "jkm.csv", "`ref`, `nama`, `ic`"] {
+        assert!(err.contains(needle), "{needle} not in {err}");
+    }
+    assert!(
+        !wd.join("out").exists(),
+        "nothing is written on a config error"
+    );
+}
+
+#[test]
+fn config_mistakes_exit_2_with_the_file_named() {
+    let wd = Workdir::new();
+    wd.create("jkm.csv", "ref,name,ic\n1,ALI,850312145567\n");
+    wd.create(
+        "typo.toml",
+        SMALL_TOML.replace("[source.columns]", "[source.colums]"),
+    );
+    let o = run_err(wd.command("run").args(["--config", "typo.toml"]), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("typo.toml") && err.contains("colums"), "{err}");
+
+    let o = run_err(wd.command("run").args(["--config", "nowhere.toml"]), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere.toml"));
+
+    run_err(&mut wd.command("run"), 2); // --config is required
+}
+
+#[test]
+fn bad_rows_go_to_rejects_and_the_run_succeeds() {
+    let wd = Workdir::new();
+    let mut body = b"ref,name,ic\n1,ALI BIN ABU,850312145567\n2,ABU\n".to_vec();
+    body.extend_from_slice(b"3,REN\xC9 TAN,\n4,ALI BIN ABU,850312-14-5567\n");
+    wd.create("jkm.csv", body);
+    wd.create("padan.toml", SMALL_TOML);
+    let out = run_ok(wd.command("run").args(["--config", "padan.toml"]));
+    assert!(out.contains("2 rejected"), "{out}");
+    let rejects = csv_rows(&wd.join("out/current/rejects.csv"));
+    let reasons: Vec<_> = rejects
+        .iter()
+        .map(|r| (r["row"].as_str(), r["reason"].as_str()))
+        .collect();
+    assert_eq!(reasons.len(), 2);
+    assert_eq!(reasons[0].0, "3");
+    assert!(reasons[0].1.starts_with("ragged row"));
+    assert_eq!(reasons[1].0, "4");
+    assert!(reasons[1].1.contains("not valid UTF-8"), "{}", reasons[1].1);
+    let cw = csv_rows(&wd.join("out/current/crosswalk.csv"));
+    assert_eq!(cw.len(), 2);
+    assert_eq!(cw[0]["person_id"], cw[1]["person_id"], "same IC, same name");
+}
+
+#[test]
+fn parquet_tsv_and_canonical_sources_link_to_each_other() {
+    use polars::prelude::*;
+    let wd = Workdir::new();
+    let mut df = df!(
+        "ID" => ["p1", "p2"],
+        "NAMA" => ["Siti Aminah binti Ali", "Lim Mei Ling"],
+        "KP" => ["900101-10-5568", "880808-08-8888"],
+    )
+    .unwrap();
+    let mut f = std::fs::File::create(wd.join("a.parquet")).unwrap();
+    ParquetWriter::new(&mut f).finish(&mut df).unwrap();
+    wd.create(
+        "b.tsv",
+        "record_id\tfull_name\tic\tsource\nt1\tSITI AMINAH BT ALI\t900101105568\tzakat\nt2\tTAN AH KOW\t\tzakat\n",
+    );
+    wd.create(
+        "padan.toml",
+        r#"
+[[source]]
+name = "aim"
+path = "a.parquet"
+id = "ID"
+[source.columns]
+full_name = "NAMA"
+ic = "KP"
+
+[[source]]
+name = "other"
+path = "b.tsv"
+"#,
+    );
+    run_ok(wd.command("run").args(["--config", "padan.toml"]));
+    let cw = csv_rows(&wd.join("out/current/crosswalk.csv"));
+    let by: HashMap<_, _> = cw
+        .iter()
+        .map(|r| (key(r), r["person_id"].clone()))
+        .collect();
+    assert_eq!(by.len(), 4);
+    // The TSV's own `source` column names its source.
+    let siti_a = &by[&("aim".to_string(), "p1".to_string())];
+    let siti_z = &by[&("zakat".to_string(), "t1".to_string())];
+    assert_eq!(siti_a, siti_z);
+    assert_ne!(by[&("aim".to_string(), "p2".to_string())], *siti_a);
+}
