@@ -18,7 +18,7 @@ pub struct Rule {
 }
 
 fn ic_keys(r: &NormRecord, out: &mut Vec<String>) {
-    if let Some(i) = r.ic.as_ref().filter(|i| i.digits.len() >= 11) {
+    if let Some(i) = r.ic.as_ref().filter(|i| i.digits.len() >= 6) {
         out.push(i.digits.clone());
     }
 }
