@@ -41,7 +41,12 @@ fn kernels(c: &mut Criterion) {
     });
     g.bench_function("ic", |b| {
         b.iter(|| {
-            for ic in ["850312-14-5567", "30517101234", "8.50312145567E+11", "900101105568"] {
+            for ic in [
+                "850312-14-5567",
+                "30517101234",
+                "8.50312145567E+11",
+                "900101105568",
+            ] {
                 black_box(Ic::parse(black_box(ic)));
             }
         })

@@ -42,3 +42,57 @@ fn eval_names_a_file_without_the_needed_columns() {
         "{err}"
     );
 }
+
+#[test]
+fn eval_pairs_lists_errors_consistent_with_the_scores_and_masked() {
+    let wd = Workdir::new();
+    wd.demo();
+    run_ok(
+        wd.command("run")
+            .args(["--config", "demo/padan.toml", "--out", "store"]),
+    );
+    let out = run_ok(wd.command("eval").args([
+        "--truth",
+        "demo/truth.csv",
+        "--crosswalk",
+        "store/current/crosswalk.csv",
+        "--pairs",
+        "5",
+        "--config",
+        "demo/padan.toml",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = &v["diagnosis"];
+    let (truth, pred, correct) = (
+        v["pairs_truth"].as_u64().unwrap(),
+        v["pairs_predicted"].as_u64().unwrap(),
+        v["pairs_correct"].as_u64().unwrap(),
+    );
+    assert_eq!(d["false_merge_pairs"].as_u64().unwrap(), pred - correct);
+    assert_eq!(d["missed_pairs"].as_u64().unwrap(), truth - correct);
+    let by_reason: u64 = d["missed_by_reason"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_reason, truth - correct);
+    for e in d["false_merges"].as_array().unwrap() {
+        assert_ne!(e["truth_left"], e["truth_right"]);
+        assert_eq!(e["person_left"], e["person_right"]);
+        assert_eq!(e["why"], "match");
+    }
+    for e in d["missed"].as_array().unwrap() {
+        assert_eq!(e["truth_left"], e["truth_right"]);
+        assert_ne!(e["person_left"], e["person_right"]);
+        assert!(e["values"].is_array(), "values shown with --config");
+    }
+    // No IC appears whole among the shown values.
+    let shown = d.to_string();
+    let longest_digit_run = shown
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest_digit_run < 12, "an IC appears unmasked: {shown}");
+}

@@ -1,9 +1,14 @@
-//! `padan eval --truth truth.csv --crosswalk DIR/crosswalk.csv`
+//! `padan eval --truth truth.csv --crosswalk DIR/crosswalk.csv [--pairs N [--config padan.toml]]`
 
 use std::path::PathBuf;
 
-use padan::eval;
-use padan::Result;
+use ahash::{AHashMap, AHashSet};
+use serde_json::json;
+
+use padan::config::Config;
+use padan::eval::{self, diagnose};
+use padan::normalise::{self, ic};
+use padan::{Error, Result};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -13,10 +18,97 @@ pub struct Args {
     /// A crosswalk written by `padan run`.
     #[arg(long)]
     crosswalk: PathBuf,
+    /// Also list the N most confident false merges and N missed pairs, with each pair's
+    /// field levels (read from the `pairs.parquet` beside the crosswalk).
+    #[arg(long, value_name = "N")]
+    pairs: Option<usize>,
+    /// With --pairs: the run's configuration, to show both records' values (masked) and to
+    /// tell a pair that no blocking rule proposed from one that scored below the floor.
+    #[arg(long, requires = "pairs")]
+    config: Option<PathBuf>,
+    /// With --config: show IC numbers and phones whole.
+    #[arg(long, requires = "config")]
+    unmasked: bool,
+}
+
+fn mask_tail(s: &str) -> String {
+    let n = s.chars().count();
+    let keep: String = s.chars().skip(n.saturating_sub(4)).collect();
+    format!("{}{keep}", "*".repeat(n.saturating_sub(4)))
 }
 
 pub fn run(a: Args) -> Result<()> {
     let truth = eval::read_assignment(&a.truth)?;
     let pred = eval::read_assignment(&a.crosswalk)?;
-    super::print_json(&eval::score(&truth, &pred))
+    let scores = eval::score(&truth, &pred);
+    let Some(n) = a.pairs else {
+        return super::print_json(&scores);
+    };
+    let pairs_path = a.crosswalk.parent().map_or_else(
+        || PathBuf::from("pairs.parquet"),
+        |p| p.join("pairs.parquet"),
+    );
+    if !pairs_path.is_file() {
+        return Err(Error::Config(format!(
+            "{}: not found; --pairs reads the pairs.parquet written beside the crosswalk",
+            pairs_path.display()
+        )));
+    }
+    let pairs = diagnose::read_pairs(&pairs_path)?;
+    let mut values: AHashMap<(String, String), Vec<(String, String)>> = AHashMap::new();
+    let mut candidates = None;
+    if let Some(cfg) = &a.config {
+        let config = Config::load(cfg)?;
+        let ing = padan::ingest::read_all(&config)?;
+        let today = chrono::Local::now().date_naive();
+        let (norm, _) = normalise::all(&ing, today);
+        let key = |i: usize| {
+            let r = &ing.records[i];
+            (
+                ing.sources[r.source as usize].name.clone(),
+                r.record_id.clone(),
+            )
+        };
+        for (i, r) in norm.iter().enumerate() {
+            let ic_shown = r.ic.as_ref().map(|x| {
+                if a.unmasked {
+                    x.digits.clone()
+                } else {
+                    ic::mask(&x.digits)
+                }
+            });
+            let phone = r
+                .phone
+                .as_ref()
+                .map(|p| if a.unmasked { p.clone() } else { mask_tail(p) });
+            let v = [
+                ("name", Some(r.name.display())),
+                ("ic", ic_shown),
+                ("dob", r.dob.map(|d| d.to_string())),
+                ("sex", r.sex.map(|s| s.code().to_string())),
+                ("postcode", r.postcode.clone()),
+                ("phone", phone),
+            ];
+            values.insert(
+                key(i),
+                v.into_iter()
+                    .map(|(k, v)| (k.to_string(), v.unwrap_or_default()))
+                    .collect(),
+            );
+        }
+        let b = padan::block::candidates(&norm, config.block.max_block_size);
+        let set: AHashSet<_> = b
+            .pairs
+            .iter()
+            .map(|&(x, y)| (key(x as usize), key(y as usize)))
+            .collect();
+        candidates = Some(set);
+    }
+    let d = diagnose::diagnose(&truth, &pred, &pairs, candidates.as_ref(), n, &|k| {
+        values.get(k).cloned()
+    });
+    let mut out =
+        serde_json::to_value(&scores).map_err(|e| Error::Run(format!("writing JSON: {e}")))?;
+    out["diagnosis"] = json!(d);
+    super::print_json(&out)
 }

@@ -5,6 +5,8 @@
 //! file lacks. Everything comes from cluster-intersection counts (never a list of pairs), so
 //! it is linear in records.
 
+pub mod diagnose;
+
 use std::path::Path;
 
 use ahash::AHashMap;
