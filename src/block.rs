@@ -15,6 +15,9 @@ use crate::normalise::{ic, NormRecord};
 pub struct Rule {
     pub name: &'static str,
     pub keys: fn(&NormRecord, &mut Vec<String>),
+    /// Comparisons this rule's pairs agree on by construction (or nearly): a model estimated
+    /// from its pairs must not learn their m from them.
+    pub uses: &'static [&'static str],
 }
 
 fn ic_keys(r: &NormRecord, out: &mut Vec<String>) {
@@ -72,26 +75,32 @@ fn name_keys(r: &NormRecord, out: &mut Vec<String>) {
 pub const RULES: &[Rule] = &[
     Rule {
         name: "ic",
+        uses: &["ic"],
         keys: ic_keys,
     },
     Rule {
         name: "other_id",
+        uses: &["other_id"],
         keys: other_id_keys,
     },
     Rule {
         name: "dob_name_token",
+        uses: &["dob", "name"],
         keys: dob_name_keys,
     },
     Rule {
         name: "postcode_name_token",
+        uses: &["postcode", "name", "address"],
         keys: postcode_token_keys,
     },
     Rule {
         name: "phone",
+        uses: &["phone"],
         keys: phone_keys,
     },
     Rule {
         name: "sorted_name",
+        uses: &["name"],
         keys: name_keys,
     },
 ];
@@ -121,7 +130,12 @@ pub struct Blocking {
     pub pairs: Vec<(u32, u32)>,
     pub rules: Vec<RuleStats>,
     pub oversized: Vec<Oversized>,
+    /// Per rule (in `RULES` order), an evenly spaced sample of its pairs, for estimating m.
+    pub samples: Vec<Vec<(u32, u32)>>,
 }
+
+/// How many of each rule's pairs `Blocking::samples` keeps.
+pub const SAMPLE_PER_RULE: usize = 200_000;
 
 fn masked_key(rule: &str, key: &str) -> String {
     if rule == "ic" {
@@ -198,6 +212,14 @@ pub fn candidates(recs: &[NormRecord], max_block_size: usize) -> Blocking {
             })
             .collect();
         stats.pairs = pairs.len() as u64;
+        let step = pairs.len().div_ceil(SAMPLE_PER_RULE).max(1);
+        out.samples.push(
+            pairs
+                .iter()
+                .step_by(step)
+                .map(|&p| ((p >> 32) as u32, p as u32))
+                .collect(),
+        );
         all.extend(pairs);
         out.rules.push(stats);
     }

@@ -81,29 +81,51 @@ pub struct BlockConfig {
     pub max_block_size: usize,
 }
 
-/// Scoring thresholds (`[score]`), in match weight (log2 Bayes factor) units.
-#[derive(Clone, Debug)]
+/// Scoring (`[score]`): the model, and thresholds in match weight (log2 odds) units. A
+/// threshold left out comes from the model (`ScoreConfig::thresholds`).
+#[derive(Clone, Debug, Default)]
 pub struct ScoreConfig {
-    pub match_threshold: f64,
-    pub review_threshold: f64,
+    /// `true`: Fellegi–Sunter weights estimated by EM (the default); `false`: fixed weights.
+    pub em: bool,
+    pub match_threshold: Option<f64>,
+    pub review_threshold: Option<f64>,
     /// Pairs scoring below this are not written to `pairs.parquet`.
+    pub pairs_floor: Option<f64>,
+}
+
+/// Thresholds in force for a run.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Thresholds {
+    pub match_weight: f64,
+    pub review_weight: f64,
     pub pairs_floor: f64,
+}
+
+impl ScoreConfig {
+    /// The thresholds: configured values, else the model's defaults. With EM weights (which
+    /// include the prior) a match needs a posterior probability of 0.99 and review one of 0.5;
+    /// with fixed weights, 9 and 4. The floor sits 6 below the review threshold. `em` says
+    /// whether the run estimates its weights.
+    pub fn thresholds(&self, em: bool) -> Thresholds {
+        let (m, r) = if em {
+            ((0.99f64 / 0.01).log2(), 0.0)
+        } else {
+            (9.0, 4.0)
+        };
+        let review = self.review_threshold.unwrap_or(r);
+        let match_weight = self.match_threshold.unwrap_or(m).max(review);
+        Thresholds {
+            match_weight,
+            review_weight: review,
+            pairs_floor: self.pairs_floor.unwrap_or(review - 6.0).min(review),
+        }
+    }
 }
 
 impl Default for BlockConfig {
     fn default() -> Self {
         BlockConfig {
             max_block_size: 500,
-        }
-    }
-}
-
-impl Default for ScoreConfig {
-    fn default() -> Self {
-        ScoreConfig {
-            match_threshold: 9.0,
-            review_threshold: 4.0,
-            pairs_floor: 0.0,
         }
     }
 }
@@ -134,6 +156,7 @@ struct RawBlock {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScore {
+    model: Option<String>,
     match_threshold: Option<f64>,
     review_threshold: Option<f64>,
     pairs_floor: Option<f64>,
@@ -217,25 +240,39 @@ impl Config {
                 block.max_block_size = n;
             }
         }
-        let mut score = ScoreConfig::default();
-        if let Some(s) = raw.score {
-            score.match_threshold = s.match_threshold.unwrap_or(score.match_threshold);
-            score.review_threshold = s.review_threshold.unwrap_or(score.review_threshold);
-            score.pairs_floor = s
-                .pairs_floor
-                .unwrap_or(score.pairs_floor.min(score.review_threshold));
+        let mut score = ScoreConfig {
+            em: true,
+            ..Default::default()
+        };
+        if let Some(sc) = raw.score {
+            score.em = match sc.model.as_deref() {
+                None | Some("em") => true,
+                Some("fixed") => false,
+                Some(other) => {
+                    return Err(Error::Config(format!(
+                        "{file}: [score] model = \"{other}\": use \"em\" or \"fixed\""
+                    )))
+                }
+            };
+            score.match_threshold = sc.match_threshold;
+            score.review_threshold = sc.review_threshold;
+            score.pairs_floor = sc.pairs_floor;
         }
-        if score.review_threshold > score.match_threshold {
-            return Err(Error::Config(format!(
-                "{file}: [score] review_threshold ({}) is above match_threshold ({})",
-                score.review_threshold, score.match_threshold
-            )));
+        let t = score.thresholds(score.em);
+        if let (Some(r), Some(m)) = (score.review_threshold, score.match_threshold) {
+            if r > m {
+                return Err(Error::Config(format!(
+                    "{file}: [score] review_threshold ({r}) is above match_threshold ({m})"
+                )));
+            }
         }
-        if score.pairs_floor > score.review_threshold {
-            return Err(Error::Config(format!(
-                "{file}: [score] pairs_floor ({}) is above review_threshold ({}): review pairs would be lost",
-                score.pairs_floor, score.review_threshold
-            )));
+        if let Some(f) = score.pairs_floor {
+            if f > t.review_weight {
+                return Err(Error::Config(format!(
+                    "{file}: [score] pairs_floor ({f}) is above the review threshold ({}): review pairs would be lost",
+                    t.review_weight
+                )));
+            }
         }
         Ok(Config {
             path: path.to_path_buf(),

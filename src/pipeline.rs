@@ -11,13 +11,13 @@ use serde::Serialize;
 
 use crate::block::{self, Oversized, RuleStats};
 use crate::cluster;
-use crate::config::Config;
+use crate::config::{Config, Thresholds};
 use crate::error::Result;
 use crate::ingest::{self, FileStats};
 use crate::normalise::{self, Unreadable};
 use crate::progress::Progress;
 use crate::register::{self, store::Generation, write};
-use crate::score::{self, Comparison, Decision, COMPARISONS};
+use crate::score::{self, Comparison, Decision, Model, COMPARISONS};
 
 /// `summary.json`.
 #[derive(Debug, Serialize)]
@@ -41,7 +41,7 @@ pub struct Summary {
     pub blocking: Vec<RuleStats>,
     pub oversized_blocks: Vec<Oversized>,
     pub thresholds: Thresholds,
-    pub model: Model,
+    pub model: ModelSummary,
     pub stage_seconds: BTreeMap<&'static str, f64>,
     pub peak_memory_bytes: Option<u64>,
     pub threads: usize,
@@ -49,16 +49,12 @@ pub struct Summary {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Thresholds {
-    pub match_weight: f64,
-    pub review_weight: f64,
-    pub pairs_floor: f64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Model {
-    pub kind: &'static str,
+pub struct ModelSummary {
+    /// The comparisons and their levels (labels; the fixed weights for reference).
     pub comparisons: &'static [Comparison],
+    /// The weights in force, with the EM estimates when estimated.
+    #[serde(flatten)]
+    pub model: Model,
 }
 
 /// Peak resident memory of this process, from `/proc` (Linux), in bytes.
@@ -124,7 +120,34 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
 
     let t = Instant::now();
     let stage = progress.stage("score");
-    let mut scored = score::score_all(&norm, &blocking.pairs, &config.score);
+    let levels = score::levels_all(&norm, &blocking.pairs);
+    let em = config.score.em && norm.len() >= score::EM_MIN_RECORDS;
+    if config.score.em && !em {
+        warnings.push(format!(
+            "only {} records: too few to estimate the model (at least {} are needed); fixed weights used",
+            norm.len(),
+            score::EM_MIN_RECORDS
+        ));
+    }
+    let model = if em {
+        let samples: Vec<_> = block::RULES
+            .iter()
+            .zip(&blocking.samples)
+            .map(|(r, pairs)| (r.uses, score::levels_all(&norm, pairs)))
+            .collect();
+        Model::fit(&norm, &levels, &samples)
+    } else {
+        Model::fixed()
+    };
+    if let Some(p) = model.params.as_ref().filter(|p| !p.converged) {
+        warnings.push(format!(
+            "EM did not converge in {} iterations; the weights are the last estimate",
+            p.iterations
+        ));
+    }
+    let thresholds = config.score.thresholds(em);
+    let mut scored = score::score_all(&norm, &blocking.pairs, &levels, &model, &thresholds);
+    drop(levels);
     scored.sort_by(|a, b| {
         b.weight
             .total_cmp(&a.weight)
@@ -145,7 +168,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let g = Generation::begin(&config.out)?;
     write::crosswalk(&g, &ing, &reg)?;
     write::register(&g, &reg)?;
-    write::pairs(&g, &ing, &reg, &scored)?;
+    write::pairs(&g, &ing, &norm, &reg, &scored, &model)?;
     write::review(&g, &ing, &scored)?;
     write::rejects(&g, &ing)?;
     seconds.insert("write", t.elapsed().as_secs_f64());
@@ -181,14 +204,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         review_pairs: count(Decision::Review),
         blocking: blocking.rules,
         oversized_blocks: blocking.oversized,
-        thresholds: Thresholds {
-            match_weight: config.score.match_threshold,
-            review_weight: config.score.review_threshold,
-            pairs_floor: config.score.pairs_floor,
-        },
-        model: Model {
-            kind: "fixed weights (log2 Bayes factors per comparison level)",
+        thresholds,
+        model: ModelSummary {
             comparisons: &COMPARISONS,
+            model,
         },
         stage_seconds: seconds,
         peak_memory_bytes: peak_memory(),

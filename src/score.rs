@@ -9,10 +9,12 @@
 //! u estimated by EM) replaces the weights, not the levels. Comparisons run in parallel (rayon);
 //! names are compared with rapidfuzz's Jaro–Winkler (strsim is the reference in tests).
 
+pub mod em;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::config::ScoreConfig;
+use crate::config::Thresholds;
 use crate::normalise::NormRecord;
 
 /// One level of a comparison.
@@ -291,24 +293,239 @@ impl Decision {
 pub struct Scored {
     pub a: u32,
     pub b: u32,
+    /// The match weight: the prior's log2 odds plus every comparison's weight.
     pub weight: f64,
     pub levels: [u8; N_COMPARISONS],
     pub decision: Decision,
 }
 
-/// Scores every candidate pair in parallel and keeps those at or above `pairs_floor`.
-pub fn score_all(recs: &[NormRecord], pairs: &[(u32, u32)], cfg: &ScoreConfig) -> Vec<Scored> {
+/// Below this many records, u and m cannot be estimated well and the fixed weights are used.
+pub const EM_MIN_RECORDS: usize = 500;
+
+/// Which weights a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// The hand-set weights of `COMPARISONS`, prior odds even.
+    Fixed,
+    /// Fellegi–Sunter: u from random pairs, m and the prior by EM, name term frequencies.
+    Em,
+}
+
+/// The weights in force: per comparison and level, plus the prior and name frequencies.
+#[derive(Clone, Debug, Serialize)]
+pub struct Model {
+    pub kind: ModelKind,
+    /// `weights[k][l]`: log2 Bayes factor of level `l` of comparison `k`.
+    pub weights: Vec<Vec<f64>>,
+    /// log2 prior odds of a candidate pair being a match.
+    pub prior_weight: f64,
+    /// The EM estimates behind the weights, when estimated.
+    pub params: Option<em::Params>,
+    /// How many random pairs u was estimated from.
+    pub u_sample_pairs: u64,
+    #[serde(skip)]
+    name_tf: Option<TermFrequencies>,
+}
+
+/// How often each sorted name key occurs among the records.
+#[derive(Clone, Debug, Default)]
+struct TermFrequencies {
+    counts: ahash::AHashMap<String, u32>,
+    records: f64,
+}
+
+/// The name levels whose weight is adjusted by the name's frequency.
+const NAME_TF_LEVELS: [u8; 2] = [5, 6];
+/// A rare name adds at most this much above the level's average weight.
+const TF_MAX_BONUS: f64 = 4.0;
+
+impl Model {
+    /// The hand-set weights.
+    pub fn fixed() -> Model {
+        Model {
+            kind: ModelKind::Fixed,
+            weights: COMPARISONS
+                .iter()
+                .map(|c| c.levels.iter().map(|l| l.weight).collect())
+                .collect(),
+            prior_weight: 0.0,
+            params: None,
+            u_sample_pairs: 0,
+            name_tf: None,
+        }
+    }
+
+    /// Estimates the model: u from random pairs; m by EM on each blocking rule's pairs with
+    /// the comparisons that rule agrees on by construction left out (they would teach the
+    /// model that every candidate agrees there), averaged over the rules that do not use a
+    /// comparison; then the prior by EM over all candidates with m and u held.
+    pub fn fit(
+        recs: &[NormRecord],
+        candidate_levels: &[[u8; N_COMPARISONS]],
+        rule_samples: &[(&[&str], Vec<[u8; N_COMPARISONS]>)],
+    ) -> Model {
+        let n_levels: [usize; N_COMPARISONS] = std::array::from_fn(|k| COMPARISONS[k].levels.len());
+        let sample = random_pair_levels(recs, (100 * recs.len() as u64).clamp(200_000, 2_000_000));
+        let u_sample_pairs = sample.values().sum();
+        let u = em::estimate_u(&sample, &n_levels);
+        let mut m_sum: Vec<Vec<f64>> = n_levels.iter().map(|&n| vec![0.0; n]).collect();
+        let mut m_n = [0u32; N_COMPARISONS];
+        let mut all_converged = true;
+        let mut iterations = 0;
+        for (uses, levels) in rule_samples {
+            if levels.is_empty() {
+                continue;
+            }
+            let skip: Vec<bool> = COMPARISONS.iter().map(|c| uses.contains(&c.name)).collect();
+            let mut h: em::Histogram<N_COMPARISONS> = Default::default();
+            for l in levels {
+                let mut l = *l;
+                for k in 0..N_COMPARISONS {
+                    if skip[k] {
+                        l[k] = 0;
+                    }
+                }
+                *h.entry(l).or_default() += 1;
+            }
+            let p = em::estimate(&h, u.clone(), &n_levels, 200);
+            all_converged &= p.converged;
+            iterations = iterations.max(p.iterations);
+            for k in (0..N_COMPARISONS).filter(|&k| !skip[k]) {
+                m_n[k] += 1;
+                for (sum, m) in m_sum[k].iter_mut().zip(&p.m[k]).skip(1) {
+                    *sum += m;
+                }
+            }
+        }
+        let init = em::initial_m(&n_levels);
+        let m: Vec<Vec<f64>> = (0..N_COMPARISONS)
+            .map(|k| {
+                if m_n[k] == 0 {
+                    init[k].clone()
+                } else {
+                    let mut v: Vec<f64> = m_sum[k].iter().map(|x| x / m_n[k] as f64).collect();
+                    v[0] = 1.0;
+                    v
+                }
+            })
+            .collect();
+        let mut cand: em::Histogram<N_COMPARISONS> = Default::default();
+        for l in candidate_levels {
+            *cand.entry(*l).or_default() += 1;
+        }
+        let n = recs.len() as f64;
+        let lambda = em::estimate_lambda(&cand, n * (n - 1.0) / 2.0, &m, &u, 500);
+        let params = em::Params {
+            m,
+            u,
+            lambda,
+            iterations,
+            converged: all_converged,
+        };
+        let weights = (0..N_COMPARISONS)
+            .map(|k| (0..n_levels[k]).map(|l| params.weight(k, l)).collect())
+            .collect();
+        let mut tf = TermFrequencies {
+            records: recs.len() as f64,
+            ..Default::default()
+        };
+        for r in recs.iter().filter(|r| !r.sorted_key.is_empty()) {
+            *tf.counts.entry(r.sorted_key.clone()).or_default() += 1;
+        }
+        Model {
+            kind: ModelKind::Em,
+            weights,
+            prior_weight: params.prior_weight(),
+            params: Some(params),
+            u_sample_pairs,
+            name_tf: Some(tf),
+        }
+    }
+
+    /// Each comparison's weight for a pair, the name's adjusted for its frequency.
+    pub fn field_weights(
+        &self,
+        a: &NormRecord,
+        levels: &[u8; N_COMPARISONS],
+    ) -> [f64; N_COMPARISONS] {
+        let mut w: [f64; N_COMPARISONS] =
+            std::array::from_fn(|k| self.weights[k][levels[k] as usize]);
+        if let (Some(tf), Some(p)) = (&self.name_tf, &self.params) {
+            let l = levels[0];
+            if NAME_TF_LEVELS.contains(&l) {
+                if let Some(&c) = tf.counts.get(&a.sorted_key) {
+                    let u_v = c as f64 / tf.records;
+                    let adjusted = (p.m[0][l as usize] / u_v).log2();
+                    w[0] = adjusted.clamp(w[0].min(1.0), w[0] + TF_MAX_BONUS);
+                }
+            }
+        }
+        w
+    }
+
+    /// A pair's match weight.
+    pub fn pair_weight(&self, a: &NormRecord, levels: &[u8; N_COMPARISONS]) -> f64 {
+        self.prior_weight + self.field_weights(a, levels).iter().sum::<f64>()
+    }
+}
+
+/// Levels of up to `n` random record pairs (deterministic: pairs are drawn from a fixed hash
+/// sequence), as a histogram of level patterns.
+pub fn random_pair_levels(recs: &[NormRecord], n: u64) -> em::Histogram<N_COMPARISONS> {
+    let len = recs.len() as u64;
+    if len < 2 {
+        return Default::default();
+    }
+    let n = n.min(len * (len - 1) / 2);
+    (0..n)
+        .into_par_iter()
+        .fold(em::Histogram::default, |mut h, i| {
+            let x = xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes());
+            let a = (x >> 32) % len;
+            let mut b = (x & 0xffff_ffff) % (len - 1);
+            if b >= a {
+                b += 1;
+            }
+            *h.entry(compare(&recs[a as usize], &recs[b as usize]))
+                .or_default() += 1;
+            h
+        })
+        .reduce(em::Histogram::default, |mut a, b| {
+            for (k, v) in b {
+                *a.entry(k).or_default() += v;
+            }
+            a
+        })
+}
+
+/// Every candidate pair's levels, in parallel.
+pub fn levels_all(recs: &[NormRecord], pairs: &[(u32, u32)]) -> Vec<[u8; N_COMPARISONS]> {
     pairs
         .par_iter()
-        .filter_map(|&(a, b)| {
-            let levels = compare(&recs[a as usize], &recs[b as usize]);
-            let w = weight(&levels);
-            if w < cfg.pairs_floor {
+        .map(|&(a, b)| compare(&recs[a as usize], &recs[b as usize]))
+        .collect()
+}
+
+/// Weighs every candidate pair and keeps those at or above `pairs_floor`.
+pub fn score_all(
+    recs: &[NormRecord],
+    pairs: &[(u32, u32)],
+    levels: &[[u8; N_COMPARISONS]],
+    model: &Model,
+    t: &Thresholds,
+) -> Vec<Scored> {
+    pairs
+        .par_iter()
+        .zip(levels.par_iter())
+        .filter_map(|(&(a, b), levels)| {
+            let w = model.pair_weight(&recs[a as usize], levels);
+            if w < t.pairs_floor {
                 return None;
             }
-            let decision = if w >= cfg.match_threshold {
+            let decision = if w >= t.match_weight {
                 Decision::Match
-            } else if w >= cfg.review_threshold {
+            } else if w >= t.review_weight {
                 Decision::Review
             } else {
                 Decision::NonMatch
@@ -317,7 +534,7 @@ pub fn score_all(recs: &[NormRecord], pairs: &[(u32, u32)], cfg: &ScoreConfig) -
                 a,
                 b,
                 weight: w,
-                levels,
+                levels: *levels,
                 decision,
             })
         })
@@ -423,8 +640,10 @@ mod tests {
         assert_eq!(compare(&a, &b), compare(&b, &a));
         assert_eq!(compare(&a, &c), compare(&c, &a));
         let recs = vec![a, b, c];
-        let cfg = ScoreConfig::default();
-        let s = score_all(&recs, &[(0, 1), (0, 2)], &cfg);
+        let cfg = crate::config::ScoreConfig::default().thresholds(false);
+        let pairs = [(0, 1), (0, 2)];
+        let levels = levels_all(&recs, &pairs);
+        let s = score_all(&recs, &pairs, &levels, &Model::fixed(), &cfg);
         assert_eq!(s.len(), 1, "the dissimilar pair falls under the floor");
         assert_eq!(s[0].decision, Decision::Match);
         assert!((s[0].weight - weight(&s[0].levels)).abs() < 1e-12);

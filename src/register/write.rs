@@ -9,7 +9,8 @@ use super::{raw_value, Register};
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::ingest::Ingested;
-use crate::score::{probability, Decision, Scored, COMPARISONS};
+use crate::normalise::NormRecord;
+use crate::score::{probability, Decision, Model, Scored, COMPARISONS};
 
 fn csv_writer(g: &Generation, name: &str) -> Result<csv::Writer<OutFile>> {
     Ok(csv::WriterBuilder::new().from_writer(g.create(name)?))
@@ -127,7 +128,14 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
 }
 
 /// `pairs.parquet`: every scored pair at or above the floor, strongest first.
-pub fn pairs(g: &Generation, ing: &Ingested, reg: &Register, scored: &[Scored]) -> Result<()> {
+pub fn pairs(
+    g: &Generation,
+    ing: &Ingested,
+    norm: &[NormRecord],
+    reg: &Register,
+    scored: &[Scored],
+    model: &Model,
+) -> Result<()> {
     let src = |i: u32| {
         ing.sources[ing.records[i as usize].source as usize]
             .name
@@ -179,6 +187,10 @@ pub fn pairs(g: &Generation, ing: &Ingested, reg: &Register, scored: &[Scored]) 
             scored.iter().map(|p| pid(p.b)).collect::<Vec<_>>(),
         ),
     ];
+    let weights: Vec<_> = scored
+        .iter()
+        .map(|p| model.field_weights(&norm[p.a as usize], &p.levels))
+        .collect();
     for (k, c) in COMPARISONS.iter().enumerate() {
         cols.push(Column::new(
             format!("{}_level", c.name).into(),
@@ -189,12 +201,13 @@ pub fn pairs(g: &Generation, ing: &Ingested, reg: &Register, scored: &[Scored]) 
         ));
         cols.push(Column::new(
             format!("{}_weight", c.name).into(),
-            scored
-                .iter()
-                .map(|p| c.levels[p.levels[k] as usize].weight)
-                .collect::<Vec<_>>(),
+            weights.iter().map(|w| w[k]).collect::<Vec<_>>(),
         ));
     }
+    cols.push(Column::new(
+        "prior_weight".into(),
+        vec![model.prior_weight; scored.len()],
+    ));
     let df = DataFrame::new_infer_height(cols).map_err(polars_err("pairs.parquet"))?;
     write_parquet(g, "pairs.parquet", df)
 }
