@@ -26,6 +26,8 @@ pub struct Config {
     pub sources: Vec<SourceSpec>,
     pub block: BlockConfig,
     pub score: ScoreConfig,
+    /// Analysts' decisions (`[review] decisions`), resolved against the config's folder.
+    pub decisions: Option<PathBuf>,
 }
 
 /// The file format of a source.
@@ -72,6 +74,9 @@ pub struct SourceSpec {
     /// xlsx only: the sheet to read; the first sheet when `None`.
     pub sheet: Option<String>,
     pub columns: ColumnMap,
+    /// The source lists distinct persons (already de-duplicated): two of its records are
+    /// never put in one person.
+    pub distinct: bool,
 }
 
 /// Blocking settings (`[block]`).
@@ -138,6 +143,13 @@ struct RawConfig {
     source: Vec<RawSource>,
     block: Option<RawBlock>,
     score: Option<RawScore>,
+    review: Option<RawReview>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReview {
+    decisions: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +186,7 @@ struct RawSource {
     dates: Option<Vec<String>>,
     priority: Option<i64>,
     sheet: Option<String>,
+    distinct: Option<bool>,
     columns: Option<BTreeMap<String, ColumnSpec>>,
 }
 
@@ -281,6 +294,7 @@ impl Config {
             sources,
             block,
             score,
+            decisions: raw.review.and_then(|r| r.decisions).map(|d| base.join(d)),
         })
     }
 }
@@ -427,6 +441,7 @@ fn check_source(s: RawSource, i: usize, base: &Path, file: &str) -> Result<Sourc
         priority: s.priority.unwrap_or(i as i64 + 1),
         sheet: s.sheet,
         columns,
+        distinct: s.distinct.unwrap_or(false),
     })
 }
 

@@ -7,6 +7,7 @@
 pub mod block;
 pub mod cluster;
 pub mod config;
+pub mod decisions;
 pub mod error;
 pub mod eval;
 pub mod field;

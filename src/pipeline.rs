@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::block::{self, Oversized, RuleStats};
 use crate::cluster;
 use crate::config::{Config, Thresholds};
+use crate::decisions::{self, Decisions};
 use crate::error::Result;
 use crate::ingest::{self, FileStats};
 use crate::normalise::{self, Unreadable};
@@ -38,6 +39,10 @@ pub struct Summary {
     pub pairs_written: u64,
     pub match_pairs: u64,
     pub review_pairs: u64,
+    /// Match pairs not joined because their clusters held conflicting ICs, two records of a
+    /// source of distinct persons, or records an analyst marked different (now in review).
+    pub refused_match_pairs: u64,
+    pub decisions: Option<Decisions>,
     pub blocking: Vec<RuleStats>,
     pub oversized_blocks: Vec<Oversized>,
     pub thresholds: Thresholds,
@@ -81,6 +86,14 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let mut seconds = BTreeMap::new();
     let mut warnings = Vec::new();
 
+    if let Some(d) = &config.decisions {
+        if !d.is_file() {
+            return Err(crate::Error::Config(format!(
+                "{}: the decisions file does not exist",
+                d.display()
+            )));
+        }
+    }
     let t = Instant::now();
     let stage = progress.stage("ingest");
     let ing = ingest::read_all(config)?;
@@ -158,7 +171,37 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
 
     let t = Instant::now();
     let stage = progress.stage("cluster");
-    let labels = cluster::components(norm.len(), &scored);
+    let decisions = match &config.decisions {
+        Some(path) => Some(decisions::read(path, &ing)?),
+        None => None,
+    };
+    let mut constraints = cluster::Constraints {
+        ic: norm
+            .iter()
+            .map(|r| r.ic.as_ref().filter(|i| i.valid).map(|i| i.digits.clone()))
+            .collect(),
+        distinct_source: ing
+            .records
+            .iter()
+            .map(|r| {
+                let s = &ing.sources[r.source as usize];
+                config.sources[s.spec].distinct.then_some(r.source)
+            })
+            .collect(),
+        ..Default::default()
+    };
+    if let Some(d) = &decisions {
+        constraints.must_link = d.same.clone();
+        constraints.cannot_link = d.different.clone();
+        warnings.extend(d.warnings.iter().cloned());
+    }
+    let clustering = cluster::constrained(norm.len(), &scored, &constraints);
+    drop(constraints);
+    // A match the constraints refused is for a human to look at.
+    for &i in &clustering.refused {
+        scored[i].decision = Decision::Review;
+    }
+    let labels = clustering.labels;
     let reg = register::build(&ing, &norm, &labels);
     stage.done(&format!("{} persons", reg.persons.len()));
     seconds.insert("cluster", t.elapsed().as_secs_f64());
@@ -202,6 +245,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         pairs_written: scored.len() as u64,
         match_pairs: count(Decision::Match),
         review_pairs: count(Decision::Review),
+        refused_match_pairs: clustering.refused.len() as u64,
+        decisions,
         blocking: blocking.rules,
         oversized_blocks: blocking.oversized,
         thresholds,

@@ -321,3 +321,85 @@ path = "b.tsv"
     assert_eq!(siti_a, siti_z);
     assert_ne!(by[&("aim".to_string(), "p2".to_string())], *siti_a);
 }
+
+#[test]
+fn analysts_decisions_split_and_join_and_unknown_records_only_warn() {
+    let wd = Workdir::new();
+    run_demo(&wd);
+    let cw = csv_rows(&wd.join("store/current/crosswalk.csv"));
+    let person: HashMap<_, _> = cw
+        .iter()
+        .map(|r| (key(r), r["person_id"].clone()))
+        .collect();
+    // A person with exactly two records, to split; two singletons, to join.
+    let mut members: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for r in &cw {
+        members
+            .entry(r["person_id"].clone())
+            .or_default()
+            .push(key(r));
+    }
+    let mut pairs: Vec<_> = members.values().filter(|m| m.len() == 2).collect();
+    pairs.sort();
+    let split = pairs[0].clone();
+    let mut singles: Vec<_> = members
+        .values()
+        .filter(|m| m.len() == 1)
+        .map(|m| m[0].clone())
+        .collect();
+    singles.sort();
+    let (j1, j2) = (singles[0].clone(), singles[1].clone());
+    let line = |a: &(String, String), b: &(String, String), d: &str| {
+        format!("{},{},{},{},{d}\n", a.0, a.1, b.0, b.1)
+    };
+    let mut body = String::from("\u{FEFF}source_l,record_id_l,source_r,record_id_r,decision\n");
+    body += &line(&split[0], &split[1], "different");
+    body += &line(&j1, &j2, "same");
+    body += &line(&j1, &("jkm".to_string(), "NO-SUCH-ID".to_string()), "same");
+    body += &line(&j1, &j2, "");
+    wd.create("decisions.csv", body);
+    let o = wd
+        .command("run")
+        .args([
+            "--config",
+            "demo/padan.toml",
+            "--out",
+            "store",
+            "--decisions",
+            "decisions.csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("NO-SUCH-ID"));
+    let cw2 = csv_rows(&wd.join("store/current/crosswalk.csv"));
+    let after: HashMap<_, _> = cw2
+        .iter()
+        .map(|r| (key(r), r["person_id"].clone()))
+        .collect();
+    assert_eq!(person[&split[0]], person[&split[1]], "joined before");
+    assert_ne!(
+        after[&split[0]], after[&split[1]],
+        "`different` splits them"
+    );
+    assert_ne!(person[&j1], person[&j2], "apart before");
+    assert_eq!(after[&j1], after[&j2], "`same` joins them");
+    let s: serde_json::Value =
+        serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
+    assert_eq!(s["decisions"]["applied_same"], 1);
+    assert_eq!(s["decisions"]["applied_different"], 1);
+    assert_eq!(s["decisions"]["ignored"], 1);
+    assert_eq!(s["decisions"]["undecided"], 1);
+}
+
+#[test]
+fn a_missing_decisions_file_is_a_config_error() {
+    let wd = Workdir::new();
+    wd.demo();
+    let o = run_err(
+        wd.command("run")
+            .args(["--config", "demo/padan.toml", "--decisions", "nope.csv"]),
+        2,
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nope.csv"));
+}

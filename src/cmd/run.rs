@@ -16,12 +16,19 @@ pub struct Args {
     /// Worker threads; overrides `[run] threads` (0: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Analysts' decisions (`same`/`different` per pair, as in review.csv); overrides
+    /// `[review] decisions`.
+    #[arg(long, value_name = "FILE")]
+    decisions: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<()> {
     let mut config = Config::load(&a.config)?;
     if let Some(out) = a.out {
         config.out = out;
+    }
+    if let Some(d) = a.decisions {
+        config.decisions = Some(d);
     }
     if let Some(t) = a.threads {
         config.threads = t;
