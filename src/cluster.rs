@@ -119,11 +119,11 @@ pub fn constrained(n: usize, pairs: &[Scored], c: &Constraints) -> Clustering {
         cl_members.entry(r).or_default().push(r);
     }
     let join = |uf: &mut UnionFind,
-                    held: &mut Vec<Option<Held>>,
-                    cl: &mut ahash::AHashMap<u32, Vec<u32>>,
-                    a: u32,
-                    b: u32,
-                    check: bool|
+                held: &mut Vec<Option<Held>>,
+                cl: &mut ahash::AHashMap<u32, Vec<u32>>,
+                a: u32,
+                b: u32,
+                check: bool|
      -> bool {
         let (ra, rb) = (uf.find(a), uf.find(b));
         if ra == rb {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod decisions;
 pub mod error;
 pub mod eval;
+pub mod explain;
 pub mod field;
 pub mod ingest;
 pub mod normalise;
@@ -17,5 +18,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod register;
 pub mod score;
+pub mod synth;
 
 pub use error::{Error, Result};

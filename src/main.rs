@@ -27,8 +27,12 @@ enum Command {
     Run(cmd::run::Args),
     /// Pairwise and B-cubed precision, recall and F1 of a crosswalk against a truth file.
     Eval(cmd::eval::Args),
+    /// Why records were (or were not) put together, field by field.
+    Explain(cmd::explain::Args),
     /// The normalisers on their own, for debugging a mapping: prints JSON.
     Normalise(cmd::normalise::Args),
+    /// A synthetic multi-agency registry with ground truth, for tests and benchmarks.
+    Synth(cmd::synth::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +47,8 @@ fn main() -> ExitCode {
         Command::Run(a) => cmd::run::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Normalise(a) => cmd::normalise::run(a),
+        Command::Explain(a) => cmd::explain::run(a),
+        Command::Synth(a) => cmd::synth::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

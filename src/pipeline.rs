@@ -214,6 +214,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     write::pairs(&g, &ing, &norm, &reg, &scored, &model)?;
     write::review(&g, &ing, &scored)?;
     write::rejects(&g, &ing)?;
+    write::records(&g, &ing, &norm, &reg)?;
     seconds.insert("write", t.elapsed().as_secs_f64());
 
     let mut rejects_by_reason = BTreeMap::new();

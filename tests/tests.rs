@@ -4,5 +4,7 @@
 mod workdir;
 
 mod test_eval;
+mod test_explain;
 mod test_normalise;
 mod test_run;
+mod test_synth;

@@ -1,8 +1,10 @@
 //! One module per subcommand, each with its arguments and a `run`.
 
 pub mod eval;
+pub mod explain;
 pub mod normalise;
 pub mod run;
+pub mod synth;
 
 use std::io::Write;
 

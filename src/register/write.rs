@@ -280,6 +280,57 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored]) -> Result<()> {
     finish_csv(w)
 }
 
+/// `records.parquet`: every record's normalised values and person, for `padan explain` and
+/// audits. Personal data, unmasked: the file is private like the others.
+pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Register) -> Result<()> {
+    let n = ing.records.len();
+    let text =
+        |f: &dyn Fn(usize) -> Option<String>| -> Vec<Option<String>> { (0..n).map(f).collect() };
+    let cols = vec![
+        Column::new(
+            "source".into(),
+            text(&|i| Some(ing.sources[ing.records[i].source as usize].name.clone())),
+        ),
+        Column::new(
+            "record_id".into(),
+            text(&|i| Some(ing.records[i].record_id.clone())),
+        ),
+        Column::new(
+            "row".into(),
+            ing.records.iter().map(|r| r.row).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "person_id".into(),
+            text(&|i| Some(reg.persons[reg.person_of[i] as usize].id.clone())),
+        ),
+        Column::new(
+            "name".into(),
+            text(&|i| (!norm[i].name.is_empty()).then(|| norm[i].name.display())),
+        ),
+        Column::new(
+            "ic".into(),
+            text(&|i| norm[i].ic.as_ref().map(|x| x.digits.clone())),
+        ),
+        Column::new(
+            "ic_valid".into(),
+            norm.iter()
+                .map(|r| r.ic.as_ref().map(|x| x.valid))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("old_ic".into(), text(&|i| norm[i].old_ic.clone())),
+        Column::new("dob".into(), text(&|i| norm[i].dob.map(|d| d.to_string()))),
+        Column::new(
+            "sex".into(),
+            text(&|i| norm[i].sex.map(|s| s.code().to_string())),
+        ),
+        Column::new("address".into(), text(&|i| norm[i].address.clone())),
+        Column::new("postcode".into(), text(&|i| norm[i].postcode.clone())),
+        Column::new("phone".into(), text(&|i| norm[i].phone.clone())),
+    ];
+    let df = DataFrame::new_infer_height(cols).map_err(polars_err("records.parquet"))?;
+    write_parquet(g, "records.parquet", df)
+}
+
 /// `rejects.csv`: every row that could not be used, with its reason.
 pub fn rejects(g: &Generation, ing: &Ingested) -> Result<()> {
     let name = "rejects.csv";

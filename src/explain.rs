@@ -1,0 +1,391 @@
+//! Explain: why records were, or were not, put together — field by field.
+//!
+//! Reads: a generation of the register store (`records.parquet`, `pairs.parquet`). Writes: for
+//! a person, its records and the match edges among them; for a record, also the nearest
+//! candidates that were not joined. Each edge is a waterfall: the prior, then each
+//! comparison's level and weight with the running total, and both values. IC numbers, phones
+//! and addresses are masked unless asked otherwise (CONTRACT.md, Privacy).
+
+use std::path::Path;
+
+use ahash::AHashMap;
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::normalise::ic;
+use crate::score::{probability, COMPARISONS};
+
+/// One record as stored in `records.parquet`.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordRow {
+    pub source: String,
+    pub record_id: String,
+    pub row: u64,
+    pub person_id: String,
+    pub name: String,
+    pub ic: String,
+    pub old_ic: String,
+    pub dob: String,
+    pub sex: String,
+    pub address: String,
+    pub postcode: String,
+    pub phone: String,
+}
+
+impl RecordRow {
+    /// The value a comparison looks at.
+    fn value(&self, comparison: &str) -> &str {
+        match comparison {
+            "name" => &self.name,
+            "ic" => &self.ic,
+            "other_id" => &self.old_ic,
+            "dob" => &self.dob,
+            "sex" => &self.sex,
+            "postcode" => &self.postcode,
+            "address" => &self.address,
+            "phone" => &self.phone,
+            _ => "",
+        }
+    }
+
+    fn masked(&self, unmasked: bool) -> RecordRow {
+        if unmasked {
+            return self.clone();
+        }
+        let mut r = self.clone();
+        r.ic = mask_value("ic", &r.ic);
+        r.old_ic = mask_value("other_id", &r.old_ic);
+        r.phone = mask_value("phone", &r.phone);
+        r.address = mask_value("address", &r.address);
+        r
+    }
+}
+
+/// Masks one value of a comparison for display.
+pub fn mask_value(comparison: &str, v: &str) -> String {
+    if v.is_empty() {
+        return String::new();
+    }
+    match comparison {
+        "ic" | "other_id" => ic::mask(v),
+        "phone" => {
+            let n = v.chars().count();
+            let tail: String = v.chars().skip(n.saturating_sub(4)).collect();
+            format!("{}{tail}", "*".repeat(n.saturating_sub(4)))
+        }
+        "address" => "(address withheld)".to_string(),
+        _ => v.to_string(),
+    }
+}
+
+/// One comparison's step in a waterfall.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub comparison: String,
+    pub level: String,
+    pub weight: f64,
+    pub running_total: f64,
+    pub left: String,
+    pub right: String,
+}
+
+/// A scored pair, explained.
+#[derive(Clone, Debug, Serialize)]
+pub struct Edge {
+    pub left: String,
+    pub right: String,
+    pub decision: String,
+    pub match_weight: f64,
+    pub match_probability: f64,
+    pub prior_weight: f64,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Explanation {
+    pub person_id: String,
+    pub records: Vec<RecordRow>,
+    /// Scored pairs between the person's records (match edges first).
+    pub edges: Vec<Edge>,
+    /// With a record asked for: its strongest pairs with records of other persons.
+    pub not_joined: Vec<Edge>,
+}
+
+struct PairRow {
+    l: usize,
+    r: usize,
+    weight: f64,
+    prior: f64,
+    decision: String,
+    levels: Vec<String>,
+    weights: Vec<f64>,
+}
+
+/// A generation loaded for explaining.
+pub struct Store {
+    records: Vec<RecordRow>,
+    index: AHashMap<(String, String), usize>,
+    pairs: Vec<PairRow>,
+}
+
+fn read_df(path: &Path) -> Result<DataFrame> {
+    let f = std::fs::File::open(path).map_err(|e| {
+        Error::Config(format!(
+            "{}: cannot open ({e}); is this a register store written by `padan run`?",
+            path.display()
+        ))
+    })?;
+    ParquetReader::new(f)
+        .finish()
+        .map_err(|e| Error::Run(format!("{}: {e}", path.display())))
+}
+
+fn strings(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<String>> {
+    let fail = |e: PolarsError| Error::Run(format!("{}: column `{name}`: {e}", path.display()));
+    let c = df.column(name).map_err(fail)?;
+    let c = c.cast(&DataType::String).map_err(fail)?;
+    Ok(c.str()
+        .map_err(fail)?
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect())
+}
+
+fn floats(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>> {
+    let fail = |e: PolarsError| Error::Run(format!("{}: column `{name}`: {e}", path.display()));
+    let c = df.column(name).map_err(fail)?;
+    let c = c.cast(&DataType::Float64).map_err(fail)?;
+    Ok(c.f64()
+        .map_err(fail)?
+        .iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect())
+}
+
+impl Store {
+    /// Loads `DIR/current` (or `DIR` itself when it holds the files).
+    pub fn load(dir: &Path) -> Result<Store> {
+        let gen = if dir.join("current").exists() {
+            dir.join("current")
+        } else {
+            dir.to_path_buf()
+        };
+        let rp = gen.join("records.parquet");
+        let df = read_df(&rp)?;
+        let col = |n: &str| strings(&df, n, &rp);
+        let (source, record_id, person, name, icv, old_ic, dob, sex, address, postcode, phone) = (
+            col("source")?,
+            col("record_id")?,
+            col("person_id")?,
+            col("name")?,
+            col("ic")?,
+            col("old_ic")?,
+            col("dob")?,
+            col("sex")?,
+            col("address")?,
+            col("postcode")?,
+            col("phone")?,
+        );
+        let rows = floats(&df, "row", &rp)?;
+        let mut records = Vec::with_capacity(df.height());
+        let mut index = AHashMap::with_capacity(df.height());
+        for i in 0..df.height() {
+            index.insert((source[i].clone(), record_id[i].clone()), i);
+            records.push(RecordRow {
+                source: source[i].clone(),
+                record_id: record_id[i].clone(),
+                row: rows[i] as u64,
+                person_id: person[i].clone(),
+                name: name[i].clone(),
+                ic: icv[i].clone(),
+                old_ic: old_ic[i].clone(),
+                dob: dob[i].clone(),
+                sex: sex[i].clone(),
+                address: address[i].clone(),
+                postcode: postcode[i].clone(),
+                phone: phone[i].clone(),
+            });
+        }
+        let pp = gen.join("pairs.parquet");
+        let df = read_df(&pp)?;
+        let col = |n: &str| strings(&df, n, &pp);
+        let (sl, il, sr, ir, decision) = (
+            col("source_l")?,
+            col("record_id_l")?,
+            col("source_r")?,
+            col("record_id_r")?,
+            col("decision")?,
+        );
+        let weight = floats(&df, "match_weight", &pp)?;
+        let prior = floats(&df, "prior_weight", &pp)?;
+        let mut levels = Vec::new();
+        let mut weights = Vec::new();
+        for c in &COMPARISONS {
+            levels.push(col(&format!("{}_level", c.name))?);
+            weights.push(floats(&df, &format!("{}_weight", c.name), &pp)?);
+        }
+        let mut pairs = Vec::with_capacity(df.height());
+        for i in 0..df.height() {
+            let (Some(&l), Some(&r)) = (
+                index.get(&(sl[i].clone(), il[i].clone())),
+                index.get(&(sr[i].clone(), ir[i].clone())),
+            ) else {
+                continue;
+            };
+            pairs.push(PairRow {
+                l,
+                r,
+                weight: weight[i],
+                prior: prior[i],
+                decision: decision[i].clone(),
+                levels: levels.iter().map(|v| v[i].clone()).collect(),
+                weights: weights.iter().map(|v| v[i]).collect(),
+            });
+        }
+        Ok(Store {
+            records,
+            index,
+            pairs,
+        })
+    }
+
+    fn edge(&self, p: &PairRow, unmasked: bool) -> Edge {
+        let (a, b) = (&self.records[p.l], &self.records[p.r]);
+        let mut total = p.prior;
+        let steps = COMPARISONS
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                total += p.weights[k];
+                let show = |r: &RecordRow| {
+                    let v = r.value(c.name);
+                    if unmasked {
+                        v.to_string()
+                    } else {
+                        mask_value(c.name, v)
+                    }
+                };
+                Step {
+                    comparison: c.name.to_string(),
+                    level: p.levels[k].clone(),
+                    weight: p.weights[k],
+                    running_total: total,
+                    left: show(a),
+                    right: show(b),
+                }
+            })
+            .collect();
+        Edge {
+            left: format!("{}:{}", a.source, a.record_id),
+            right: format!("{}:{}", b.source, b.record_id),
+            decision: p.decision.clone(),
+            match_weight: p.weight,
+            match_probability: probability(p.weight),
+            prior_weight: p.prior,
+            steps,
+        }
+    }
+
+    /// Explains a person.
+    pub fn person(&self, id: &str, unmasked: bool) -> Result<Explanation> {
+        let members: Vec<usize> = (0..self.records.len())
+            .filter(|&i| self.records[i].person_id == id)
+            .collect();
+        if members.is_empty() {
+            return Err(Error::Config(format!("no person `{id}` in this register")));
+        }
+        let mut edges: Vec<&PairRow> = self
+            .pairs
+            .iter()
+            .filter(|p| self.records[p.l].person_id == id && self.records[p.r].person_id == id)
+            .collect();
+        edges.sort_by(|x, y| {
+            (x.decision != "match")
+                .cmp(&(y.decision != "match"))
+                .then(y.weight.total_cmp(&x.weight))
+        });
+        Ok(Explanation {
+            person_id: id.to_string(),
+            records: members
+                .iter()
+                .map(|&i| self.records[i].masked(unmasked))
+                .collect(),
+            edges: edges.into_iter().map(|p| self.edge(p, unmasked)).collect(),
+            not_joined: Vec::new(),
+        })
+    }
+
+    /// Explains a record: its person, and its strongest pairs with other persons' records.
+    pub fn record(&self, source: &str, record_id: &str, unmasked: bool) -> Result<Explanation> {
+        let &i = self
+            .index
+            .get(&(source.to_string(), record_id.to_string()))
+            .ok_or_else(|| {
+                Error::Config(format!("no record {source}:{record_id} in this register"))
+            })?;
+        let mut e = self.person(&self.records[i].person_id, unmasked)?;
+        let mut others: Vec<&PairRow> = self
+            .pairs
+            .iter()
+            .filter(|p| {
+                (p.l == i || p.r == i) && self.records[p.l].person_id != self.records[p.r].person_id
+            })
+            .collect();
+        others.sort_by(|x, y| y.weight.total_cmp(&x.weight));
+        e.not_joined = others
+            .into_iter()
+            .take(10)
+            .map(|p| self.edge(p, unmasked))
+            .collect();
+        Ok(e)
+    }
+}
+
+/// Renders an explanation as text.
+pub fn render(e: &Explanation) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "person {} — {} record(s)", e.person_id, e.records.len());
+    for r in &e.records {
+        let _ = writeln!(
+            s,
+            "  {}:{} (row {})  {}  ic {}  dob {}  sex {}  postcode {}  phone {}",
+            r.source, r.record_id, r.row, r.name, r.ic, r.dob, r.sex, r.postcode, r.phone
+        );
+    }
+    let mut section = |title: &str, edges: &[Edge]| {
+        if edges.is_empty() {
+            return;
+        }
+        let _ = writeln!(s, "\n{title}");
+        for x in edges {
+            let _ = writeln!(
+                s,
+                "  {} ~ {}: {} (weight {:.2}, probability {:.4})",
+                x.left, x.right, x.decision, x.match_weight, x.match_probability
+            );
+            let _ = writeln!(
+                s,
+                "    {:<10} {:<30} {:>8} {:>8}",
+                "prior",
+                "",
+                "",
+                format!("{:.2}", x.prior_weight)
+            );
+            for st in &x.steps {
+                let _ = writeln!(
+                    s,
+                    "    {:<10} {:<30} {:>+8.2} {:>8.2}   {} | {}",
+                    st.comparison, st.level, st.weight, st.running_total, st.left, st.right
+                );
+            }
+        }
+    };
+    section("pairs within the person (match edges first):", &e.edges);
+    section(
+        "nearest records of other persons (not joined):",
+        &e.not_joined,
+    );
+    s
+}
