@@ -29,13 +29,75 @@ fn record(name: &str, ic: &str, dob: &str) -> normalise::NormRecord {
     normalise::record(&r, &[], today).0
 }
 
+/// Names of every tradition, with titles, aliases, short forms, Unicode and Khmer script.
+const MIXED: [&str; 8] = [
+    "DATO' SRI HJ MOHD HAFIZ B. ABD RAHMAN",
+    "MICHELLE YEOH CHOO KHENG",
+    "Mei-Ling Tan",
+    "S. RAJAGOPAL",
+    "MOHD ALI @ MAT BIN ABU",
+    "ＳＩＴＩ ＡＭＩＮＡＨ ＢＴ ＡＬＩ",
+    "SOK CHANN",
+    "សុខ ចាន់",
+];
+
 fn kernels(c: &mut Criterion) {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let mut g = c.benchmark_group("normalise");
     g.throughput(Throughput::Elements(NAMES.len() as u64));
     g.bench_function("name", |b| {
         b.iter(|| {
             for n in NAMES {
                 black_box(Name::parse(black_box(n)).key());
+            }
+        })
+    });
+    g.bench_function("name_all_keys", |b| {
+        b.iter(|| {
+            for n in NAMES {
+                let p = Name::parse(black_box(n));
+                black_box((p.key(), p.sorted_key(), p.compact(), p.given_compact()));
+                black_box((p.phonetic(), p.khmer_key(), p.initials_key(), p.alt_keys()));
+            }
+        })
+    });
+    g.bench_function("name_mixed", |b| {
+        b.iter(|| {
+            for n in MIXED {
+                black_box(Name::parse(black_box(n)).key());
+            }
+        })
+    });
+    // The kernels below each read four values per iteration.
+    g.throughput(Throughput::Elements(4));
+    g.bench_function("date", |b| {
+        b.iter(|| {
+            for d in ["12/03/1985", "1985-03-12", "12 MAC 1985", "00/00/1950"] {
+                black_box(normalise::date::parse(black_box(d), &[], today));
+            }
+        })
+    });
+    g.bench_function("phone", |b| {
+        b.iter(|| {
+            for p in [
+                "012-3456789",
+                "+60 12-345 6789",
+                "03-2345 6789",
+                "082-234567",
+            ] {
+                black_box(normalise::phone(black_box(p)));
+            }
+        })
+    });
+    g.bench_function("address", |b| {
+        b.iter(|| {
+            for a in [
+                "No. 5, Jln Mawar 3, Tmn Sri Muda, 40400 Shah Alam, Selangor",
+                "12 Lebuh Pantai, 10300 George Town, P. Pinang",
+                "Lot 12 Kg. Baru, Sg. Buloh",
+                "Blok A, PPR Seri Aman, 50460 KL",
+            ] {
+                black_box(normalise::address(black_box(a)));
             }
         })
     });

@@ -610,7 +610,8 @@ mod tests {
         let c = rec(&[
             (FullName, "MUHAMMAD HAFIZ"),
             (Ic, "850312145576"),
-            (Dob, "03/12/1985"),
+            // Year first: a day-first 03/12/1985 would be settled by the IC (12 March).
+            (Dob, "1985-12-03"),
         ]);
         let lv = compare(&a, &c);
         assert_eq!(label(&lv, "name"), "given_equal_patronym_missing");

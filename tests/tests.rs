@@ -4,7 +4,6 @@
 mod workdir;
 
 mod test_eval;
-mod test_explain;
 mod test_normalise;
 mod test_run;
 mod test_synth;

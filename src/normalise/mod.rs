@@ -3,11 +3,21 @@
 //! Reads: ingested records (`ingest::Record`). Writes: one `NormRecord` per record, in the same
 //! order, and counts of values that could not be read (unparseable dates, unknown sex codes,
 //! invalid ICs) for `summary.json`. A value that cannot be normalised becomes `None`; the record
-//! is kept.
+//! is kept. Fields are read in an order that lets one inform another: the IC's birth date
+//! settles an ambiguous day/month order, the recorded birth date settles the IC's century, and
+//! sex comes from the record, else the IC's last digit, else the name's marker (BIN/BINTI).
+//!
+//! One module per kind of value: `name` (with `chinese` and `phonetic`), `ic`, `date`, `phone`,
+//! `address`, `text` (Unicode clean-up) and `tables` (the domain knowledge, as data files under
+//! `data/`).
 
+pub mod address;
+pub mod chinese;
 pub mod date;
 pub mod ic;
 pub mod name;
+pub mod phone;
+pub mod phonetic;
 pub mod tables;
 pub mod text;
 
@@ -17,6 +27,7 @@ use serde::Serialize;
 
 use crate::field::Field;
 use crate::ingest::{Ingested, Record};
+pub use date::PartialDate;
 pub use ic::Ic;
 pub use name::Name;
 
@@ -30,15 +41,13 @@ pub enum Sex {
 }
 
 impl Sex {
+    /// Reads sex in any of the spellings of `data/sex.tsv` (L/P, M/F, LELAKI/PEREMPUAN,
+    /// MALE/FEMALE, 1/2…).
     pub fn parse(raw: &str) -> Option<Sex> {
         let t = text::clean(raw);
-        if tables::SEX_MALE.contains(&t.as_str()) {
-            Some(Sex::Male)
-        } else if tables::SEX_FEMALE.contains(&t.as_str()) {
-            Some(Sex::Female)
-        } else {
-            None
-        }
+        tables::SEX
+            .get(t.as_str())
+            .map(|&male| if male { Sex::Male } else { Sex::Female })
     }
 
     pub fn code(self) -> &'static str {
@@ -49,56 +58,35 @@ impl Sex {
     }
 }
 
-/// A Malaysian phone number in national form (`0123456789`): digits, with a leading country
-/// code 60 turned into 0. `None` when fewer than 7 digits remain.
+/// A Malaysian phone number in E.164 form (`+60123456789`); `None` when it is not a phone
+/// number (see `phone::parse`).
 pub fn phone(raw: &str) -> Option<String> {
-    let d = text::digits(raw);
-    let d = match d.strip_prefix("60") {
-        Some(rest) if d.len() >= 10 => format!("0{rest}"),
-        _ => d,
-    };
-    (d.len() >= 7).then_some(d)
+    phone::e164(raw)
 }
 
 /// A five-digit postcode; four digits get their lost leading zero back (Excel).
 pub fn postcode(raw: &str) -> Option<String> {
-    let d = text::digits(raw);
-    match d.len() {
-        5 => Some(d),
-        4 => Some(format!("0{d}")),
-        _ => None,
-    }
+    address::postcode(raw)
 }
 
-/// An address: cleaned, abbreviations expanded.
+/// An address: cleaned, abbreviations expanded, the state spelled canonically.
 pub fn address(raw: &str) -> Option<String> {
-    let c = text::clean(raw);
-    let words: Vec<&str> = c
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            tables::ADDRESS_ABBREVIATIONS
-                .iter()
-                .find(|(a, _)| *a == w)
-                .map_or(w, |(_, full)| *full)
-        })
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
-}
-
-/// A five-digit postcode found inside an address, if there is exactly one.
-fn postcode_in_address(addr: &str) -> Option<String> {
-    let mut found = addr
-        .split(' ')
-        .filter(|w| w.len() == 5 && w.bytes().all(|b| b.is_ascii_digit()));
-    let first = found.next()?;
-    found.next().is_none().then(|| first.to_string())
+    address::parse(raw).map(|a| a.text)
 }
 
 /// Other identifiers (old IC, passport, national id, household id): letters and digits only.
 pub fn identifier(raw: &str) -> Option<String> {
     let s = text::alnum_upper(raw);
     (!s.is_empty()).then_some(s)
+}
+
+/// Where a record's sex came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SexFrom {
+    Recorded,
+    Ic,
+    Marker,
 }
 
 /// One record's comparable forms.
@@ -110,18 +98,44 @@ pub struct NormRecord {
     pub sorted_key: String,
     pub compact: String,
     pub given_compact: String,
+    /// `Name::phonetic`: the Malay phonetic key.
+    pub phonetic: String,
+    /// `Name::khmer_key`: the Khmer-aware phonetic key, order-free.
+    pub khmer_key: String,
+    /// `Name::initials_key`: father's initial + given name (Indian short form).
+    pub initials_key: Option<String>,
+    /// `Name::alt_keys`.
+    pub alt_keys: Vec<String>,
+    /// The IC column's value (placeholders such as 000000000000 are `None`).
     pub ic: Option<Ic>,
     pub old_ic: Option<String>,
     pub passport: Option<String>,
     pub national_id: Option<String>,
     pub household_id: Option<String>,
+    /// The birth date: as recorded, else the valid IC's (agreeing with a partial date if any).
     pub dob: Option<NaiveDate>,
+    /// A recorded birth date known only to the year or month (00/00/1950).
+    pub dob_partial: Option<PartialDate>,
+    /// `dob` came from the IC.
+    pub dob_from_ic: bool,
+    /// Whether the recorded birth date and the valid IC's agree (`None` if either is missing).
+    pub ic_dob_agrees: Option<bool>,
     pub sex: Option<Sex>,
+    pub sex_from: Option<SexFrom>,
+    /// The address text (`address::Address::text`).
     pub address: Option<String>,
     pub postcode: Option<String>,
     pub district: Option<String>,
+    /// The state column: the canonical state name when recognised, else the cleaned text.
     pub state: Option<String>,
+    /// The state named at the end of the address.
+    pub address_state: Option<&'static str>,
+    /// The postcode lies outside every postcode the state (column or address) uses.
+    pub postcode_state_conflict: bool,
+    /// E.164 (`+60123456789`).
     pub phone: Option<String>,
+    /// `mobile`, `landline`, `ip_telephony`, `non_geographic`, `foreign`.
+    pub phone_kind: Option<&'static str>,
 }
 
 /// Counts of values present but unreadable, per source (for warnings in `summary.json`).
@@ -157,23 +171,44 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
             .join(" "),
     };
     let name = Name::parse(&raw_name);
+
     let ic = v(Field::Ic).and_then(Ic::parse);
     if ic.as_ref().is_some_and(|i| !i.valid) {
         bad.ic_invalid += 1;
     }
-    let mut dob = v(Field::Dob).and_then(|d| {
-        let p = date::parse(d, dates, today);
-        if p.is_none() {
-            bad.dob += 1;
-        }
-        p
-    });
-    if dob.is_none() {
-        dob = ic
-            .as_ref()
-            .filter(|i| i.valid)
-            .and_then(|i| ic::birth_date(&i.digits, today));
+    let ic = ic.filter(|i| i.reason != Some(ic::Reason::Placeholder));
+    let valid_ic = ic.as_ref().filter(|i| i.valid);
+    let ctx = date::Context {
+        ic: valid_ic.and_then(|i| ic::date_parts(&i.digits)),
+    };
+    let recorded = v(Field::Dob).map(|d| date::parse_with(d, dates, today, ctx));
+    if recorded
+        .as_ref()
+        .is_some_and(|p| p.date.is_none() && p.partial.is_none())
+    {
+        bad.dob += 1;
     }
+    let recorded_date = recorded.as_ref().and_then(|p| p.date);
+    let dob_partial = recorded.as_ref().and_then(|p| p.partial);
+    let ic_date = valid_ic.and_then(|i| {
+        let hint = recorded_date.or_else(|| {
+            dob_partial.and_then(|p| NaiveDate::from_ymd_opt(p.year, p.month.unwrap_or(1), 1))
+        });
+        i.birth_date(hint, today)
+    });
+    let ic_dob_agrees = match (recorded_date, ic_date) {
+        (Some(a), Some(b)) => Some(a == b),
+        _ => None,
+    };
+    let (dob, dob_from_ic) = match recorded_date {
+        Some(d) => (Some(d), false),
+        None => {
+            let d = ic_date.filter(|d| dob_partial.map_or(true, |p| p.contains(*d)));
+            (d, d.is_some())
+        }
+    };
+
+    let mut sex_from = None;
     let mut sex = v(Field::Sex).and_then(|s| {
         let p = Sex::parse(s);
         if p.is_none() {
@@ -181,10 +216,17 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         }
         p
     });
-    if sex.is_none() {
-        sex = ic.as_ref().and_then(Ic::sex_hint);
+    if sex.is_some() {
+        sex_from = Some(SexFrom::Recorded);
+    } else if let Some(s) = ic.as_ref().and_then(Ic::sex_hint) {
+        sex = Some(s);
+        sex_from = Some(SexFrom::Ic);
+    } else if let Some(s) = name.marker_sex() {
+        sex = Some(s);
+        sex_from = Some(SexFrom::Marker);
     }
-    let address = v(Field::Address).and_then(address);
+
+    let addr = v(Field::Address).and_then(address::parse);
     let mut postcode = v(Field::Postcode).and_then(|p| {
         let n = postcode(p);
         if n.is_none() {
@@ -193,10 +235,23 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         n
     });
     if postcode.is_none() {
-        postcode = address.as_deref().and_then(postcode_in_address);
+        postcode = addr.as_ref().and_then(|a| a.postcode.clone());
     }
-    let phone = v(Field::Phone).and_then(|p| {
-        let n = phone(p);
+    let state_raw = v(Field::State).map(text::clean).filter(|s| !s.is_empty());
+    let state = state_raw.map(|s| match address::canonical_state(&s) {
+        Some(c) => c.to_string(),
+        None => s,
+    });
+    let address_state = addr.as_ref().and_then(|a| a.state);
+    let postcode_state_conflict = postcode.as_deref().is_some_and(|p| {
+        [state.as_deref(), address_state]
+            .into_iter()
+            .flatten()
+            .any(|s| address::postcode_contradicts(p, s))
+    });
+
+    let ph = v(Field::Phone).and_then(|p| {
+        let n = phone::parse(p);
         if n.is_none() {
             bad.phone += 1;
         }
@@ -207,6 +262,10 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         sorted_key: name.sorted_key(),
         compact: name.compact(),
         given_compact: name.given_compact(),
+        phonetic: name.phonetic(),
+        khmer_key: name.khmer_key(),
+        initials_key: name.initials_key(),
+        alt_keys: name.alt_keys(),
         name,
         ic,
         old_ic: v(Field::OldIc).and_then(identifier),
@@ -214,14 +273,21 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         national_id: v(Field::NationalId).and_then(identifier),
         household_id: v(Field::HouseholdId).and_then(identifier),
         dob,
+        dob_partial,
+        dob_from_ic,
+        ic_dob_agrees,
         sex,
-        address,
+        sex_from,
+        address: addr.map(|a| a.text),
         postcode,
         district: v(Field::District)
             .map(text::clean)
             .filter(|s| !s.is_empty()),
-        state: v(Field::State).map(text::clean).filter(|s| !s.is_empty()),
-        phone,
+        state,
+        address_state,
+        postcode_state_conflict,
+        phone_kind: ph.as_ref().map(|p| p.kind),
+        phone: ph.map(|p| p.e164),
     };
     (n, bad)
 }
@@ -249,15 +315,27 @@ pub fn all(ing: &Ingested, today: NaiveDate) -> (Vec<NormRecord>, Vec<Unreadable
 mod tests {
     use super::*;
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+    }
+
+    fn rec(fields: &[(Field, &str)]) -> NormRecord {
+        let mut r = Record::new(0, 0, "x".into());
+        for (f, v) in fields {
+            r.set(*f, v);
+        }
+        record(&r, &[], today()).0
+    }
+
     #[test]
-    fn phones_become_national_form() {
+    fn phones_become_e164() {
         for s in [
             "012-3456789",
             "+60123456789",
             "60 12-345 6789",
             "0123456789",
         ] {
-            assert_eq!(phone(s).as_deref(), Some("0123456789"), "{s}");
+            assert_eq!(phone(s).as_deref(), Some("+60123456789"), "{s}");
         }
         assert_eq!(phone("12345"), None);
     }
@@ -267,21 +345,54 @@ mod tests {
         assert_eq!(Sex::parse("l"), Some(Sex::Male));
         assert_eq!(Sex::parse("PEREMPUAN"), Some(Sex::Female));
         assert_eq!(Sex::parse("Female"), Some(Sex::Female));
+        assert_eq!(Sex::parse("Laki-laki"), Some(Sex::Male));
         assert_eq!(Sex::parse("x"), None);
     }
 
     #[test]
     fn postcodes_and_addresses() {
         assert_eq!(postcode("5000").as_deref(), Some("05000"));
-        assert_eq!(postcode("50000").as_deref(), Some("50000"));
-        assert_eq!(postcode("500"), None);
         assert_eq!(
             address("No. 5, Jln Mawar 3, Tmn Sri Muda").as_deref(),
-            Some("NO 5 JALAN MAWAR 3 TAMAN SRI MUDA")
+            Some("NO 5 JALAN MAWAR 3 TAMAN SERI MUDA")
         );
+        let r = rec(&[(Field::Address, "12 JALAN MAWAR 50000 KUALA LUMPUR")]);
+        assert_eq!(r.postcode.as_deref(), Some("50000"));
+        assert_eq!(r.address_state, Some("WP KUALA LUMPUR"));
+    }
+
+    #[test]
+    fn fields_inform_each_other() {
+        use Field::*;
+        // The IC settles an ambiguous day/month order.
+        let r = rec(&[(Ic, "850312145567"), (Dob, "03/12/1985")]);
+        assert_eq!(r.dob, NaiveDate::from_ymd_opt(1985, 3, 12));
+        assert_eq!(r.ic_dob_agrees, Some(true));
+        // A partial date is kept partial; the IC fills the full date when it agrees.
+        let p = rec(&[(Ic, "500312145567"), (Dob, "00/00/1950")]);
         assert_eq!(
-            postcode_in_address("12 JALAN MAWAR 50000 KUALA LUMPUR").as_deref(),
-            Some("50000")
+            p.dob_partial.map(|d| d.to_string()).as_deref(),
+            Some("1950")
         );
+        assert_eq!(p.dob, NaiveDate::from_ymd_opt(1950, 3, 12));
+        assert!(p.dob_from_ic);
+        let q = rec(&[(Ic, "500312145567"), (Dob, "1951")]);
+        assert_eq!(q.dob, None);
+        // Sex: recorded, else the IC's last digit, else the marker.
+        assert_eq!(rec(&[(Ic, "850312145567")]).sex, Some(super::Sex::Male));
+        let m = rec(&[(FullName, "SITI BINTI ALI")]);
+        assert_eq!(
+            (m.sex, m.sex_from),
+            (Some(super::Sex::Female), Some(SexFrom::Marker))
+        );
+        // The recorded date gives the IC its century.
+        let old = rec(&[(Ic, "150101105567"), (Dob, "1915")]);
+        assert_eq!(old.dob, NaiveDate::from_ymd_opt(1915, 1, 1));
+        // Placeholders are missing, not equal.
+        assert!(rec(&[(Ic, "000000000000")]).ic.is_none());
+        // State spellings and postcode conflicts.
+        let s = rec(&[(State, "Penang"), (Postcode, "88000")]);
+        assert_eq!(s.state.as_deref(), Some("PULAU PINANG"));
+        assert!(s.postcode_state_conflict);
     }
 }
