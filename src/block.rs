@@ -15,8 +15,9 @@ use crate::normalise::{ic, NormRecord};
 pub struct Rule {
     pub name: &'static str,
     pub keys: fn(&NormRecord, &mut Vec<String>),
-    /// Comparisons this rule's pairs agree on by construction (or nearly): a model estimated
-    /// from its pairs must not learn their m from them.
+    /// Comparisons this rule's pairs agree on by construction, or nearly (a household shares
+    /// its postcode, address and phone): a model estimated from its pairs must not learn
+    /// their m from them.
     pub uses: &'static [&'static str],
 }
 
@@ -90,12 +91,12 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         name: "postcode_name_token",
-        uses: &["postcode", "name", "address"],
+        uses: &["postcode", "name", "address", "phone"],
         keys: postcode_token_keys,
     },
     Rule {
         name: "phone",
-        uses: &["phone"],
+        uses: &["phone", "address", "postcode"],
         keys: phone_keys,
     },
     Rule {

@@ -37,6 +37,10 @@ const fn l(label: &'static str, weight: f64) -> Level {
 
 const MISSING: Level = l("missing", 0.0);
 
+const NAME_DIFFERENT: u8 = 1;
+const IC_DIFFERENT_VALID: u8 = 1;
+const IC_ONE_EDIT: u8 = 3;
+
 /// Every comparison, in output order. The level indices below must follow these tables.
 pub const COMPARISONS: [Comparison; N_COMPARISONS] = [
     Comparison {
@@ -126,6 +130,12 @@ fn name_level(a: &NormRecord, b: &NormRecord) -> u8 {
     if one_patronym_missing && !ga.is_empty() && ga == gb {
         return 4;
     }
+    // The given name is compared more strictly than the whole (DOMAIN.md): every given token
+    // of the shorter name must be found, near enough, in the other. NUR IMAN and NUR AIN share
+    // NUR and are close as strings, but are two people.
+    if !ga.is_empty() && !gb.is_empty() && ga != gb && !tokens_agree(&a.name.given, &b.name.given) {
+        return 1;
+    }
     let given = if ga.is_empty() || gb.is_empty() {
         1.0
     } else {
@@ -139,6 +149,20 @@ fn name_level(a: &NormRecord, b: &NormRecord) -> u8 {
     } else {
         1
     }
+}
+
+/// Whether every token of the shorter list has a near twin in the other: equal, an initial of
+/// it, or Jaro–Winkler at least 0.88 (a typo or a spelling variant).
+fn tokens_agree(a: &[String], b: &[String]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.iter().all(|t| {
+        long.iter().any(|u| {
+            t == u
+                || (t.len() == 1 && u.starts_with(t.as_str()))
+                || (u.len() == 1 && t.starts_with(u.as_str()))
+                || jaro_winkler(t, u) >= 0.88
+        })
+    })
 }
 
 /// One substitution or one adjacent transposition between two equally long strings.
@@ -244,9 +268,18 @@ fn address_level(a: &NormRecord, b: &NormRecord) -> u8 {
 
 /// Each comparison's level for a pair.
 pub fn compare(a: &NormRecord, b: &NormRecord) -> [u8; N_COMPARISONS] {
+    let name = name_level(a, b);
+    let mut ic = ic_level(a, b);
+    // Two valid MyKad numbers one digit apart under different given names are twins or
+    // siblings registered together (consecutive serials), not a typo: they count as two
+    // different valid numbers.
+    let both_valid = matches!((&a.ic, &b.ic), (Some(x), Some(y)) if x.valid && y.valid);
+    if ic == IC_ONE_EDIT && name == NAME_DIFFERENT && both_valid {
+        ic = IC_DIFFERENT_VALID;
+    }
     [
-        name_level(a, b),
-        ic_level(a, b),
+        name,
+        ic,
         other_id_level(a, b),
         dob_level(a, b),
         eq_level(&a.sex, &b.sex),
@@ -334,6 +367,11 @@ struct TermFrequencies {
     counts: ahash::AHashMap<String, u32>,
     records: f64,
 }
+
+/// Comparisons that describe a household rather than a person: members of one family agree
+/// on all of them at once, so their evidence is not independent. A pair counts the strongest
+/// agreement among them once, and every disagreement.
+pub const HOUSEHOLD: [&str; 3] = ["postcode", "address", "phone"];
 
 /// The name levels whose weight is adjusted by the name's frequency.
 const NAME_TF_LEVELS: [u8; 2] = [5, 6];
@@ -458,6 +496,21 @@ impl Model {
                     let u_v = c as f64 / tf.records;
                     let adjusted = (p.m[0][l as usize] / u_v).log2();
                     w[0] = adjusted.clamp(w[0].min(1.0), w[0] + TF_MAX_BONUS);
+                }
+            }
+        }
+        if self.kind == ModelKind::Em {
+            let group: Vec<usize> = (0..N_COMPARISONS)
+                .filter(|&k| HOUSEHOLD.contains(&COMPARISONS[k].name))
+                .collect();
+            let strongest = group
+                .iter()
+                .copied()
+                .filter(|&k| w[k] > 0.0)
+                .max_by(|&a, &b| w[a].total_cmp(&w[b]).then(b.cmp(&a)));
+            for &k in &group {
+                if w[k] > 0.0 && Some(k) != strongest {
+                    w[k] = 0.0;
                 }
             }
         }

@@ -69,9 +69,22 @@ fn explain_a_person_lists_its_records_and_waterfalls_that_add_up() {
 fn explain_a_record_lists_near_misses_and_unmasked_shows_values() {
     let wd = Workdir::new();
     demo_store(&wd);
-    // A record with a scored pair to another person: take one from review.csv.
+    // A record with a scored pair to another person: a review pair whose records were not
+    // joined through other records.
     let review = csv_rows(&wd.join("store/current/review.csv"));
-    let r = &review[0];
+    let cw = csv_rows(&wd.join("store/current/crosswalk.csv"));
+    let person = |s: &str, id: &str| {
+        cw.iter()
+            .find(|r| r["source"] == s && r["record_id"] == id)
+            .unwrap()["person_id"]
+            .clone()
+    };
+    let r = review
+        .iter()
+        .find(|r| {
+            person(&r["source_l"], &r["record_id_l"]) != person(&r["source_r"], &r["record_id_r"])
+        })
+        .expect("a review pair between two persons");
     let rec = format!("{}:{}", r["source_l"], r["record_id_l"]);
     let out = run_ok(
         wd.command("explain")

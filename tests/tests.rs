@@ -3,7 +3,9 @@
 #[macro_use]
 mod workdir;
 
+mod test_accuracy;
 mod test_eval;
+mod test_explain;
 mod test_normalise;
 mod test_run;
 mod test_synth;
