@@ -66,6 +66,14 @@ fn phone_keys(r: &NormRecord, out: &mut Vec<String>) {
     }
 }
 
+fn phonetic_keys(r: &NormRecord, out: &mut Vec<String>) {
+    if r.name.tokens().count() >= 2 && !r.phonetic.is_empty() {
+        let mut t: Vec<&str> = r.phonetic.split(' ').collect();
+        t.sort_unstable();
+        out.push(t.join(" "));
+    }
+}
+
 fn name_keys(r: &NormRecord, out: &mut Vec<String>) {
     if r.name.tokens().count() >= 2 {
         out.push(r.sorted_key.clone());
@@ -74,6 +82,11 @@ fn name_keys(r: &NormRecord, out: &mut Vec<String>) {
 
 /// The rules, in the order their statistics are reported.
 pub const RULES: &[Rule] = &[
+    Rule {
+        name: "phonetic_name",
+        uses: &["name"],
+        keys: phonetic_keys,
+    },
     Rule {
         name: "ic",
         uses: &["ic"],
@@ -274,6 +287,13 @@ mod tests {
         let ic = b.oversized.iter().find(|o| o.rule == "ic").unwrap();
         assert_eq!(ic.size, 5);
         assert_eq!(ic.key, "******-**-5567");
-        assert_eq!(b.rules[0].oversized_blocks, 1);
+        assert_eq!(
+            b.rules
+                .iter()
+                .find(|r| r.rule == "ic")
+                .unwrap()
+                .oversized_blocks,
+            1
+        );
     }
 }

@@ -51,6 +51,7 @@ pub const COMPARISONS: [Comparison; N_COMPARISONS] = [
             l("similar", 1.0),
             l("close", 4.0),
             l("given_equal_patronym_missing", 5.0),
+            l("same_sound", 6.0),
             l("same_tokens", 7.0),
             l("equal", 8.0),
         ],
@@ -120,9 +121,19 @@ fn name_level(a: &NormRecord, b: &NormRecord) -> u8 {
         return 0;
     }
     if a.key == b.key {
-        return 6;
+        return 7;
     }
     if a.compact == b.compact || a.sorted_key == b.sorted_key {
+        return 6;
+    }
+    // Spelled differently, sounding the same (AISYAH / AISHAH, CHANN / CHAN), or an Indian
+    // short form against the full name (S. RAJAGOPAL / RAJAGOPAL A/L SUBRAMANIAM).
+    let sound = !a.phonetic.is_empty() && a.phonetic == b.phonetic;
+    let khmer = !a.khmer_key.is_empty() && a.khmer_key == b.khmer_key;
+    let short_form = (a.name.initials || b.name.initials)
+        && a.initials_key.is_some()
+        && a.initials_key == b.initials_key;
+    if sound || khmer || short_form {
         return 5;
     }
     let (ga, gb) = (&a.given_compact, &b.given_compact);
@@ -374,7 +385,7 @@ struct TermFrequencies {
 pub const HOUSEHOLD: [&str; 3] = ["postcode", "address", "phone"];
 
 /// The name levels whose weight is adjusted by the name's frequency.
-const NAME_TF_LEVELS: [u8; 2] = [5, 6];
+const NAME_TF_LEVELS: [u8; 2] = [6, 7];
 /// A rare name adds at most this much above the level's average weight.
 const TF_MAX_BONUS: f64 = 4.0;
 
@@ -675,6 +686,33 @@ mod tests {
         let lv = compare(&a, &d);
         assert_eq!(label(&lv, "name"), "different");
         assert_eq!(label(&lv, "ic"), "different_valid");
+    }
+
+    #[test]
+    fn names_that_sound_alike_or_use_a_short_form_are_same_sound() {
+        use Field::*;
+        let a = rec(&[(FullName, "NUR AISYAH BINTI ABDULLAH")]);
+        let b = rec(&[(FullName, "NOOR AISHAH BT ABDULLAH")]);
+        assert_eq!(label(&compare(&a, &b), "name"), "same_sound");
+        let c = rec(&[(FullName, "S. RAJAGOPAL")]);
+        let d = rec(&[(FullName, "RAJAGOPAL A/L SUBRAMANIAM")]);
+        assert_eq!(label(&compare(&c, &d), "name"), "same_sound");
+        // Two Malay women with the same given name but different fathers do not.
+        let e = rec(&[(FullName, "NUR AISYAH BINTI AHMAD")]);
+        assert_ne!(label(&compare(&a, &e), "name"), "same_sound");
+    }
+
+    #[test]
+    fn twins_ics_one_digit_apart_under_different_names_are_different_valid() {
+        use Field::*;
+        let a = rec(&[(FullName, "NUR IMAN BINTI ZAKARIA"), (Ic, "030417114172")]);
+        let b = rec(&[(FullName, "NUR AIN BINTI ZAKARIA"), (Ic, "030417114174")]);
+        let lv = compare(&a, &b);
+        assert_eq!(label(&lv, "name"), "different");
+        assert_eq!(label(&lv, "ic"), "different_valid");
+        // The same one-digit difference under the same name is a typo.
+        let c = rec(&[(FullName, "NUR IMAN BT ZAKARIA"), (Ic, "030417114174")]);
+        assert_eq!(label(&compare(&a, &c), "ic"), "one_edit");
     }
 
     #[test]
