@@ -104,12 +104,12 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         name: "postcode_name_token",
-        uses: &["postcode", "name", "address", "phone"],
+        uses: &["postcode", "name", "address", "phone", "household_id"],
         keys: postcode_token_keys,
     },
     Rule {
         name: "phone",
-        uses: &["phone", "address", "postcode"],
+        uses: &["phone", "address", "postcode", "household_id"],
         keys: phone_keys,
     },
     Rule {

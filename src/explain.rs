@@ -31,6 +31,7 @@ pub struct RecordRow {
     pub address: String,
     pub postcode: String,
     pub phone: String,
+    pub household_id: String,
 }
 
 impl RecordRow {
@@ -45,6 +46,7 @@ impl RecordRow {
             "postcode" => &self.postcode,
             "address" => &self.address,
             "phone" => &self.phone,
+            "household_id" => &self.household_id,
             _ => "",
         }
     }
@@ -174,6 +176,7 @@ impl Store {
         let rp = gen.join("records.parquet");
         let df = read_df(&rp)?;
         let col = |n: &str| strings(&df, n, &rp);
+        let household = col("household_id").unwrap_or_else(|_| vec![String::new(); df.height()]);
         let (source, record_id, person, name, icv, old_ic, dob, sex, address, postcode, phone) = (
             col("source")?,
             col("record_id")?,
@@ -205,6 +208,7 @@ impl Store {
                 address: address[i].clone(),
                 postcode: postcode[i].clone(),
                 phone: phone[i].clone(),
+                household_id: household[i].clone(),
             });
         }
         let pp = gen.join("pairs.parquet");

@@ -75,6 +75,7 @@ pub const COMPARISONS: [Comparison; N_COMPARISONS] = [
         levels: &[
             MISSING,
             l("different", -5.0),
+            l("within_a_year", -2.0),
             l("two_of_three", 0.5),
             l("day_month_swapped", 2.0),
             l("equal", 5.0),
@@ -101,9 +102,13 @@ pub const COMPARISONS: [Comparison; N_COMPARISONS] = [
         name: "phone",
         levels: &[MISSING, l("different", -0.5), l("equal", 1.5)],
     },
+    Comparison {
+        name: "household_id",
+        levels: &[MISSING, l("different", -0.5), l("equal", 1.5)],
+    },
 ];
 
-pub const N_COMPARISONS: usize = 8;
+pub const N_COMPARISONS: usize = 9;
 
 /// Jaro–Winkler similarity, on bytes when both strings are ASCII (the common case once names
 /// are normalised).
@@ -220,14 +225,16 @@ fn dob_level(a: &NormRecord, b: &NormRecord) -> u8 {
     match (a.dob, b.dob) {
         (Some(x), Some(y)) => {
             if x == y {
-                4
+                5
             } else if x.year() == y.year() && x.month() == y.day() && x.day() == y.month() {
-                3
+                4
             } else if (x.year() == y.year()) as u8
                 + (x.month() == y.month()) as u8
                 + (x.day() == y.day()) as u8
                 == 2
             {
+                3
+            } else if (x - y).num_days().abs() <= 366 {
                 2
             } else {
                 1
@@ -297,6 +304,7 @@ pub fn compare(a: &NormRecord, b: &NormRecord) -> [u8; N_COMPARISONS] {
         eq_level(&a.postcode, &b.postcode),
         address_level(a, b),
         eq_level(&a.phone, &b.phone),
+        eq_level(&a.household_id, &b.household_id),
     ]
 }
 
@@ -382,7 +390,7 @@ struct TermFrequencies {
 /// Comparisons that describe a household rather than a person: members of one family agree
 /// on all of them at once, so their evidence is not independent. A pair counts the strongest
 /// agreement among them once, and every disagreement.
-pub const HOUSEHOLD: [&str; 3] = ["postcode", "address", "phone"];
+pub const HOUSEHOLD: [&str; 4] = ["postcode", "address", "phone", "household_id"];
 
 /// The name levels whose weight is adjusted by the name's frequency.
 const NAME_TF_LEVELS: [u8; 2] = [6, 7];
@@ -686,6 +694,30 @@ mod tests {
         let lv = compare(&a, &d);
         assert_eq!(label(&lv, "name"), "different");
         assert_eq!(label(&lv, "ic"), "different_valid");
+    }
+
+    #[test]
+    fn dates_within_a_year_and_household_ids_have_their_levels() {
+        use Field::*;
+        let a = rec(&[
+            (FullName, "ALI"),
+            (Dob, "1985-03-12"),
+            (HouseholdId, "HH-0012"),
+        ]);
+        let b = rec(&[
+            (FullName, "ALI"),
+            (Dob, "1985-11-30"),
+            (HouseholdId, "hh 0012"),
+        ]);
+        let c = rec(&[
+            (FullName, "ALI"),
+            (Dob, "1990-07-01"),
+            (HouseholdId, "HH-0013"),
+        ]);
+        assert_eq!(label(&compare(&a, &b), "dob"), "within_a_year");
+        assert_eq!(label(&compare(&a, &b), "household_id"), "equal");
+        assert_eq!(label(&compare(&a, &c), "dob"), "different");
+        assert_eq!(label(&compare(&a, &c), "household_id"), "different");
     }
 
     #[test]

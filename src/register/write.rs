@@ -213,7 +213,7 @@ pub fn pairs(
 }
 
 /// The fields shown side by side in `review.csv`.
-const REVIEW_FIELDS: [(&str, &[Field]); 7] = [
+const REVIEW_FIELDS: [(&str, &[Field]); 8] = [
     ("name", &[Field::FullName, Field::GivenName, Field::Surname]),
     ("ic", &[Field::Ic, Field::OldIc]),
     ("dob", &[Field::Dob]),
@@ -221,6 +221,7 @@ const REVIEW_FIELDS: [(&str, &[Field]); 7] = [
     ("address", &[Field::Address, Field::Postcode]),
     ("phone", &[Field::Phone]),
     ("other_id", &[Field::Passport, Field::NationalId]),
+    ("household_id", &[Field::HouseholdId]),
 ];
 
 /// `review.csv`: the pairs in the review band, strongest first, with both records' values as
@@ -326,6 +327,10 @@ pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Regist
         Column::new("address".into(), text(&|i| norm[i].address.clone())),
         Column::new("postcode".into(), text(&|i| norm[i].postcode.clone())),
         Column::new("phone".into(), text(&|i| norm[i].phone.clone())),
+        Column::new(
+            "household_id".into(),
+            text(&|i| norm[i].household_id.clone()),
+        ),
     ];
     let df = DataFrame::new_infer_height(cols).map_err(polars_err("records.parquet"))?;
     write_parquet(g, "records.parquet", df)
