@@ -77,7 +77,7 @@ pub struct Constraints {
 /// Two valid ICs that cannot be one person's: more than one substitution or adjacent
 /// transposition apart.
 fn ics_conflict(a: &str, b: &str) -> bool {
-    a != b && (a.len() != b.len() || strsim::osa_distance(a, b) > 1)
+    !crate::score::one_edit(a, b)
 }
 
 /// What a cluster holds that a merge must respect.

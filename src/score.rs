@@ -181,9 +181,20 @@ fn tokens_agree(a: &[String], b: &[String]) -> bool {
     })
 }
 
-/// One substitution or one adjacent transposition between two equally long strings.
-fn one_edit(a: &str, b: &str) -> bool {
-    a.len() == b.len() && strsim::osa_distance(a, b) <= 1
+/// One substitution or one adjacent transposition between two equally long strings (the
+/// optimal-string-alignment distance is at most 1), without allocating.
+pub fn one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) else {
+        return true;
+    };
+    if a[i + 1..] == b[i + 1..] {
+        return true;
+    }
+    i + 1 < a.len() && a[i] == b[i + 1] && a[i + 1] == b[i] && a[i + 2..] == b[i + 2..]
 }
 
 fn ic_level(a: &NormRecord, b: &NormRecord) -> u8 {
@@ -392,6 +403,16 @@ struct TermFrequencies {
 /// agreement among them once, and every disagreement.
 pub const HOUSEHOLD: [&str; 4] = ["postcode", "address", "phone", "household_id"];
 
+/// Positions of the `HOUSEHOLD` comparisons in `COMPARISONS`, found once.
+fn household_indices() -> &'static [usize] {
+    static INDICES: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+    INDICES.get_or_init(|| {
+        (0..N_COMPARISONS)
+            .filter(|&k| HOUSEHOLD.contains(&COMPARISONS[k].name))
+            .collect()
+    })
+}
+
 /// The name levels whose weight is adjusted by the name's frequency.
 const NAME_TF_LEVELS: [u8; 2] = [6, 7];
 /// A rare name adds at most this much above the level's average weight.
@@ -519,15 +540,13 @@ impl Model {
             }
         }
         if self.kind == ModelKind::Em {
-            let group: Vec<usize> = (0..N_COMPARISONS)
-                .filter(|&k| HOUSEHOLD.contains(&COMPARISONS[k].name))
-                .collect();
+            let group = household_indices();
             let strongest = group
                 .iter()
                 .copied()
                 .filter(|&k| w[k] > 0.0)
                 .max_by(|&a, &b| w[a].total_cmp(&w[b]).then(b.cmp(&a)));
-            for &k in &group {
+            for &k in group {
                 if w[k] > 0.0 && Some(k) != strongest {
                     w[k] = 0.0;
                 }
@@ -694,6 +713,28 @@ mod tests {
         let lv = compare(&a, &d);
         assert_eq!(label(&lv, "name"), "different");
         assert_eq!(label(&lv, "ic"), "different_valid");
+    }
+
+    #[test]
+    fn one_edit_agrees_with_strsim_osa() {
+        let words = [
+            "850312145567",
+            "850312145576",
+            "850312145568",
+            "580312145567",
+            "850321145567",
+            "850312145",
+            "",
+            "1",
+            "12",
+            "21",
+        ];
+        for a in words {
+            for b in words {
+                let slow = a.len() == b.len() && strsim::osa_distance(a, b) <= 1;
+                assert_eq!(one_edit(a, b), slow, "{a} {b}");
+            }
+        }
     }
 
     #[test]
