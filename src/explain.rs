@@ -131,7 +131,8 @@ pub struct Store {
     pairs: Vec<PairRow>,
 }
 
-fn read_df(path: &Path) -> Result<DataFrame> {
+/// Reads a parquet file of the register store.
+pub(crate) fn read_df(path: &Path) -> Result<DataFrame> {
     let f = std::fs::File::open(path).map_err(|e| {
         Error::Config(format!(
             "{}: cannot open ({e}); is this a register store written by `padan run`?",
@@ -143,7 +144,8 @@ fn read_df(path: &Path) -> Result<DataFrame> {
         .map_err(|e| Error::Run(format!("{}: {e}", path.display())))
 }
 
-fn strings(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<String>> {
+/// A column as text (missing values empty).
+pub(crate) fn strings(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<String>> {
     let fail = |e: PolarsError| Error::Run(format!("{}: column `{name}`: {e}", path.display()));
     let c = df.column(name).map_err(fail)?;
     let c = c.cast(&DataType::String).map_err(fail)?;
@@ -154,7 +156,8 @@ fn strings(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
-fn floats(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>> {
+/// A column as numbers (missing values 0).
+pub(crate) fn floats(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>> {
     let fail = |e: PolarsError| Error::Run(format!("{}: column `{name}`: {e}", path.display()));
     let c = df.column(name).map_err(fail)?;
     let c = c.cast(&DataType::Float64).map_err(fail)?;

@@ -9,10 +9,10 @@
 use std::path::Path;
 
 use ahash::{AHashMap, AHashSet};
-use polars::prelude::*;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::explain::{floats, read_df, strings};
 
 type Key = (String, String);
 
@@ -30,18 +30,8 @@ pub struct PairScore {
 
 /// Reads `pairs.parquet`, keyed by both records (in the order written).
 pub fn read_pairs(path: &Path) -> Result<AHashMap<(Key, Key), PairScore>> {
-    let fail = |e: PolarsError| Error::Run(format!("{}: {e}", path.display()));
-    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = ParquetReader::new(f).finish().map_err(fail)?;
-    let text = |name: &str| -> Result<Vec<String>> {
-        let c = df.column(name).map_err(fail)?;
-        let c = c.cast(&DataType::String).map_err(fail)?;
-        Ok(c.str()
-            .map_err(fail)?
-            .iter()
-            .map(|v| v.unwrap_or("").to_string())
-            .collect())
-    };
+    let df = read_df(path)?;
+    let text = |name: &str| strings(&df, name, path);
     let (sl, il, sr, ir) = (
         text("source_l")?,
         text("record_id_l")?,
@@ -49,14 +39,7 @@ pub fn read_pairs(path: &Path) -> Result<AHashMap<(Key, Key), PairScore>> {
         text("record_id_r")?,
     );
     let decision = text("decision")?;
-    let weight: Vec<f64> = df
-        .column("match_weight")
-        .map_err(fail)?
-        .f64()
-        .map_err(fail)?
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect();
+    let weight = floats(&df, "match_weight", path)?;
     let level_cols: Vec<String> = df
         .get_column_names()
         .iter()
