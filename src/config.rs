@@ -23,6 +23,8 @@ pub struct Config {
     pub out: PathBuf,
     /// Worker threads; 0 means all cores.
     pub threads: usize,
+    /// How many complete generations the store keeps (`[run] keep`, default 10).
+    pub keep: usize,
     pub sources: Vec<SourceSpec>,
     pub block: BlockConfig,
     pub score: ScoreConfig,
@@ -157,6 +159,7 @@ struct RawReview {
 struct RawRun {
     out: Option<String>,
     threads: Option<usize>,
+    keep: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -228,7 +231,13 @@ impl Config {
         let run = raw.run.unwrap_or(RawRun {
             out: None,
             threads: None,
+            keep: None,
         });
+        if run.keep == Some(0) {
+            return Err(Error::Config(format!(
+                "{file}: [run] keep must be at least 1 (the current generation)"
+            )));
+        }
         let out = base.join(run.out.unwrap_or_else(|| "out".to_string()));
         let mut sources = Vec::with_capacity(raw.source.len());
         for (i, s) in raw.source.into_iter().enumerate() {
@@ -291,6 +300,7 @@ impl Config {
             path: path.to_path_buf(),
             out,
             threads: run.threads.unwrap_or(0),
+            keep: run.keep.unwrap_or(10),
             sources,
             block,
             score,

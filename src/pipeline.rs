@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::ingest::{self, FileStats};
 use crate::normalise::{self, Unreadable};
 use crate::progress::Progress;
-use crate::register::{self, store::Generation, write};
+use crate::register::{self, ids, store, store::Generation, write};
 use crate::score::{self, Comparison, Decision, Model, COMPARISONS};
 
 /// `summary.json`.
@@ -42,6 +42,8 @@ pub struct Summary {
     /// Match pairs not joined because their clusters held conflicting ICs, two records of a
     /// source of distinct persons, or records an analyst marked different (now in review).
     pub refused_match_pairs: u64,
+    /// Persons new, grown, shrunk, merged, split or retired since the previous generation.
+    pub changes: BTreeMap<&'static str, u64>,
     pub decisions: Option<Decisions>,
     pub blocking: Vec<RuleStats>,
     pub oversized_blocks: Vec<Oversized>,
@@ -96,7 +98,11 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     }
     let t = Instant::now();
     let stage = progress.stage("ingest");
-    let ing = ingest::read_all(config)?;
+    let opened = ingest::open_all(config)?;
+    // Once the inputs are known to fit the configuration, before any row is read: one run per
+    // store, of a format this version reads.
+    let _lock = store::lock(&config.out)?;
+    let ing = ingest::read(config, opened)?;
     stage.done(&format!(
         "{} records, {} rejected",
         ing.records.len(),
@@ -202,7 +208,17 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         scored[i].decision = Decision::Review;
     }
     let labels = clustering.labels;
-    let reg = register::build(&ing, &norm, &labels);
+    let mut reg = register::build(&ing, &norm, &labels);
+    let previous = ids::Previous::load(&config.out.join("current"))?;
+    let generation = store::generations(&config.out).last().map_or(1, |n| n + 1);
+    let (first, changes) = ids::assign(&mut reg, &ing, previous.as_ref(), generation);
+    for (p, f) in reg.persons.iter_mut().zip(first) {
+        p.first_generation = f;
+    }
+    let mut changes_by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for c in &changes {
+        *changes_by_kind.entry(c.change).or_default() += 1;
+    }
     stage.done(&format!("{} persons", reg.persons.len()));
     seconds.insert("cluster", t.elapsed().as_secs_f64());
 
@@ -214,6 +230,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     write::pairs(&g, &ing, &norm, &reg, &scored, &model)?;
     write::review(&g, &ing, &scored)?;
     write::rejects(&g, &ing)?;
+    write::changes(&g, &changes)?;
     write::records(&g, &ing, &norm, &reg)?;
     seconds.insert("write", t.elapsed().as_secs_f64());
 
@@ -247,6 +264,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         match_pairs: count(Decision::Match),
         review_pairs: count(Decision::Review),
         refused_match_pairs: clustering.refused.len() as u64,
+        changes: changes_by_kind,
         decisions,
         blocking: blocking.rules,
         oversized_blocks: blocking.oversized,
@@ -262,6 +280,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     };
     write::summary(&g, &summary)?;
     let dir = g.commit()?;
+    store::prune(&config.out, config.keep)?;
     stage.done("");
     Ok((summary, dir))
 }

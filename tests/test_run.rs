@@ -403,3 +403,87 @@ fn a_missing_decisions_file_is_a_config_error() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("nope.csv"));
 }
+
+#[test]
+fn a_nightly_rerun_keeps_ids_and_lists_what_changed() {
+    let wd = Workdir::new();
+    let demo = run_demo(&wd);
+    let before: HashMap<_, _> = csv_rows(&wd.join("store/current/crosswalk.csv"))
+        .iter()
+        .map(|r| (key(r), r["person_id"].clone()))
+        .collect();
+    // Identical inputs: the same ids and no change at all.
+    run_ok(
+        wd.command("run")
+            .args(["--config", "demo/padan.toml", "--out", "store"]),
+    );
+    assert!(csv_rows(&wd.join("store/current/changes.csv")).is_empty());
+    // Tomorrow's zakat export lost its last ten rows.
+    let zakat = std::fs::read_to_string(demo.join("zakat.tsv")).unwrap();
+    let lines: Vec<&str> = zakat.lines().collect();
+    let kept = lines[..lines.len() - 10].join("\n") + "\n";
+    std::fs::write(demo.join("zakat.tsv"), kept).unwrap();
+    run_ok(
+        wd.command("run")
+            .args(["--config", "demo/padan.toml", "--out", "store"]),
+    );
+    let after = csv_rows(&wd.join("store/current/crosswalk.csv"));
+    let mut moved = 0;
+    for r in &after {
+        if before[&key(r)] != r["person_id"] {
+            moved += 1;
+        }
+    }
+    assert_eq!(moved, 0, "records still present keep their person ids");
+    let changes = csv_rows(&wd.join("store/current/changes.csv"));
+    assert!(!changes.is_empty());
+    assert!(
+        changes
+            .iter()
+            .all(|c| ["shrank", "retired"].contains(&c["change"].as_str())),
+        "{changes:?}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
+    let counted: u64 = s["changes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, changes.len() as u64);
+}
+
+#[test]
+fn a_store_of_another_format_is_refused_with_status_2() {
+    let wd = Workdir::new();
+    wd.demo();
+    wd.create("store/padan-store.json", r#"{"format": 0}"#);
+    let o = run_err(
+        wd.command("run")
+            .args(["--config", "demo/padan.toml", "--out", "store"]),
+        2,
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("format"));
+}
+
+#[test]
+fn old_generations_are_pruned_to_keep() {
+    let wd = Workdir::new();
+    wd.demo();
+    let mut toml = std::fs::read_to_string(wd.join("demo/padan.toml")).unwrap();
+    toml = toml.replacen("[run]", "[run]\nkeep = 2", 1);
+    wd.create("demo/padan.toml", toml);
+    for _ in 0..3 {
+        run_ok(
+            wd.command("run")
+                .args(["--config", "demo/padan.toml", "--out", "store"]),
+        );
+    }
+    let mut gens: Vec<String> = std::fs::read_dir(wd.join("store/generations"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    gens.sort();
+    assert_eq!(gens, ["000002", "000003"]);
+}

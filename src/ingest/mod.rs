@@ -124,7 +124,7 @@ pub fn open(spec: &SourceSpec) -> Result<Table> {
 
 /// Which column feeds what, checked against a file's header.
 #[derive(Debug)]
-struct Plan {
+pub struct Plan {
     id: usize,
     source: Option<usize>,
     fields: Vec<(Field, Vec<usize>)>,
@@ -187,15 +187,29 @@ fn plan(spec: &SourceSpec, headers: &[String]) -> Result<Plan> {
     Ok(Plan { id, source, fields })
 }
 
-/// Reads every configured source. Fails (exit 2) before reading any row if a mapping names a
-/// column a file lacks; fails (exit 1) if a file cannot be read at all.
-pub fn read_all(config: &Config) -> Result<Ingested> {
+/// Every source opened, its header read and its mapping checked; no row read yet.
+pub struct Opened(Vec<(Table, Plan)>);
+
+/// Opens every configured source and checks its mapping against its header. Fails (exit 2) if
+/// a mapping names a column a file lacks; fails (exit 1) if a file cannot be read at all.
+pub fn open_all(config: &Config) -> Result<Opened> {
     let mut opened = Vec::with_capacity(config.sources.len());
     for spec in &config.sources {
         let table = open(spec)?;
         let plan = plan(spec, &table.headers)?;
         opened.push((table, plan));
     }
+    Ok(Opened(opened))
+}
+
+/// Reads every configured source (`open_all`, then `read`).
+pub fn read_all(config: &Config) -> Result<Ingested> {
+    read(config, open_all(config)?)
+}
+
+/// Reads the rows of opened sources.
+pub fn read(config: &Config, opened: Opened) -> Result<Ingested> {
+    let opened = opened.0;
     let mut out = Ingested::default();
     let mut index: AHashMap<String, u16> = AHashMap::new();
     let mut seen: Vec<AHashMap<String, u64>> = Vec::new();

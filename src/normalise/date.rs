@@ -51,7 +51,7 @@ impl fmt::Display for PartialDate {
 impl PartialDate {
     /// Whether a full date falls within this partial one.
     pub fn contains(&self, d: NaiveDate) -> bool {
-        d.year() == self.year && self.month.map_or(true, |m| m == d.month())
+        d.year() == self.year && self.month.is_none_or(|m| m == d.month())
     }
 }
 

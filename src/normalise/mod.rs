@@ -203,7 +203,7 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
     let (dob, dob_from_ic) = match recorded_date {
         Some(d) => (Some(d), false),
         None => {
-            let d = ic_date.filter(|d| dob_partial.map_or(true, |p| p.contains(*d)));
+            let d = ic_date.filter(|d| dob_partial.is_none_or(|p| p.contains(*d)));
             (d, d.is_some())
         }
     };

@@ -440,11 +440,11 @@ mod tests {
             if let Some(c) = e.variant_of {
                 let ce = LEXICON.get(c);
                 assert!(
-                    ce.map_or(true, |ce| ce.variant_of.map_or(true, |x| x == c)),
+                    ce.is_none_or(|ce| ce.variant_of.is_none_or(|x| x == c)),
                     "{w} -> {c}, itself a variant"
                 );
                 assert!(
-                    ce.map_or(true, |ce| ce.titles.is_empty() && ce.marker.is_none()),
+                    ce.is_none_or(|ce| ce.titles.is_empty() && ce.marker.is_none()),
                     "{c} is a title or marker"
                 );
             }

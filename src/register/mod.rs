@@ -8,6 +8,7 @@
 //! its records): `P` and 16 hex digits of that key's XXH3 hash. The same inputs therefore give
 //! the same ids, and a person whose anchor record stays keeps its id when others come and go.
 
+pub mod ids;
 pub mod store;
 pub mod write;
 
@@ -34,6 +35,8 @@ pub struct Person {
     pub phone: Option<String>,
     /// Distinct source names, sorted.
     pub sources: Vec<String>,
+    /// The generation the person first appeared in (kept across runs, see `ids`).
+    pub first_generation: u32,
 }
 
 /// The persons and, per record, the index of its person.
@@ -129,6 +132,7 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
             phone: golden(&|r| r.phone.clone()),
             sources,
             records,
+            first_generation: 0,
         });
     }
     Register {

@@ -13,6 +13,77 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The store format this version writes; a store of another format is refused.
+pub const FORMAT: u32 = 1;
+
+/// An exclusive hold on a store for the length of a run. The operating system releases it when
+/// the process ends, however it ends (SIGKILL included), so a killed run leaves no stale lock.
+pub struct Lock {
+    _file: File,
+}
+
+/// Takes the store's lock and checks its format. A second run on the same store, or a store
+/// written by an incompatible version, is a configuration error (exit 2), raised before any
+/// data is read.
+pub fn lock(root: &Path) -> Result<Lock> {
+    mkdir_private(root)?;
+    let path = root.join(".lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(Error::Config(format!(
+                "{}: another padan run is writing this register store; wait for it to finish",
+                root.display()
+            )))
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+    }
+    let marker = root.join("padan-store.json");
+    match fs::read_to_string(&marker) {
+        Ok(text) => {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            if v["format"].as_u64() != Some(FORMAT as u64) {
+                return Err(Error::Config(format!(
+                    "{}: this register store has format {} but padan {} reads format {FORMAT}; use another output folder or the padan version that wrote it",
+                    marker.display(),
+                    v["format"],
+                    env!("CARGO_PKG_VERSION")
+                )));
+            }
+        }
+        Err(_) => {
+            let text = serde_json::json!({
+                "format": FORMAT,
+                "written_by": format!("padan {}", env!("CARGO_PKG_VERSION")),
+            })
+            .to_string();
+            let tmp = root.join(".padan-store.json.tmp");
+            fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+            fs::rename(&tmp, &marker).map_err(|e| Error::io(&marker, e))?;
+        }
+    }
+    Ok(Lock { _file: file })
+}
+
+/// Removes complete generations older than the newest `keep` (the current one always stays).
+pub fn prune(root: &Path, keep: usize) -> Result<Vec<u32>> {
+    let all = generations(root);
+    let drop_n = all.len().saturating_sub(keep.max(1));
+    let mut removed = Vec::new();
+    for &n in &all[..drop_n] {
+        let dir = root.join("generations").join(format!("{n:06}"));
+        fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        removed.push(n);
+    }
+    Ok(removed)
+}
+
 /// A generation being written.
 pub struct Generation {
     root: PathBuf,
@@ -222,6 +293,37 @@ mod tests {
         let p = f.path().to_path_buf();
         f.finish().unwrap();
         assert_eq!(fs::metadata(p).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_second_lock_is_refused_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock(dir.path()).unwrap();
+        let err = lock(dir.path()).err().unwrap();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("another padan run"));
+        drop(first);
+        lock(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn a_store_of_another_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("padan-store.json"), r#"{"format": 99}"#).unwrap();
+        let err = lock(dir.path()).err().unwrap();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("format 99"), "{err}");
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_generations() {
+        let dir = tempfile::tempdir().unwrap();
+        for _ in 0..4 {
+            Generation::begin(dir.path()).unwrap().commit().unwrap();
+        }
+        assert_eq!(prune(dir.path(), 2).unwrap(), [1, 2]);
+        assert_eq!(generations(dir.path()), [3, 4]);
+        assert!(dir.path().join("current").exists());
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub fn crosswalk(g: &Generation, ing: &Ingested, reg: &Register) -> Result<()> {
     finish_csv(w)
 }
 
-const REGISTER_COLUMNS: [&str; 11] = [
+const REGISTER_COLUMNS: [&str; 12] = [
     "person_id",
     "full_name",
     "ic",
@@ -69,6 +69,7 @@ const REGISTER_COLUMNS: [&str; 11] = [
     "phone",
     "n_records",
     "sources",
+    "first_generation",
 ];
 
 /// `register.csv` and `register.parquet`: one row per person, ordered by person id.
@@ -93,6 +94,7 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
             o(&p.phone),
             p.records.len().to_string(),
             p.sources.join(";"),
+            p.first_generation.to_string(),
         ])
         .map_err(csv_err(name))?;
     }
@@ -121,6 +123,10 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
         Column::new(
             "sources".into(),
             ps.iter().map(|p| p.sources.join(";")).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "first_generation".into(),
+            ps.iter().map(|p| p.first_generation).collect::<Vec<_>>(),
         ),
     ];
     let df = DataFrame::new_infer_height(cols).map_err(polars_err("register.parquet"))?;
@@ -334,6 +340,19 @@ pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Regist
     ];
     let df = DataFrame::new_infer_height(cols).map_err(polars_err("records.parquet"))?;
     write_parquet(g, "records.parquet", df)
+}
+
+/// `changes.csv`: what happened to each person since the previous generation.
+pub fn changes(g: &Generation, changes: &[super::ids::Change]) -> Result<()> {
+    let name = "changes.csv";
+    let mut w = csv_writer(g, name)?;
+    w.write_record(["person_id", "change", "detail"])
+        .map_err(csv_err(name))?;
+    for c in changes {
+        w.write_record([c.person_id.as_str(), c.change, c.detail.as_str()])
+            .map_err(csv_err(name))?;
+    }
+    finish_csv(w)
 }
 
 /// `rejects.csv`: every row that could not be used, with its reason.

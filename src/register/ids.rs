@@ -1,0 +1,363 @@
+//! Stable person ids across generations, and what changed (`changes.csv`).
+//!
+//! Reads: this run's persons (each with a fresh id derived from its anchor record) and the
+//! previous generation's crosswalk and register. Writes: each person's final id and the
+//! generation it first appeared in, and one change row per person that is new, grew, shrank,
+//! merged, split or retired.
+//!
+//! Rules (issue 6): a previous person continues in the new cluster holding most of its records
+//! (ties: the cluster that comes first); a cluster continuing one previous person keeps its id;
+//! one continuing several keeps the oldest (earliest first generation, then most records, then
+//! the smallest id) and the others are recorded as merged into it; a previous person whose
+//! records are now spread over several clusters keeps its id on the part holding most of them
+//! and is recorded as split; a cluster continuing nobody gets its fresh id; a previous person
+//! none of whose records remain is retired. Identical inputs change nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ahash::{AHashMap, AHashSet};
+
+use super::Register;
+use crate::error::{Error, Result};
+use crate::ingest::Ingested;
+
+/// What the previous generation said.
+#[derive(Debug, Default)]
+pub struct Previous {
+    /// (source, record id) → person id.
+    pub person_of: AHashMap<(String, String), String>,
+    /// person id → (first generation, number of records).
+    pub persons: AHashMap<String, (u32, u32)>,
+}
+
+impl Previous {
+    /// Reads `crosswalk.csv` and `register.csv` of a generation folder; `None` if it has none.
+    pub fn load(dir: &Path) -> Result<Option<Previous>> {
+        let cw = dir.join("crosswalk.csv");
+        if !cw.is_file() {
+            return Ok(None);
+        }
+        let bad = |p: &Path, e: String| {
+            Error::Run(format!(
+                "{}: cannot read the previous generation: {e}",
+                p.display()
+            ))
+        };
+        let mut prev = Previous::default();
+        let mut r = csv::Reader::from_path(&cw).map_err(|e| bad(&cw, e.to_string()))?;
+        for row in r.records() {
+            let row = row.map_err(|e| bad(&cw, e.to_string()))?;
+            let (s, id, p) = (&row[0], &row[1], &row[2]);
+            prev.person_of
+                .insert((s.to_string(), id.to_string()), p.to_string());
+            prev.persons.entry(p.to_string()).or_insert((0, 0)).1 += 1;
+        }
+        let reg = dir.join("register.csv");
+        if let Ok(mut r) = csv::Reader::from_path(&reg) {
+            let h = r.headers().map_err(|e| bad(&reg, e.to_string()))?.clone();
+            let (pid, first) = (
+                h.iter().position(|c| c == "person_id"),
+                h.iter().position(|c| c == "first_generation"),
+            );
+            if let (Some(pid), Some(first)) = (pid, first) {
+                for row in r.records() {
+                    let row = row.map_err(|e| bad(&reg, e.to_string()))?;
+                    if let Some(e) = prev.persons.get_mut(&row[pid]) {
+                        e.0 = row[first].parse().unwrap_or(0);
+                    }
+                }
+            }
+        }
+        Ok(Some(prev))
+    }
+}
+
+/// One row of `changes.csv`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    pub person_id: String,
+    pub change: &'static str,
+    pub detail: String,
+}
+
+/// Gives every person its final id. Returns each person's first generation and the changes.
+pub fn assign(
+    reg: &mut Register,
+    ing: &Ingested,
+    prev: Option<&Previous>,
+    generation: u32,
+) -> (Vec<u32>, Vec<Change>) {
+    let n = reg.persons.len();
+    let Some(prev) = prev else {
+        let changes = reg
+            .persons
+            .iter()
+            .map(|p| Change {
+                person_id: p.id.clone(),
+                change: "new",
+                detail: format!("{} records", p.records.len()),
+            })
+            .collect();
+        return (vec![generation; n], changes);
+    };
+    let key = |i: u32| {
+        let r = &ing.records[i as usize];
+        (
+            ing.sources[r.source as usize].name.clone(),
+            r.record_id.clone(),
+        )
+    };
+    // Per cluster, how many of its records each previous person held.
+    let mut held: Vec<BTreeMap<&str, u32>> = vec![BTreeMap::new(); n];
+    let mut present: AHashMap<&str, Vec<(usize, u32)>> = AHashMap::new();
+    for (c, p) in reg.persons.iter().enumerate() {
+        for &i in &p.records {
+            if let Some(old) = prev.person_of.get(&key(i)) {
+                *held[c].entry(old.as_str()).or_default() += 1;
+            }
+        }
+        for (&old, &k) in &held[c] {
+            present.entry(old).or_default().push((c, k));
+        }
+    }
+    // Each previous person continues in the cluster holding most of its records.
+    let mut continues: Vec<Vec<&str>> = vec![Vec::new(); n];
+    let mut olds: Vec<&str> = present.keys().copied().collect();
+    olds.sort_unstable();
+    let mut split: Vec<(&str, usize, Vec<usize>)> = Vec::new();
+    for &old in &olds {
+        let parts = &present[old];
+        let &(best, _) = parts
+            .iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+            .expect("present means at least one part");
+        continues[best].push(old);
+        if parts.len() > 1 {
+            split.push((
+                old,
+                best,
+                parts.iter().map(|p| p.0).filter(|&c| c != best).collect(),
+            ));
+        }
+    }
+    let age = |id: &str| prev.persons.get(id).copied().unwrap_or((u32::MAX, 0));
+    let taken: AHashSet<&str> = prev.persons.keys().map(|s| s.as_str()).collect();
+    let mut first = vec![generation; n];
+    let mut changes = Vec::new();
+    let mut final_ids: Vec<String> = Vec::with_capacity(n);
+    let mut used: AHashSet<String> = AHashSet::new();
+    for c in 0..n {
+        let mut cands = continues[c].clone();
+        cands.sort_by(|a, b| {
+            let (x, y) = (age(a), age(b));
+            x.0.cmp(&y.0).then(y.1.cmp(&x.1)).then(a.cmp(b))
+        });
+        let size = reg.persons[c].records.len() as u32;
+        match cands.split_first() {
+            None => {
+                // A fresh id; never one a previous person had or this run gave already.
+                let mut id = reg.persons[c].id.clone();
+                let mut k = 1;
+                while taken.contains(id.as_str()) || used.contains(&id) {
+                    k += 1;
+                    id = format!("{}-{k}", reg.persons[c].id);
+                }
+                changes.push(Change {
+                    person_id: id.clone(),
+                    change: "new",
+                    detail: format!("{size} records"),
+                });
+                final_ids.push(id);
+            }
+            Some((&keeper, absorbed)) => {
+                let (gen, old_size) = age(keeper);
+                first[c] = if gen == u32::MAX { generation } else { gen };
+                for &a in absorbed {
+                    changes.push(Change {
+                        person_id: a.to_string(),
+                        change: "merged",
+                        detail: format!("merged into {keeper}"),
+                    });
+                }
+                if !absorbed.is_empty() {
+                    changes.push(Change {
+                        person_id: keeper.to_string(),
+                        change: "merged",
+                        detail: format!("absorbed {}", absorbed.join(" ")),
+                    });
+                } else if size > old_size {
+                    changes.push(Change {
+                        person_id: keeper.to_string(),
+                        change: "grew",
+                        detail: format!("{old_size} -> {size} records"),
+                    });
+                } else if size < old_size && !split.iter().any(|s| s.0 == keeper) {
+                    changes.push(Change {
+                        person_id: keeper.to_string(),
+                        change: "shrank",
+                        detail: format!("{old_size} -> {size} records"),
+                    });
+                }
+                final_ids.push(keeper.to_string());
+            }
+        }
+        used.insert(final_ids[c].clone());
+    }
+    for (old, _, others) in &split {
+        let to: Vec<&str> = others.iter().map(|&c| final_ids[c].as_str()).collect();
+        changes.push(Change {
+            person_id: old.to_string(),
+            change: "split",
+            detail: format!("records moved to {}", to.join(" ")),
+        });
+    }
+    let mut retired: Vec<&String> = prev
+        .persons
+        .keys()
+        .filter(|p| !present.contains_key(p.as_str()))
+        .collect();
+    retired.sort_unstable();
+    for r in retired {
+        changes.push(Change {
+            person_id: r.clone(),
+            change: "retired",
+            detail: "none of its records remain".into(),
+        });
+    }
+    for (p, id) in reg.persons.iter_mut().zip(final_ids) {
+        p.id = id;
+    }
+    changes.sort_by(|a, b| a.person_id.cmp(&b.person_id).then(a.change.cmp(b.change)));
+    (first, changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Record, SourceInfo};
+    use crate::register::Person;
+
+    fn ingested(n: u32) -> Ingested {
+        Ingested {
+            sources: vec![SourceInfo {
+                name: "s".into(),
+                spec: 0,
+                priority: 1,
+                dates: vec![],
+            }],
+            records: (0..n)
+                .map(|i| Record::new(0, i as u64 + 2, i.to_string()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Clusters of record indices, with fresh ids F0, F1…
+    fn register(clusters: &[&[u32]]) -> Register {
+        let mut person_of = vec![0; clusters.iter().map(|c| c.len()).sum()];
+        let persons = clusters
+            .iter()
+            .enumerate()
+            .map(|(c, r)| {
+                for &i in r.iter() {
+                    person_of[i as usize] = c as u32;
+                }
+                Person {
+                    id: format!("F{c}"),
+                    records: r.to_vec(),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        Register { persons, person_of }
+    }
+
+    /// A previous generation: (person id, first generation, its records).
+    fn previous(persons: &[(&str, u32, &[u32])]) -> Previous {
+        let mut p = Previous::default();
+        for (id, gen, recs) in persons {
+            for r in recs.iter() {
+                p.person_of
+                    .insert(("s".into(), r.to_string()), id.to_string());
+            }
+            p.persons.insert(id.to_string(), (*gen, recs.len() as u32));
+        }
+        p
+    }
+
+    fn ids(reg: &Register) -> Vec<&str> {
+        reg.persons.iter().map(|p| p.id.as_str()).collect()
+    }
+
+    fn kinds(ch: &[Change]) -> Vec<(String, &'static str)> {
+        ch.iter().map(|c| (c.person_id.clone(), c.change)).collect()
+    }
+
+    #[test]
+    fn identical_inputs_keep_every_id_and_change_nothing() {
+        let ing = ingested(4);
+        let prev = previous(&[("A", 1, &[0, 1]), ("B", 2, &[2, 3])]);
+        let mut reg = register(&[&[0, 1], &[2, 3]]);
+        let (first, ch) = assign(&mut reg, &ing, Some(&prev), 3);
+        assert_eq!(ids(&reg), ["A", "B"]);
+        assert_eq!(first, [1, 2]);
+        assert!(ch.is_empty(), "{ch:?}");
+    }
+
+    #[test]
+    fn a_merge_keeps_the_older_id_and_records_the_other() {
+        let ing = ingested(4);
+        let prev = previous(&[("A", 2, &[0, 1]), ("B", 1, &[2, 3])]);
+        let mut reg = register(&[&[0, 1, 2, 3]]);
+        let (first, ch) = assign(&mut reg, &ing, Some(&prev), 3);
+        assert_eq!(ids(&reg), ["B"]);
+        assert_eq!(first, [1]);
+        assert_eq!(kinds(&ch), [("A".into(), "merged"), ("B".into(), "merged")]);
+        assert!(ch[0].detail.contains("into B"));
+    }
+
+    #[test]
+    fn a_split_keeps_the_id_on_the_larger_part() {
+        let ing = ingested(5);
+        let prev = previous(&[("A", 1, &[0, 1, 2, 3, 4])]);
+        let mut reg = register(&[&[0], &[1, 2, 3], &[4]]);
+        let (_, ch) = assign(&mut reg, &ing, Some(&prev), 2);
+        assert_eq!(reg.persons[1].id, "A");
+        assert_eq!(reg.persons[0].id, "F0");
+        assert_eq!(reg.persons[2].id, "F2");
+        let k = kinds(&ch);
+        assert!(k.contains(&("A".into(), "split")));
+        assert!(k.contains(&("F0".into(), "new")));
+        assert!(
+            !k.iter().any(|(_, c)| *c == "shrank"),
+            "a split is not also a shrink"
+        );
+    }
+
+    #[test]
+    fn growth_retirement_and_fresh_ids_that_collide() {
+        let ing = ingested(4);
+        // C's records are gone; A gains record 2; record 3 is new, and its fresh id
+        // happens to be one a previous person had.
+        let prev = previous(&[("A", 1, &[0, 1]), ("F1", 1, &[]), ("C", 1, &[9])]);
+        let mut reg = register(&[&[0, 1, 2], &[3]]);
+        let (_, ch) = assign(&mut reg, &ing, Some(&prev), 2);
+        assert_eq!(reg.persons[0].id, "A");
+        assert_eq!(reg.persons[1].id, "F1-2");
+        let k = kinds(&ch);
+        assert!(k.contains(&("A".into(), "grew")));
+        assert!(k.contains(&("C".into(), "retired")));
+        assert!(k.contains(&("F1-2".into(), "new")));
+    }
+
+    #[test]
+    fn without_a_previous_generation_everyone_is_new() {
+        let ing = ingested(2);
+        let mut reg = register(&[&[0], &[1]]);
+        let (first, ch) = assign(&mut reg, &ing, None, 1);
+        assert_eq!(first, [1, 1]);
+        assert_eq!(ch.len(), 2);
+        assert!(ch.iter().all(|c| c.change == "new"));
+    }
+}
