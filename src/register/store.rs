@@ -84,6 +84,15 @@ pub fn prune(root: &Path, keep: usize) -> Result<Vec<u32>> {
     Ok(removed)
 }
 
+/// Fault injection for the crash-safety tests: when `PADAN_CRASH_AFTER` names this point (an
+/// output file's name, `rename` or `switch`), the process aborts there, as a power cut or a
+/// `kill -9` would stop it.
+fn crash_point(name: &str) {
+    if std::env::var_os("PADAN_CRASH_AFTER").is_some_and(|v| v == name) {
+        std::process::abort();
+    }
+}
+
 /// A generation being written.
 pub struct Generation {
     root: PathBuf,
@@ -140,7 +149,9 @@ impl OutFile {
             .w
             .into_inner()
             .map_err(|e| Error::io(&path, e.into_error()))?;
-        f.sync_all().map_err(|e| Error::io(&path, e))
+        f.sync_all().map_err(|e| Error::io(&path, e))?;
+        crash_point(path.file_name().and_then(|n| n.to_str()).unwrap_or(""));
+        Ok(())
     }
 }
 
@@ -175,6 +186,17 @@ impl Generation {
             let name = name.to_string_lossy();
             if name.starts_with('.') && name.ends_with(".partial") {
                 fs::remove_dir_all(e.path()).map_err(|err| Error::io(&e.path(), err))?;
+            }
+        }
+        // A link left by a run killed while switching `current`.
+        for e in fs::read_dir(root)
+            .map_err(|e| Error::io(root, e))?
+            .flatten()
+        {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(".current.") && name.ends_with(".tmp") {
+                let _ = fs::remove_file(e.path());
             }
         }
         let number = generations(root).last().map_or(1, |n| n + 1);
@@ -222,6 +244,7 @@ impl Generation {
         fs::rename(&self.partial, &done).map_err(|e| Error::io(&done, e))?;
         let gens = self.root.join("generations");
         sync_dir(&gens)?;
+        crash_point("rename");
         let link_tmp = self
             .root
             .join(format!(".current.{}.tmp", std::process::id()));
@@ -236,6 +259,7 @@ impl Generation {
         let current = self.root.join("current");
         fs::rename(&link_tmp, &current).map_err(|e| Error::io(&current, e))?;
         sync_dir(&self.root)?;
+        crash_point("switch");
         Ok(done)
     }
 }
