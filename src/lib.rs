@@ -17,6 +17,7 @@ pub mod normalise;
 pub mod pipeline;
 pub mod progress;
 pub mod register;
+pub mod report;
 pub mod score;
 pub mod synth;
 

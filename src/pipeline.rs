@@ -279,6 +279,18 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         warnings,
     };
     write::summary(&g, &summary)?;
+    let html = crate::report::render(&crate::report::ReportInput {
+        summary: &summary,
+        ing: &ing,
+        norm: &norm,
+        reg: &reg,
+        scored: &scored,
+        model: &summary.model.model,
+    });
+    let mut f = g.create("report.html")?;
+    std::io::Write::write_all(&mut f, html.as_bytes())
+        .map_err(|e| crate::Error::io(f.path(), e))?;
+    f.finish()?;
     let dir = g.commit()?;
     store::prune(&config.out, config.keep)?;
     stage.done("");

@@ -2,7 +2,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::workdir::{csv_rows, run_err, run_ok, Workdir};
 
-const OUTPUTS: [&str; 7] = [
+const OUTPUTS: [&str; 10] = [
     "crosswalk.csv",
     "register.csv",
     "register.parquet",
@@ -10,6 +10,9 @@ const OUTPUTS: [&str; 7] = [
     "review.csv",
     "rejects.csv",
     "summary.json",
+    "records.parquet",
+    "changes.csv",
+    "report.html",
 ];
 
 fn run_demo(wd: &Workdir) -> std::path::PathBuf {
