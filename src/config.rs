@@ -30,6 +30,9 @@ pub struct Config {
     pub score: ScoreConfig,
     /// Analysts' decisions (`[review] decisions`), resolved against the config's folder.
     pub decisions: Option<PathBuf>,
+    /// Start `review.csv` with a UTF-8 byte-order mark, so spreadsheets read it as UTF-8
+    /// (`[review] bom`).
+    pub review_bom: bool,
 }
 
 /// The file format of a source.
@@ -152,6 +155,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawReview {
     decisions: Option<String>,
+    bom: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -304,6 +308,7 @@ impl Config {
             sources,
             block,
             score,
+            review_bom: raw.review.as_ref().and_then(|r| r.bom).unwrap_or(false),
             decisions: raw.review.and_then(|r| r.decisions).map(|d| base.join(d)),
         })
     }

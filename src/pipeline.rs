@@ -228,7 +228,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     write::crosswalk(&g, &ing, &reg)?;
     write::register(&g, &reg)?;
     write::pairs(&g, &ing, &norm, &reg, &scored, &model)?;
-    write::review(&g, &ing, &scored)?;
+    write::review(&g, &ing, &scored, config.review_bom)?;
     write::rejects(&g, &ing)?;
     write::changes(&g, &changes)?;
     write::records(&g, &ing, &norm, &reg)?;

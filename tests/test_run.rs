@@ -549,3 +549,36 @@ fn a_run_killed_at_any_write_step_leaves_the_register_and_the_next_run_succeeds(
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn review_csv_can_start_with_a_bom_and_round_trips_as_decisions() {
+    let wd = Workdir::new();
+    wd.demo();
+    let mut toml = std::fs::read_to_string(wd.join("demo/padan.toml")).unwrap();
+    toml.push_str("\n[review]\nbom = true\n");
+    wd.create("demo/padan.toml", toml);
+    run_ok(
+        wd.command("run")
+            .args(["--config", "demo/padan.toml", "--out", "store"]),
+    );
+    let bytes = std::fs::read(wd.join("store/current/review.csv")).unwrap();
+    assert!(bytes.starts_with("\u{FEFF}source_l,".as_bytes()));
+    // The analyst fills `decision` in and hands the same file back.
+    let text = String::from_utf8(bytes).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let rows: Vec<String> = lines.map(|l| format!("{}same", l)).collect();
+    assert!(!rows.is_empty());
+    wd.create("decided.csv", format!("{header}\n{}\n", rows.join("\n")));
+    run_ok(wd.command("run").args([
+        "--config",
+        "demo/padan.toml",
+        "--out",
+        "store",
+        "--decisions",
+        "decided.csv",
+    ]));
+    let s: serde_json::Value =
+        serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
+    assert_eq!(s["decisions"]["applied_same"], rows.len() as u64);
+}

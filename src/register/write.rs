@@ -232,9 +232,14 @@ const REVIEW_FIELDS: [(&str, &[Field]); 8] = [
 
 /// `review.csv`: the pairs in the review band, strongest first, with both records' values as
 /// they came in and an empty `decision` column for an analyst (`same` or `different`).
-pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored]) -> Result<()> {
+pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> Result<()> {
     let name = "review.csv";
-    let mut w = csv_writer(g, name)?;
+    let mut f = g.create(name)?;
+    if bom {
+        f.write_all("\u{FEFF}".as_bytes())
+            .map_err(|e| Error::io(f.path(), e))?;
+    }
+    let mut w = csv::WriterBuilder::new().from_writer(f);
     let mut header: Vec<String> = ["source_l", "record_id_l", "source_r", "record_id_r"]
         .map(String::from)
         .to_vec();
