@@ -82,6 +82,30 @@ fn reason_kind(reason: &str) -> String {
         .to_string()
 }
 
+/// What keeps records apart in clustering: their valid ICs and the sources of distinct
+/// persons (analysts' decisions are added by the caller).
+pub fn constraints(
+    config: &Config,
+    ing: &crate::ingest::Ingested,
+    norm: &[crate::normalise::NormRecord],
+) -> cluster::Constraints {
+    cluster::Constraints {
+        ic: norm
+            .iter()
+            .map(|r| r.ic.as_ref().filter(|i| i.valid).map(|i| i.digits.clone()))
+            .collect(),
+        distinct_source: ing
+            .records
+            .iter()
+            .map(|r| {
+                let s = &ing.sources[r.source as usize];
+                config.sources[s.spec].distinct.then_some(r.source)
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
 /// Runs the whole merge into `config.out`; returns the summary and the committed folder.
 pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let progress = Progress::new();
@@ -181,21 +205,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         Some(path) => Some(decisions::read(path, &ing)?),
         None => None,
     };
-    let mut constraints = cluster::Constraints {
-        ic: norm
-            .iter()
-            .map(|r| r.ic.as_ref().filter(|i| i.valid).map(|i| i.digits.clone()))
-            .collect(),
-        distinct_source: ing
-            .records
-            .iter()
-            .map(|r| {
-                let s = &ing.sources[r.source as usize];
-                config.sources[s.spec].distinct.then_some(r.source)
-            })
-            .collect(),
-        ..Default::default()
-    };
+    let mut constraints = constraints(config, &ing, &norm);
     if let Some(d) = &decisions {
         constraints.must_link = d.same.clone();
         constraints.cannot_link = d.different.clone();

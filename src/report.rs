@@ -1323,21 +1323,7 @@ mod tests {
                 .total_cmp(&a.weight)
                 .then((a.a, a.b).cmp(&(b.a, b.b)))
         });
-        let constraints = cluster::Constraints {
-            ic: norm
-                .iter()
-                .map(|r| r.ic.as_ref().filter(|i| i.valid).map(|i| i.digits.clone()))
-                .collect(),
-            distinct_source: ing
-                .records
-                .iter()
-                .map(|r| {
-                    let s = &ing.sources[r.source as usize];
-                    config.sources[s.spec].distinct.then_some(r.source)
-                })
-                .collect(),
-            ..Default::default()
-        };
+        let constraints = crate::pipeline::constraints(&config, &ing, &norm);
         let clustering = cluster::constrained(norm.len(), &scored, &constraints);
         for &i in &clustering.refused {
             scored[i].decision = Decision::Review;
