@@ -164,6 +164,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let stage = progress.stage("score");
     let levels = score::levels_all(&norm, &blocking.pairs);
+    seconds.insert("score.compare", t.elapsed().as_secs_f64());
+    let t_fit = Instant::now();
     let em = config.score.em && norm.len() >= score::EM_MIN_RECORDS;
     if config.score.em && !em {
         warnings.push(format!(
@@ -176,7 +178,15 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         let samples: Vec<_> = block::RULES
             .iter()
             .zip(&blocking.samples)
-            .map(|(r, pairs)| (r.uses, score::levels_all(&norm, pairs)))
+            .map(|(r, pairs)| {
+                // Every sampled pair is a candidate: its levels are already known.
+                let known = pairs
+                    .iter()
+                    .filter_map(|p| blocking.pairs.binary_search(p).ok())
+                    .map(|i| levels[i])
+                    .collect();
+                (r.uses, known)
+            })
             .collect();
         Model::fit(&norm, &levels, &samples)
     } else {
@@ -188,6 +198,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             p.iterations
         ));
     }
+    seconds.insert("score.fit", t_fit.elapsed().as_secs_f64());
+    let t_weigh = Instant::now();
     let thresholds = config.score.thresholds(em);
     let mut scored = score::score_all(&norm, &blocking.pairs, &levels, &model, &thresholds);
     drop(levels);
@@ -197,6 +209,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             .then((a.a, a.b).cmp(&(b.a, b.b)))
     });
     stage.done(&format!("{} pairs at or above the floor", scored.len()));
+    seconds.insert("score.weigh", t_weigh.elapsed().as_secs_f64());
     seconds.insert("score", t.elapsed().as_secs_f64());
 
     let t = Instant::now();

@@ -279,10 +279,32 @@ pub fn token_jaccard(a: &str, b: &str) -> f64 {
     }
 }
 
+/// Jaccard overlap of two sorted, distinct lists, by merging them.
+pub fn sorted_jaccard(x: &[u64], y: &[u64]) -> f64 {
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = x.len() + y.len() - common;
+    if union == 0 {
+        0.0
+    } else {
+        common as f64 / union as f64
+    }
+}
+
 fn address_level(a: &NormRecord, b: &NormRecord) -> u8 {
     match (&a.address, &b.address) {
-        (Some(x), Some(y)) => {
-            let j = token_jaccard(x, y);
+        (Some(_), Some(_)) => {
+            let j = sorted_jaccard(&a.address_words, &b.address_words);
             if j >= 0.8 {
                 3
             } else if j >= 0.5 {
@@ -713,6 +735,31 @@ mod tests {
         let lv = compare(&a, &d);
         assert_eq!(label(&lv, "name"), "different");
         assert_eq!(label(&lv, "ic"), "different_valid");
+    }
+
+    #[test]
+    fn hashed_jaccard_agrees_with_the_word_one() {
+        let cases = [
+            (
+                "NO 5 JALAN MAWAR 3 TAMAN SERI MUDA",
+                "5 JALAN MAWAR TAMAN SERI MUDA SHAH ALAM",
+            ),
+            ("A A B", "B C"),
+            ("X", "X"),
+            ("", "Y"),
+        ];
+        for (a, b) in cases {
+            let fast = sorted_jaccard(
+                &crate::normalise::word_hashes(a),
+                &crate::normalise::word_hashes(b),
+            );
+            let slow = if a.is_empty() {
+                0.0
+            } else {
+                token_jaccard(a, b)
+            };
+            assert!((fast - slow).abs() < 1e-12, "{a} / {b}: {fast} vs {slow}");
+        }
     }
 
     #[test]

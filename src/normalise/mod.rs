@@ -124,6 +124,8 @@ pub struct NormRecord {
     pub sex_from: Option<SexFrom>,
     /// The address text (`address::Address::text`).
     pub address: Option<String>,
+    /// The address's distinct words, hashed and sorted, for fast overlap comparisons.
+    pub address_words: Vec<u64>,
     pub postcode: Option<String>,
     pub district: Option<String>,
     /// The state column: the canonical state name when recognised, else the cleaned text.
@@ -278,6 +280,9 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         ic_dob_agrees,
         sex,
         sex_from,
+        address_words: addr
+            .as_ref()
+            .map_or_else(Vec::new, |a| word_hashes(&a.text)),
         address: addr.map(|a| a.text),
         postcode,
         district: v(Field::District)
@@ -290,6 +295,18 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         phone: ph.map(|p| p.e164),
     };
     (n, bad)
+}
+
+/// The distinct words of a text, hashed (XXH3) and sorted.
+pub fn word_hashes(text: &str) -> Vec<u64> {
+    let mut h: Vec<u64> = text
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes()))
+        .collect();
+    h.sort_unstable();
+    h.dedup();
+    h
 }
 
 /// Normalises every ingested record in parallel; returns the records in input order and the
