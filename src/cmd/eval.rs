@@ -7,7 +7,8 @@ use serde_json::json;
 
 use padan::config::Config;
 use padan::eval::{self, diagnose};
-use padan::normalise::{self, ic};
+use padan::explain::mask_value;
+use padan::normalise;
 use padan::{Error, Result};
 
 #[derive(clap::Args)]
@@ -29,12 +30,6 @@ pub struct Args {
     /// With --config: show IC numbers and phones whole.
     #[arg(long, requires = "config")]
     unmasked: bool,
-}
-
-fn mask_tail(s: &str) -> String {
-    let n = s.chars().count();
-    let keep: String = s.chars().skip(n.saturating_sub(4)).collect();
-    format!("{}{keep}", "*".repeat(n.saturating_sub(4)))
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -74,13 +69,16 @@ pub fn run(a: Args) -> Result<()> {
                 if a.unmasked {
                     x.digits.clone()
                 } else {
-                    ic::mask(&x.digits)
+                    mask_value("ic", &x.digits)
                 }
             });
-            let phone = r
-                .phone
-                .as_ref()
-                .map(|p| if a.unmasked { p.clone() } else { mask_tail(p) });
+            let phone = r.phone.as_ref().map(|p| {
+                if a.unmasked {
+                    p.clone()
+                } else {
+                    mask_value("phone", p)
+                }
+            });
             let v = [
                 ("name", Some(r.name.display())),
                 ("ic", ic_shown),
