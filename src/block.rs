@@ -1,82 +1,224 @@
 //! Block: which pairs of records are worth comparing.
 //!
 //! Reads: normalised records. Writes: candidate pairs `(i, j)` with `i < j`, each once however
-//! many rules propose it, sorted; per-rule counts; and the blocks that were too large to expand.
-//! Invariant: a block larger than `max_block_size` contributes no pairs and is always reported
-//! (rule, size, a masked key) so that `summary.json` says what was not compared.
+//! many rules propose it, sorted; per-rule counts; and the blocks that were too large to compare
+//! in full.
+//!
+//! Invariant: the number of candidate pairs grows linearly with the number of records, whatever
+//! the block sizes. A block of at most `max_block_size` records is compared in full. A larger
+//! block (MUHAMMAD in a big postcode, a common name) is sorted in a rule-specific order that puts
+//! likely matches side by side (by name for most rules, by birth date for the name rules) and
+//! each record is compared with the next `window` records only: the sorted-neighbourhood method
+//! (Hernández & Stolfo, 1995). Such blocks are counted per rule and the largest are reported
+//! (rule, size, a masked key) so that `summary.json` says what was not compared in full.
 
+use ahash::AHashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::normalise::{ic, NormRecord};
 
+/// A record's keys under one rule, written into one buffer (no allocation per key).
+#[derive(Default)]
+pub struct Keys {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl Keys {
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.ends.clear();
+    }
+
+    /// Adds the key `parts` joined by `|`.
+    fn add(&mut self, parts: &[&str]) {
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                self.buf.push('|');
+            }
+            self.buf.push_str(p);
+        }
+        self.ends.push(self.buf.len());
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(s, &e)| &self.buf[s..e])
+    }
+}
+
+/// What a rule's keys may depend on beyond the record: how common each name token is.
+pub struct Context {
+    token_counts: AHashMap<u64, u32>,
+}
+
+impl Context {
+    pub fn new(recs: &[NormRecord]) -> Context {
+        let token_counts = recs
+            .par_iter()
+            .fold(AHashMap::new, |mut m: AHashMap<u64, u32>, r| {
+                for t in r.name.tokens() {
+                    *m.entry(xxh3_64(t.as_bytes())).or_default() += 1;
+                }
+                m
+            })
+            .reduce(AHashMap::new, |a, b| {
+                let (mut a, b) = if a.len() < b.len() { (b, a) } else { (a, b) };
+                for (k, v) in b {
+                    *a.entry(k).or_default() += v;
+                }
+                a
+            });
+        Context { token_counts }
+    }
+
+    fn count(&self, token: &str) -> u32 {
+        self.token_counts
+            .get(&xxh3_64(token.as_bytes()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// The order a large block is sorted in before records are compared with their neighbours.
+#[derive(Clone, Copy, Debug)]
+pub enum Order {
+    /// By the name, tokens sorted: variants of one name sit together.
+    Name,
+    /// By birth date, then name: a common name's holders, each beside those born near them.
+    Dob,
+    /// By address, then name: one household or one street together.
+    Address,
+    /// By the name read backwards: variants that differ in their first letters together.
+    NameBackwards,
+}
+
+/// Up to the first `n` bytes of `s` as a big-endian number: sorting by it sorts by `s`'s start.
+fn prefix(s: &str, n: usize) -> u64 {
+    let mut v = 0u64;
+    for i in 0..n {
+        v = (v << 8) | *s.as_bytes().get(i).unwrap_or(&0) as u64;
+    }
+    v
+}
+
+impl Order {
+    fn key(self, r: &NormRecord) -> u64 {
+        match self {
+            Order::Name => prefix(&r.sorted_key, 8),
+            Order::Dob => {
+                let days = r.dob.map_or(u32::MAX as u64 >> 8, |d| {
+                    (d.signed_duration_since(chrono::NaiveDate::MIN).num_days() as u64) & 0xFF_FFFF
+                });
+                (days << 40) | prefix(&r.sorted_key, 5)
+            }
+            Order::NameBackwards => {
+                let b = r.compact.as_bytes();
+                (0..8).fold(0u64, |v, i| {
+                    (v << 8) | b.len().checked_sub(i + 1).map_or(0, |k| b[k]) as u64
+                })
+            }
+            Order::Address => {
+                (prefix(r.address.as_deref().unwrap_or("\u{7f}"), 6) << 16)
+                    | prefix(&r.sorted_key, 2)
+            }
+        }
+    }
+}
+
 /// A blocking rule: a name and the keys it gives a record (records sharing a key are compared).
 pub struct Rule {
     pub name: &'static str,
-    pub keys: fn(&NormRecord, &mut Vec<String>),
+    pub keys: fn(&NormRecord, &Context, &mut Keys),
+    /// How a block too large to compare in full is ordered: each order gives each record its
+    /// `window` neighbours.
+    pub orders: &'static [Order],
     /// Comparisons this rule's pairs agree on by construction, or nearly (a household shares
     /// its postcode, address and phone): a model estimated from its pairs must not learn
     /// their m from them.
     pub uses: &'static [&'static str],
 }
 
-fn ic_keys(r: &NormRecord, out: &mut Vec<String>) {
+fn ic_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
     if let Some(i) = r.ic.as_ref().filter(|i| i.digits.len() >= 6) {
-        out.push(i.digits.clone());
+        out.add(&[&i.digits]);
     }
 }
 
-fn other_id_keys(r: &NormRecord, out: &mut Vec<String>) {
+fn other_id_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
     for (tag, v) in [
         ("old_ic", &r.old_ic),
         ("passport", &r.passport),
         ("national_id", &r.national_id),
     ] {
         if let Some(v) = v.as_ref().filter(|v| v.len() >= 5) {
-            out.push(format!("{tag}:{v}"));
+            out.buf.push_str(tag);
+            out.buf.push(':');
+            out.add(&[v]);
         }
     }
 }
 
-fn dob_name_keys(r: &NormRecord, out: &mut Vec<String>) {
+fn dob_name_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
     let Some(d) = r.dob else { return };
+    let d = d.to_string();
     let mut toks = r.name.tokens();
-    if let Some(first) = toks.next() {
-        out.push(format!("{d}|{first}"));
-    }
+    let Some(first) = toks.next() else { return };
+    out.add(&[&d, first]);
     // The last token too, for names written surname-first in one export and last in another.
-    if let Some(last) = r.name.tokens().last() {
-        if r.name.tokens().count() > 1 {
-            out.push(format!("{d}|{last}"));
-        }
+    if let Some(last) = toks.last() {
+        out.add(&[&d, last]);
     }
 }
 
-fn postcode_token_keys(r: &NormRecord, out: &mut Vec<String>) {
+/// The record's two least common name tokens of two letters or more: a common token (BIN,
+/// MUHAMMAD, TAN) says little and would make the postcode's largest blocks.
+fn postcode_token_keys(r: &NormRecord, cx: &Context, out: &mut Keys) {
     let Some(pc) = &r.postcode else { return };
-    for t in r.name.tokens().filter(|t| t.len() >= 2) {
-        out.push(format!("{pc}|{t}"));
+    let mut toks: Vec<(u32, &str)> = r
+        .name
+        .tokens()
+        .filter(|t| t.len() >= 2)
+        .map(|t| (cx.count(t), t))
+        .collect();
+    toks.sort_unstable();
+    toks.dedup_by(|a, b| a.1 == b.1);
+    for (_, t) in toks.into_iter().take(2) {
+        out.add(&[pc, t]);
     }
 }
 
-fn phone_keys(r: &NormRecord, out: &mut Vec<String>) {
+fn dob_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
+    if let Some(d) = r.dob {
+        out.add(&[&d.to_string()]);
+    }
+}
+
+fn postcode_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
+    if let Some(p) = &r.postcode {
+        out.add(&[p]);
+    }
+}
+
+fn phone_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
     if let Some(p) = &r.phone {
-        out.push(p.clone());
+        out.add(&[p]);
     }
 }
 
-fn phonetic_keys(r: &NormRecord, out: &mut Vec<String>) {
-    if r.name.tokens().count() >= 2 && !r.phonetic.is_empty() {
+fn phonetic_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
+    if r.name.tokens().nth(1).is_some() && !r.phonetic.is_empty() {
         let mut t: Vec<&str> = r.phonetic.split(' ').collect();
         t.sort_unstable();
-        out.push(t.join(" "));
+        out.add(&[&t.join(" ")]);
     }
 }
 
-fn name_keys(r: &NormRecord, out: &mut Vec<String>) {
-    if r.name.tokens().count() >= 2 {
-        out.push(r.sorted_key.clone());
+fn name_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
+    if r.name.tokens().nth(1).is_some() {
+        out.add(&[&r.sorted_key]);
     }
 }
 
@@ -85,36 +227,55 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "phonetic_name",
         uses: &["name"],
+        orders: &[Order::Dob],
         keys: phonetic_keys,
     },
     Rule {
         name: "ic",
         uses: &["ic"],
+        orders: &[Order::Name],
         keys: ic_keys,
     },
     Rule {
         name: "other_id",
         uses: &["other_id"],
+        orders: &[Order::Name],
         keys: other_id_keys,
     },
     Rule {
         name: "dob_name_token",
         uses: &["dob", "name"],
+        orders: &[Order::Name],
         keys: dob_name_keys,
     },
     Rule {
         name: "postcode_name_token",
         uses: &["postcode", "name", "address", "phone", "household_id"],
+        orders: &[Order::Address],
         keys: postcode_token_keys,
     },
     Rule {
         name: "phone",
         uses: &["phone", "address", "postcode", "household_id"],
+        orders: &[Order::Name],
         keys: phone_keys,
+    },
+    Rule {
+        name: "dob_near_name",
+        uses: &["dob"],
+        orders: &[Order::Name, Order::NameBackwards],
+        keys: dob_keys,
+    },
+    Rule {
+        name: "postcode_near_name",
+        uses: &["postcode", "address", "phone", "household_id"],
+        orders: &[Order::Name, Order::NameBackwards],
+        keys: postcode_keys,
     },
     Rule {
         name: "sorted_name",
         uses: &["name"],
+        orders: &[Order::Dob],
         keys: name_keys,
     },
 ];
@@ -126,16 +287,22 @@ pub struct RuleStats {
     pub blocks: u64,
     /// Pairs the rule proposed, before removing those other rules proposed too.
     pub pairs: u64,
-    pub oversized_blocks: u64,
+    /// Blocks larger than `max_block_size`, compared within the window only.
+    pub windowed_blocks: u64,
+    /// Records in those blocks (a record counts once per block it is in).
+    pub windowed_records: u64,
 }
 
-/// A block that was not expanded because it was too large.
+/// A block compared within the window rather than in full, because it was too large.
 #[derive(Clone, Debug, Serialize)]
 pub struct Oversized {
     pub rule: String,
     /// The key, with any IC masked.
     pub key: String,
     pub size: u64,
+    /// A record of the block, to name its key by.
+    #[serde(skip)]
+    first: u32,
 }
 
 #[derive(Debug, Default)]
@@ -143,6 +310,7 @@ pub struct Blocking {
     /// Candidate pairs, `i < j`, sorted and unique.
     pub pairs: Vec<(u32, u32)>,
     pub rules: Vec<RuleStats>,
+    /// The largest windowed blocks (at most `REPORTED_LARGE_BLOCKS`), largest first.
     pub oversized: Vec<Oversized>,
     /// Per rule (in `RULES` order), an evenly spaced sample of its pairs, for estimating m.
     pub samples: Vec<Vec<(u32, u32)>>,
@@ -150,6 +318,18 @@ pub struct Blocking {
 
 /// How many of each rule's pairs `Blocking::samples` keeps.
 pub const SAMPLE_PER_RULE: usize = 200_000;
+
+/// How many of the largest windowed blocks are reported by key.
+pub const REPORTED_LARGE_BLOCKS: usize = 100;
+
+/// How large blocks are handled (`[block]`).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Blocks of at most this many records are compared in full.
+    pub max_block_size: usize,
+    /// In a larger block, each record is compared with this many following records.
+    pub window: usize,
+}
 
 fn masked_key(rule: &str, key: &str) -> String {
     if rule == "ic" {
@@ -167,64 +347,97 @@ fn masked_key(rule: &str, key: &str) -> String {
     }
 }
 
+/// One rule's blocks: `(key hash, order, record)`, sorted, so each block is a run of equal
+/// hashes in the rule's order.
+fn keyed(recs: &[NormRecord], cx: &Context, rule: &Rule, order: Order) -> Vec<(u64, u64, u32)> {
+    let mut keyed: Vec<(u64, u64, u32)> = recs
+        .par_iter()
+        .enumerate()
+        .fold(Vec::new, |mut acc, (i, r)| {
+            thread_local!(static KEYS: std::cell::RefCell<Keys> = Default::default());
+            KEYS.with_borrow_mut(|keys| {
+                keys.clear();
+                (rule.keys)(r, cx, keys);
+                let start = acc.len();
+                let order = if keys.ends.is_empty() {
+                    0
+                } else {
+                    order.key(r)
+                };
+                acc.extend(keys.iter().map(|k| (xxh3_64(k.as_bytes()), order, i as u32)));
+                // One record, one entry per distinct key.
+                acc[start..].sort_unstable();
+                let mut uniq = start;
+                for j in start..acc.len() {
+                    if j == start || acc[j].0 != acc[uniq - 1].0 {
+                        acc[uniq] = acc[j];
+                        uniq += 1;
+                    }
+                }
+                acc.truncate(uniq);
+            });
+            acc
+        })
+        .flatten_iter()
+        .collect();
+    keyed.par_sort_unstable();
+    keyed
+}
+
+/// The pair code of two records: the smaller index in the high half.
+fn code(a: u32, b: u32) -> u64 {
+    ((a.min(b) as u64) << 32) | a.max(b) as u64
+}
+
 /// Proposes candidate pairs under every rule in `RULES`.
-pub fn candidates(recs: &[NormRecord], max_block_size: usize) -> Blocking {
+pub fn candidates(recs: &[NormRecord], limits: Limits) -> Blocking {
+    let cx = Context::new(recs);
+    let (cap, window) = (limits.max_block_size.max(2), limits.window.max(1));
     let mut out = Blocking::default();
     let mut all: Vec<u64> = Vec::new();
     for rule in RULES {
-        let mut keyed: Vec<(u64, u32)> = recs
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, r)| {
-                let mut keys = Vec::new();
-                (rule.keys)(r, &mut keys);
-                keys.sort_unstable();
-                keys.dedup();
-                keys.into_iter()
-                    .map(move |k| (xxh3_64(k.as_bytes()), i as u32))
-            })
-            .collect();
-        keyed.par_sort_unstable();
-        let mut groups: Vec<&[(u64, u32)]> = keyed
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|g| g.len() > 1)
-            .collect();
         let mut stats = RuleStats {
             rule: rule.name.to_string(),
-            blocks: groups.len() as u64,
             ..Default::default()
         };
-        groups.retain(|g| {
-            if g.len() <= max_block_size {
-                return true;
+        let mut pairs: Vec<u64> = Vec::new();
+        for (pass, &order) in rule.orders.iter().enumerate() {
+            let keyed = keyed(recs, &cx, rule, order);
+            let groups: Vec<&[(u64, u64, u32)]> = keyed
+                .chunk_by(|a, b| a.0 == b.0)
+                .filter(|g| g.len() > 1)
+                .collect();
+            if pass == 0 {
+                stats.blocks = groups.len() as u64;
+                for g in groups.iter().filter(|g| g.len() > cap) {
+                    stats.windowed_blocks += 1;
+                    stats.windowed_records += g.len() as u64;
+                    out.oversized.push(Oversized {
+                        rule: rule.name.to_string(),
+                        key: format!("{:x}", g[0].0),
+                        size: g.len() as u64,
+                        first: g[0].2,
+                    });
+                }
             }
-            let first = &recs[g[0].1 as usize];
-            let mut keys = Vec::new();
-            (rule.keys)(first, &mut keys);
-            let key = keys
-                .into_iter()
-                .find(|k| xxh3_64(k.as_bytes()) == g[0].0)
-                .unwrap_or_default();
-            out.oversized.push(Oversized {
-                rule: rule.name.to_string(),
-                key: masked_key(rule.name, &key),
-                size: g.len() as u64,
-            });
-            stats.oversized_blocks += 1;
-            false
-        });
-        let pairs: Vec<u64> = groups
-            .par_iter()
-            .flat_map_iter(|g| {
-                let g = *g;
-                (0..g.len()).flat_map(move |a| {
-                    (a + 1..g.len()).map(move |b| {
-                        let (x, y) = (g[a].1.min(g[b].1), g[a].1.max(g[b].1));
-                        ((x as u64) << 32) | y as u64
-                    })
-                })
-            })
-            .collect();
+            // A later order only changes the neighbours in large blocks.
+            pairs.par_extend(
+                groups
+                    .par_iter()
+                    .filter(|g| pass == 0 || g.len() > cap)
+                    .flat_map_iter(|g| {
+                        let g = *g;
+                        let reach = if g.len() <= cap { g.len() } else { window };
+                        (0..g.len()).flat_map(move |a| {
+                            (a + 1..g.len().min(a + 1 + reach)).map(move |b| code(g[a].2, g[b].2))
+                        })
+                    }),
+            );
+        }
+        if rule.orders.len() > 1 {
+            pairs.par_sort_unstable();
+            pairs.dedup();
+        }
         stats.pairs = pairs.len() as u64;
         let step = pairs.len().div_ceil(SAMPLE_PER_RULE).max(1);
         out.samples.push(
@@ -236,6 +449,19 @@ pub fn candidates(recs: &[NormRecord], max_block_size: usize) -> Blocking {
         );
         all.extend(pairs);
         out.rules.push(stats);
+    }
+    // The largest windowed blocks, named by their (masked) key.
+    out.oversized
+        .sort_by(|a, b| b.size.cmp(&a.size).then(a.rule.cmp(&b.rule)));
+    out.oversized.truncate(REPORTED_LARGE_BLOCKS);
+    let mut keys = Keys::default();
+    for o in &mut out.oversized {
+        let hash = u64::from_str_radix(&o.key, 16).unwrap_or(0);
+        let rule = RULES.iter().find(|r| r.name == o.rule).expect("a rule");
+        keys.clear();
+        (rule.keys)(&recs[o.first as usize], &cx, &mut keys);
+        let named = keys.iter().find(|k| xxh3_64(k.as_bytes()) == hash);
+        o.key = masked_key(rule.name, named.unwrap_or_default());
     }
     all.par_sort_unstable();
     all.dedup();
@@ -271,7 +497,13 @@ mod tests {
             rec("SITI BINTI ABU", "", "", "50000"), // postcode + ABU with 0
             rec("TAN AH KOW", "", "1990-01-01", "10000"), // nothing in common
         ];
-        let b = candidates(&recs, 100);
+        let b = candidates(
+            &recs,
+            Limits {
+                max_block_size: 100,
+                window: 10,
+            },
+        );
         assert_eq!(b.pairs, [(0, 1), (0, 2), (0, 3), (1, 2)]);
         let pairs_of = |n: &str| b.rules.iter().find(|r| r.rule == n).unwrap().pairs;
         assert_eq!(pairs_of("ic"), 1);
@@ -280,20 +512,61 @@ mod tests {
     }
 
     #[test]
-    fn oversized_blocks_are_reported_masked_and_not_expanded() {
-        let recs: Vec<_> = (0..5).map(|_| rec("ALI", "850312145567", "", "")).collect();
-        let b = candidates(&recs, 4);
-        assert!(b.pairs.is_empty());
-        let ic = b.oversized.iter().find(|o| o.rule == "ic").unwrap();
-        assert_eq!(ic.size, 5);
-        assert_eq!(ic.key, "******-**-5567");
-        assert_eq!(
-            b.rules
-                .iter()
-                .find(|r| r.rule == "ic")
-                .unwrap()
-                .oversized_blocks,
-            1
-        );
+    fn large_blocks_are_windowed_reported_masked_and_bounded() {
+        // 50 records under one IC: compared in full that would be 1,225 pairs.
+        let recs: Vec<_> = (0..50)
+            .map(|i| rec(&format!("ALI N{i:02}"), "850312145567", "", ""))
+            .collect();
+        let limits = Limits {
+            max_block_size: 10,
+            window: 3,
+        };
+        let b = candidates(&recs, limits);
+        let ic = b.rules.iter().find(|r| r.rule == "ic").unwrap();
+        assert_eq!(ic.windowed_blocks, 1);
+        assert_eq!(ic.windowed_records, 50);
+        // Each record with its next three in name order: 47*3 + 2 + 1.
+        assert_eq!(ic.pairs, 47 * 3 + 3);
+        let big = b.oversized.iter().find(|o| o.rule == "ic").unwrap();
+        assert_eq!(big.size, 50);
+        assert_eq!(big.key, "******-**-5567");
+        // Neighbours in name order: N00 with N01..N03, never with N04.
+        let idx = |n: usize| n as u32;
+        assert!(b.pairs.contains(&(idx(0), idx(3))));
+        assert!(!b.pairs.contains(&(idx(0), idx(4))));
+    }
+
+    #[test]
+    fn pairs_grow_linearly_when_blocks_grow() {
+        // One postcode whose population doubles: with windows, so do the pairs (at most), where
+        // full blocks would quadruple them.
+        let make = |n: usize| -> Vec<NormRecord> {
+            (0..n)
+                .map(|i| rec(&format!("SITI AMINAH {}", i % 7), "", "", "50000"))
+                .collect()
+        };
+        let limits = Limits {
+            max_block_size: 12,
+            window: 6,
+        };
+        let small = candidates(&make(400), limits).pairs.len();
+        let large = candidates(&make(800), limits).pairs.len();
+        assert!(small > 0);
+        assert!(large <= 2 * small + 100, "{small} -> {large}");
+        assert!(large <= 800 * 6 * 8, "{large}");
+    }
+
+    #[test]
+    fn postcode_blocks_use_the_rarest_name_tokens() {
+        let mut recs: Vec<_> = (0..30)
+            .map(|i| rec(&format!("MUHAMMAD X{i:02}"), "", "", "90000"))
+            .collect();
+        recs.push(rec("MUHAMMAD HAFIZ RAHMAN", "", "", "50000"));
+        recs.push(rec("HAFIZ RAHMAN", "", "", "50000"));
+        let cx = Context::new(&recs);
+        let mut k = Keys::default();
+        postcode_token_keys(&recs[30], &cx, &mut k);
+        let keys: Vec<_> = k.iter().collect();
+        assert_eq!(keys, ["50000|HAFIZ", "50000|RAHMAN"]);
     }
 }

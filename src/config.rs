@@ -87,8 +87,19 @@ pub struct SourceSpec {
 /// Blocking settings (`[block]`).
 #[derive(Clone, Debug)]
 pub struct BlockConfig {
-    /// Blocks with more records than this are not expanded into pairs, and are reported.
+    /// Blocks of at most this many records are compared in full; larger ones are sorted and
+    /// each record compared with the next `window` (see `block`), and are reported.
     pub max_block_size: usize,
+    pub window: usize,
+}
+
+impl BlockConfig {
+    pub fn limits(&self) -> crate::block::Limits {
+        crate::block::Limits {
+            max_block_size: self.max_block_size,
+            window: self.window,
+        }
+    }
 }
 
 /// Scoring (`[score]`): the model, and thresholds in match weight (log2 odds) units. A
@@ -135,7 +146,8 @@ impl ScoreConfig {
 impl Default for BlockConfig {
     fn default() -> Self {
         BlockConfig {
-            max_block_size: 500,
+            max_block_size: 12,
+            window: 6,
         }
     }
 }
@@ -170,6 +182,7 @@ struct RawRun {
 #[serde(deny_unknown_fields)]
 struct RawBlock {
     max_block_size: Option<usize>,
+    window: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -264,6 +277,14 @@ impl Config {
                     )));
                 }
                 block.max_block_size = n;
+            }
+            if let Some(w) = b.window {
+                if w < 1 {
+                    return Err(Error::Config(format!(
+                        "{file}: [block] window must be at least 1"
+                    )));
+                }
+                block.window = w;
             }
         }
         let mut score = ScoreConfig {

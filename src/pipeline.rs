@@ -46,7 +46,8 @@ pub struct Summary {
     pub changes: BTreeMap<&'static str, u64>,
     pub decisions: Option<Decisions>,
     pub blocking: Vec<RuleStats>,
-    pub oversized_blocks: Vec<Oversized>,
+    /// The largest blocks compared within the window rather than in full.
+    pub large_blocks: Vec<Oversized>,
     pub thresholds: Thresholds,
     pub model: ModelSummary,
     pub stage_seconds: BTreeMap<&'static str, f64>,
@@ -151,19 +152,21 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
 
     let t = Instant::now();
     let stage = progress.stage("block");
-    let blocking = block::candidates(&norm, config.block.max_block_size);
+    let blocking = block::candidates(&norm, config.block.limits());
     stage.done(&format!("{} candidate pairs", blocking.pairs.len()));
     seconds.insert("block", t.elapsed().as_secs_f64());
-    for o in &blocking.oversized {
+    let windowed: u64 = blocking.rules.iter().map(|r| r.windowed_blocks).sum();
+    if windowed > 0 {
         warnings.push(format!(
-            "blocking rule `{}`: a block of {} records (key {}) exceeds max_block_size {} and was not compared",
-            o.rule, o.size, o.key, config.block.max_block_size
+            "blocking: {windowed} blocks held more than max_block_size {} records; each of their records was compared with its {} nearest neighbours in the rule's order, not with all (largest in `large_blocks`)",
+            config.block.max_block_size, config.block.window
         ));
     }
 
     let t = Instant::now();
     let stage = progress.stage("score");
-    let levels = score::levels_all(&norm, &blocking.pairs);
+    let packed = score::pack_all(&norm);
+    let levels = score::levels_all(&norm, &packed, &blocking.pairs);
     seconds.insert("score.compare", t.elapsed().as_secs_f64());
     let t_fit = Instant::now();
     let em = config.score.em && norm.len() >= score::EM_MIN_RECORDS;
@@ -188,7 +191,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
                 (r.uses, known)
             })
             .collect();
-        Model::fit(&norm, &levels, &samples)
+        Model::fit(&norm, &packed, &levels, &samples)
     } else {
         Model::fixed()
     };
@@ -226,12 +229,16 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     }
     let clustering = cluster::constrained(norm.len(), &scored, &constraints);
     drop(constraints);
+    seconds.insert("cluster.join", t.elapsed().as_secs_f64());
+    let t_reg = Instant::now();
     // A match the constraints refused is for a human to look at.
     for &i in &clustering.refused {
         scored[i].decision = Decision::Review;
     }
     let labels = clustering.labels;
     let mut reg = register::build(&ing, &norm, &labels);
+    seconds.insert("cluster.register", t_reg.elapsed().as_secs_f64());
+    let t_ids = Instant::now();
     let previous = ids::Previous::load(&config.out.join("current"))?;
     let generation = store::generations(&config.out).last().map_or(1, |n| n + 1);
     let (first, changes) = ids::assign(&mut reg, &ing, previous.as_ref(), generation);
@@ -243,18 +250,28 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         *changes_by_kind.entry(c.change).or_default() += 1;
     }
     stage.done(&format!("{} persons", reg.persons.len()));
+    seconds.insert("cluster.ids", t_ids.elapsed().as_secs_f64());
     seconds.insert("cluster", t.elapsed().as_secs_f64());
 
     let t = Instant::now();
     let stage = progress.stage("write");
     let g = Generation::begin(&config.out)?;
+    let mut lap = Instant::now();
+    let mut timed = |name: &'static str, seconds: &mut BTreeMap<&'static str, f64>| {
+        seconds.insert(name, lap.elapsed().as_secs_f64());
+        lap = Instant::now();
+    };
     write::crosswalk(&g, &ing, &reg)?;
     write::register(&g, &reg)?;
+    timed("write.register", &mut seconds);
     write::pairs(&g, &ing, &norm, &reg, &scored, &model)?;
     write::review(&g, &ing, &scored, config.review_bom)?;
+    timed("write.pairs", &mut seconds);
     write::rejects(&g, &ing)?;
     write::changes(&g, &changes)?;
     write::records(&g, &ing, &norm, &reg)?;
+    timed("write.records", &mut seconds);
+    // Updated once the report is written too.
     seconds.insert("write", t.elapsed().as_secs_f64());
 
     let mut rejects_by_reason = BTreeMap::new();
@@ -290,7 +307,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         changes: changes_by_kind,
         decisions,
         blocking: blocking.rules,
-        oversized_blocks: blocking.oversized,
+        large_blocks: blocking.oversized,
         thresholds,
         model: ModelSummary {
             comparisons: &COMPARISONS,
@@ -301,7 +318,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         threads: rayon::current_num_threads(),
         warnings,
     };
-    write::summary(&g, &summary)?;
+    let t_report = Instant::now();
     let html = crate::report::render(&crate::report::ReportInput {
         summary: &summary,
         ing: &ing,
@@ -314,6 +331,12 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     std::io::Write::write_all(&mut f, html.as_bytes())
         .map_err(|e| crate::Error::io(f.path(), e))?;
     f.finish()?;
+    let report_seconds = t_report.elapsed().as_secs_f64();
+    let mut summary = summary;
+    summary.stage_seconds.insert("write.report", report_seconds);
+    summary.stage_seconds.insert("write", t.elapsed().as_secs_f64());
+    summary.peak_memory_bytes = peak_memory();
+    write::summary(&g, &summary)?;
     let dir = g.commit()?;
     store::prune(&config.out, config.keep)?;
     stage.done("");

@@ -570,15 +570,16 @@ fn run_section(s: &mut String, input: &ReportInput) {
     }
     s.push_str("</table>");
 
-    s.push_str(r#"<h3>Blocking</h3><table id="blocking"><tr><th>rule</th><th class="n">blocks</th><th class="n">pairs proposed</th><th class="n">oversized blocks</th></tr>"#);
+    s.push_str(r#"<h3>Blocking</h3><table id="blocking"><tr><th>rule</th><th class="n">blocks</th><th class="n">pairs proposed</th><th class="n">large blocks (windowed)</th><th class="n">records in them</th></tr>"#);
     for r in &sm.blocking {
         let _ = write!(
             s,
-            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
             h(&r.rule),
             num(r.blocks),
             num(r.pairs),
-            num(r.oversized_blocks)
+            num(r.windowed_blocks),
+            num(r.windowed_records)
         );
     }
     s.push_str("</table>");
@@ -1245,9 +1246,9 @@ fn warnings_section(s: &mut String, input: &ReportInput) {
         }
         s.push_str("</ul>");
     }
-    if !sm.oversized_blocks.is_empty() {
-        s.push_str(r#"<h3>Oversized blocks (not compared)</h3><table id="oversized"><tr><th>rule</th><th>key</th><th class="n">records</th></tr>"#);
-        for o in sm.oversized_blocks.iter().take(100) {
+    if !sm.large_blocks.is_empty() {
+        s.push_str(r#"<h3>Largest blocks (each record compared with its nearest neighbours only)</h3><table id="oversized"><tr><th>rule</th><th>key</th><th class="n">records</th></tr>"#);
+        for o in sm.large_blocks.iter().take(100) {
             let _ = write!(
                 s,
                 r#"<tr><td>{}</td><td><code>{}</code></td><td class="n">{}</td></tr>"#,
@@ -1303,16 +1304,17 @@ mod tests {
         let (summary, _) = pipeline::run(&config).unwrap();
         let ing = ingest::read_all(&config).unwrap();
         let (norm, _) = normalise::all(&ing, chrono::Local::now().date_naive());
-        let blocking = block::candidates(&norm, config.block.max_block_size);
-        let levels = score::levels_all(&norm, &blocking.pairs);
+        let blocking = block::candidates(&norm, config.block.limits());
+        let packed = score::pack_all(&norm);
+        let levels = score::levels_all(&norm, &packed, &blocking.pairs);
         let em = config.score.em && norm.len() >= score::EM_MIN_RECORDS;
         let model = if em {
             let samples: Vec<_> = block::RULES
                 .iter()
                 .zip(&blocking.samples)
-                .map(|(r, pairs)| (r.uses, score::levels_all(&norm, pairs)))
+                .map(|(r, pairs)| (r.uses, score::levels_all(&norm, &packed, pairs)))
                 .collect();
-            Model::fit(&norm, &levels, &samples)
+            Model::fit(&norm, &packed, &levels, &samples)
         } else {
             Model::fixed()
         };
@@ -1683,7 +1685,7 @@ window.addEventListener('load', function () {
             changes: [("new", n as u64)].into_iter().collect(),
             decisions: None,
             blocking: vec![],
-            oversized_blocks: vec![],
+            large_blocks: vec![],
             thresholds: crate::config::Thresholds {
                 match_weight: 9.0,
                 review_weight: 4.0,

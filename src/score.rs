@@ -121,46 +121,181 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     }
 }
 
-fn name_level(a: &NormRecord, b: &NormRecord) -> u8 {
-    if a.compact.is_empty() || b.compact.is_empty() {
+/// A record's comparison fields packed for speed: one small struct per record in one array,
+/// strings as 64-bit hashes (0: empty or missing), so that most comparisons touch no string.
+/// The strings are read only for the similarity levels (Jaro–Winkler, address overlap).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Packed {
+    key: u64,
+    compact: u64,
+    sorted_key: u64,
+    phonetic: u64,
+    khmer_key: u64,
+    initials_key: u64,
+    given_compact: u64,
+    has_patronym: bool,
+    initials: bool,
+    has_address: bool,
+    ic_valid: bool,
+    /// The IC digits (`ic_len` of them; 0: no IC; longer than 20: only `ic_hash` compares).
+    ic_len: u8,
+    ic: [u8; 20],
+    ic_hash: u64,
+    other_ids: [u64; 3],
+    /// Birth date as (year, month, day) and as a day number; `dob_days == i32::MIN`: none.
+    dob_days: i32,
+    dob_ymd: (i32, u8, u8),
+    sex: u8,
+    postcode: u64,
+    phone: u64,
+    household_id: u64,
+    /// The address's distinct words as the top halves of their sorted hashes, at most
+    /// `ADDRESS_WORDS` of them (the smallest: a bottom-k sketch); `address_len` is the number
+    /// of distinct words (capped at 255).
+    address: [u32; ADDRESS_WORDS],
+    address_len: u8,
+}
+
+/// How many address words `Packed` keeps; longer addresses are compared by their sketch.
+pub const ADDRESS_WORDS: usize = 12;
+
+/// Jaccard overlap of two addresses from their packed words: exact when neither was cut to
+/// `ADDRESS_WORDS`, else the bottom-k estimate (the share of the union's k smallest hashes
+/// that both hold; Broder 1997).
+fn packed_jaccard(a: &Packed, b: &Packed) -> f64 {
+    let (x, y) = (
+        &a.address[..(a.address_len as usize).min(ADDRESS_WORDS)],
+        &b.address[..(b.address_len as usize).min(ADDRESS_WORDS)],
+    );
+    let cut = a.address_len as usize > ADDRESS_WORDS || b.address_len as usize > ADDRESS_WORDS;
+    let limit = if cut { ADDRESS_WORDS } else { usize::MAX };
+    let (mut i, mut j, mut seen, mut common) = (0, 0, 0usize, 0usize);
+    while seen < limit && (i < x.len() || j < y.len()) {
+        let (xv, yv) = (x.get(i).copied(), y.get(j).copied());
+        match (xv, yv) {
+            (Some(p), Some(q)) if p == q => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+            (Some(p), Some(q)) if p < q => i += 1,
+            (Some(_), Some(_)) => j += 1,
+            (Some(_), None) => i += 1,
+            (None, _) => j += 1,
+        }
+        seen += 1;
+    }
+    if seen == 0 {
+        0.0
+    } else {
+        common as f64 / seen as f64
+    }
+}
+
+fn h(s: &str) -> u64 {
+    if s.is_empty() {
+        0
+    } else {
+        xxhash_rust::xxh3::xxh3_64(s.as_bytes()) | 1
+    }
+}
+
+fn ho(s: &Option<String>) -> u64 {
+    s.as_deref().map_or(0, h)
+}
+
+impl Packed {
+    pub fn of(r: &NormRecord) -> Packed {
+        use chrono::Datelike;
+        let mut p = Packed {
+            key: h(&r.key),
+            compact: h(&r.compact),
+            sorted_key: h(&r.sorted_key),
+            phonetic: h(&r.phonetic),
+            khmer_key: h(&r.khmer_key),
+            initials_key: ho(&r.initials_key),
+            given_compact: h(&r.given_compact),
+            has_patronym: !r.name.patronym.is_empty(),
+            initials: r.name.initials,
+            has_address: r.address.is_some(),
+            other_ids: [ho(&r.old_ic), ho(&r.passport), ho(&r.national_id)],
+            dob_days: r.dob.map_or(i32::MIN, |d| d.num_days_from_ce()),
+            dob_ymd: r
+                .dob
+                .map_or((0, 0, 0), |d| (d.year(), d.month() as u8, d.day() as u8)),
+            sex: r.sex.map_or(0, |s| s as u8 + 1),
+            postcode: ho(&r.postcode),
+            phone: ho(&r.phone),
+            household_id: ho(&r.household_id),
+            ..Default::default()
+        };
+        if r.address.is_some() {
+            let mut words: Vec<u32> = r.address_words.iter().map(|w| (w >> 32) as u32).collect();
+            words.dedup();
+            p.address_len = words.len().min(255) as u8;
+            let n = words.len().min(ADDRESS_WORDS);
+            p.address[..n].copy_from_slice(&words[..n]);
+        }
+        if let Some(ic) = &r.ic {
+            let d = ic.digits.as_bytes();
+            p.ic_valid = ic.valid;
+            p.ic_hash = h(&ic.digits) | 1;
+            p.ic_len = d.len().min(255) as u8;
+            if d.len() <= p.ic.len() {
+                p.ic[..d.len()].copy_from_slice(d);
+            }
+        }
+        p
+    }
+}
+
+/// Every record packed, in parallel.
+pub fn pack_all(recs: &[NormRecord]) -> Vec<Packed> {
+    recs.par_iter().map(Packed::of).collect()
+}
+
+fn name_level(pa: &Packed, pb: &Packed, a: &NormRecord, b: &NormRecord) -> u8 {
+    if pa.compact == 0 || pb.compact == 0 {
         return 0;
     }
-    if a.key == b.key {
+    if pa.key == pb.key {
         return 7;
     }
-    if a.compact == b.compact || a.sorted_key == b.sorted_key {
+    if pa.compact == pb.compact || pa.sorted_key == pb.sorted_key {
         return 6;
     }
     // Spelled differently, sounding the same (AISYAH / AISHAH, CHANN / CHAN), or an Indian
     // short form against the full name (S. RAJAGOPAL / RAJAGOPAL A/L SUBRAMANIAM).
-    let sound = !a.phonetic.is_empty() && a.phonetic == b.phonetic;
-    let khmer = !a.khmer_key.is_empty() && a.khmer_key == b.khmer_key;
-    let short_form = (a.name.initials || b.name.initials)
-        && a.initials_key.is_some()
-        && a.initials_key == b.initials_key;
+    let sound = pa.phonetic != 0 && pa.phonetic == pb.phonetic;
+    let khmer = pa.khmer_key != 0 && pa.khmer_key == pb.khmer_key;
+    let short_form =
+        (pa.initials || pb.initials) && pa.initials_key != 0 && pa.initials_key == pb.initials_key;
     if sound || khmer || short_form {
         return 5;
     }
-    let (ga, gb) = (&a.given_compact, &b.given_compact);
-    let one_patronym_missing = a.name.patronym.is_empty() != b.name.patronym.is_empty();
-    if one_patronym_missing && !ga.is_empty() && ga == gb {
+    let (ga, gb) = (pa.given_compact, pb.given_compact);
+    let one_patronym_missing = pa.has_patronym != pb.has_patronym;
+    if one_patronym_missing && ga != 0 && ga == gb {
         return 4;
     }
     // The given name is compared more strictly than the whole (DOMAIN.md): every given token
     // of the shorter name must be found, near enough, in the other. NUR IMAN and NUR AIN share
     // NUR and are close as strings, but are two people.
-    if !ga.is_empty() && !gb.is_empty() && ga != gb && !tokens_agree(&a.name.given, &b.name.given) {
+    if ga != 0 && gb != 0 && ga != gb && !tokens_agree(&a.name.given, &b.name.given) {
         return 1;
     }
-    let given = if ga.is_empty() || gb.is_empty() {
+    let given = if ga == 0 || gb == 0 {
         1.0
     } else {
-        jaro_winkler(ga, gb)
+        jaro_winkler(&a.given_compact, &b.given_compact)
     };
+    if given < 0.85 {
+        return 1;
+    }
     let full = jaro_winkler(&a.compact, &b.compact);
-    if given >= 0.85 && full >= 0.92 {
+    if full >= 0.92 {
         3
-    } else if given >= 0.85 && full >= 0.80 {
+    } else if full >= 0.80 {
         2
     } else {
         1
@@ -184,7 +319,10 @@ fn tokens_agree(a: &[String], b: &[String]) -> bool {
 /// One substitution or one adjacent transposition between two equally long strings (the
 /// optimal-string-alignment distance is at most 1), without allocating.
 pub fn one_edit(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    one_edit_bytes(a.as_bytes(), b.as_bytes())
+}
+
+fn one_edit_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -197,31 +335,34 @@ pub fn one_edit(a: &str, b: &str) -> bool {
     i + 1 < a.len() && a[i] == b[i + 1] && a[i + 1] == b[i] && a[i + 2..] == b[i + 2..]
 }
 
-fn ic_level(a: &NormRecord, b: &NormRecord) -> u8 {
-    match (&a.ic, &b.ic) {
-        (Some(x), Some(y)) => {
-            if x.digits == y.digits {
-                4
-            } else if one_edit(&x.digits, &y.digits) {
-                3
-            } else if x.valid && y.valid {
-                1
-            } else {
-                2
-            }
-        }
-        _ => 0,
+fn ic_level(pa: &Packed, pb: &Packed, a: &NormRecord, b: &NormRecord) -> u8 {
+    if pa.ic_hash == 0 || pb.ic_hash == 0 {
+        return 0;
+    }
+    let edit = if pa.ic_hash == pb.ic_hash {
+        return 4;
+    } else if pa.ic_len != pb.ic_len {
+        false
+    } else if (pa.ic_len as usize) <= pa.ic.len() {
+        let n = pa.ic_len as usize;
+        one_edit_bytes(&pa.ic[..n], &pb.ic[..n])
+    } else {
+        let digits = |r: &NormRecord| r.ic.as_ref().map_or(String::new(), |i| i.digits.clone());
+        one_edit(&digits(a), &digits(b))
+    };
+    if edit {
+        3
+    } else if pa.ic_valid && pb.ic_valid {
+        1
+    } else {
+        2
     }
 }
 
-fn other_id_level(a: &NormRecord, b: &NormRecord) -> u8 {
+fn other_id_level(pa: &Packed, pb: &Packed) -> u8 {
     let mut level = 0;
-    for (x, y) in [
-        (&a.old_ic, &b.old_ic),
-        (&a.passport, &b.passport),
-        (&a.national_id, &b.national_id),
-    ] {
-        if let (Some(x), Some(y)) = (x, y) {
+    for (&x, &y) in pa.other_ids.iter().zip(&pb.other_ids) {
+        if x != 0 && y != 0 {
             if x == y {
                 return 2;
             }
@@ -231,34 +372,30 @@ fn other_id_level(a: &NormRecord, b: &NormRecord) -> u8 {
     level
 }
 
-fn dob_level(a: &NormRecord, b: &NormRecord) -> u8 {
-    use chrono::Datelike;
-    match (a.dob, b.dob) {
-        (Some(x), Some(y)) => {
-            if x == y {
-                5
-            } else if x.year() == y.year() && x.month() == y.day() && x.day() == y.month() {
-                4
-            } else if (x.year() == y.year()) as u8
-                + (x.month() == y.month()) as u8
-                + (x.day() == y.day()) as u8
-                == 2
-            {
-                3
-            } else if (x - y).num_days().abs() <= 366 {
-                2
-            } else {
-                1
-            }
-        }
-        _ => 0,
+fn dob_level(pa: &Packed, pb: &Packed) -> u8 {
+    if pa.dob_days == i32::MIN || pb.dob_days == i32::MIN {
+        return 0;
+    }
+    let (x, y) = (pa.dob_ymd, pb.dob_ymd);
+    if pa.dob_days == pb.dob_days {
+        5
+    } else if x.0 == y.0 && x.1 == y.2 && x.2 == y.1 {
+        4
+    } else if (x.0 == y.0) as u8 + (x.1 == y.1) as u8 + (x.2 == y.2) as u8 == 2 {
+        3
+    } else if (pa.dob_days - pb.dob_days).abs() <= 366 {
+        2
+    } else {
+        1
     }
 }
 
-fn eq_level<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> u8 {
-    match (a, b) {
-        (Some(x), Some(y)) => 1 + (x == y) as u8,
-        _ => 0,
+/// The level of a field compared by equality of its hash (0: missing on either side).
+fn eq_level(x: u64, y: u64) -> u8 {
+    if x == 0 || y == 0 {
+        0
+    } else {
+        1 + (x == y) as u8
     }
 }
 
@@ -301,10 +438,10 @@ pub fn sorted_jaccard(x: &[u64], y: &[u64]) -> f64 {
     }
 }
 
-fn address_level(a: &NormRecord, b: &NormRecord) -> u8 {
-    match (&a.address, &b.address) {
-        (Some(_), Some(_)) => {
-            let j = sorted_jaccard(&a.address_words, &b.address_words);
+fn address_level(pa: &Packed, pb: &Packed) -> u8 {
+    match (pa.has_address, pb.has_address) {
+        (true, true) => {
+            let j = packed_jaccard(pa, pb);
             if j >= 0.8 {
                 3
             } else if j >= 0.5 {
@@ -319,25 +456,35 @@ fn address_level(a: &NormRecord, b: &NormRecord) -> u8 {
 
 /// Each comparison's level for a pair.
 pub fn compare(a: &NormRecord, b: &NormRecord) -> [u8; N_COMPARISONS] {
-    let name = name_level(a, b);
-    let mut ic = ic_level(a, b);
+    compare_packed(&Packed::of(a), &Packed::of(b), a, b)
+}
+
+/// Each comparison's level for a pair, from the packed records (and the records themselves
+/// for the similarity levels).
+pub fn compare_packed(
+    pa: &Packed,
+    pb: &Packed,
+    a: &NormRecord,
+    b: &NormRecord,
+) -> [u8; N_COMPARISONS] {
+    let name = name_level(pa, pb, a, b);
+    let mut ic = ic_level(pa, pb, a, b);
     // Two valid MyKad numbers one digit apart under different given names are twins or
     // siblings registered together (consecutive serials), not a typo: they count as two
     // different valid numbers.
-    let both_valid = matches!((&a.ic, &b.ic), (Some(x), Some(y)) if x.valid && y.valid);
-    if ic == IC_ONE_EDIT && name == NAME_DIFFERENT && both_valid {
+    if ic == IC_ONE_EDIT && name == NAME_DIFFERENT && pa.ic_valid && pb.ic_valid {
         ic = IC_DIFFERENT_VALID;
     }
     [
         name,
         ic,
-        other_id_level(a, b),
-        dob_level(a, b),
-        eq_level(&a.sex, &b.sex),
-        eq_level(&a.postcode, &b.postcode),
-        address_level(a, b),
-        eq_level(&a.phone, &b.phone),
-        eq_level(&a.household_id, &b.household_id),
+        other_id_level(pa, pb),
+        dob_level(pa, pb),
+        eq_level(pa.sex as u64, pb.sex as u64),
+        eq_level(pa.postcode, pb.postcode),
+        address_level(pa, pb),
+        eq_level(pa.phone, pb.phone),
+        eq_level(pa.household_id, pb.household_id),
     ]
 }
 
@@ -462,11 +609,12 @@ impl Model {
     /// comparison; then the prior by EM over all candidates with m and u held.
     pub fn fit(
         recs: &[NormRecord],
+        packed: &[Packed],
         candidate_levels: &[[u8; N_COMPARISONS]],
         rule_samples: &[(&[&str], Vec<[u8; N_COMPARISONS]>)],
     ) -> Model {
         let n_levels: [usize; N_COMPARISONS] = std::array::from_fn(|k| COMPARISONS[k].levels.len());
-        let sample = random_pair_levels(recs, (100 * recs.len() as u64).clamp(200_000, 2_000_000));
+        let sample = random_pair_levels(recs, packed, (100 * recs.len() as u64).clamp(200_000, 2_000_000));
         let u_sample_pairs = sample.values().sum();
         let u = em::estimate_u(&sample, &n_levels);
         let mut m_sum: Vec<Vec<f64>> = n_levels.iter().map(|&n| vec![0.0; n]).collect();
@@ -585,7 +733,11 @@ impl Model {
 
 /// Levels of up to `n` random record pairs (deterministic: pairs are drawn from a fixed hash
 /// sequence), as a histogram of level patterns.
-pub fn random_pair_levels(recs: &[NormRecord], n: u64) -> em::Histogram<N_COMPARISONS> {
+pub fn random_pair_levels(
+    recs: &[NormRecord],
+    packed: &[Packed],
+    n: u64,
+) -> em::Histogram<N_COMPARISONS> {
     let len = recs.len() as u64;
     if len < 2 {
         return Default::default();
@@ -600,7 +752,8 @@ pub fn random_pair_levels(recs: &[NormRecord], n: u64) -> em::Histogram<N_COMPAR
             if b >= a {
                 b += 1;
             }
-            *h.entry(compare(&recs[a as usize], &recs[b as usize]))
+            let (a, b) = (a as usize, b as usize);
+            *h.entry(compare_packed(&packed[a], &packed[b], &recs[a], &recs[b]))
                 .or_default() += 1;
             h
         })
@@ -613,10 +766,17 @@ pub fn random_pair_levels(recs: &[NormRecord], n: u64) -> em::Histogram<N_COMPAR
 }
 
 /// Every candidate pair's levels, in parallel.
-pub fn levels_all(recs: &[NormRecord], pairs: &[(u32, u32)]) -> Vec<[u8; N_COMPARISONS]> {
+pub fn levels_all(
+    recs: &[NormRecord],
+    packed: &[Packed],
+    pairs: &[(u32, u32)],
+) -> Vec<[u8; N_COMPARISONS]> {
     pairs
         .par_iter()
-        .map(|&(a, b)| compare(&recs[a as usize], &recs[b as usize]))
+        .map(|&(a, b)| {
+            let (a, b) = (a as usize, b as usize);
+            compare_packed(&packed[a], &packed[b], &recs[a], &recs[b])
+        })
         .collect()
 }
 
@@ -672,6 +832,26 @@ mod tests {
     fn label(levels: &[u8; N_COMPARISONS], field: &str) -> &'static str {
         let i = COMPARISONS.iter().position(|c| c.name == field).unwrap();
         COMPARISONS[i].levels[levels[i] as usize].label
+    }
+
+    #[test]
+    fn packed_address_overlap_is_exact_for_short_addresses_and_close_for_long() {
+        let addr = |t: &str| rec(&[(Field::FullName, "ALI"), (Field::Address, t)]);
+        let a = addr("NO 12 JALAN MAWAR 3 TAMAN MAWAR KAJANG");
+        let b = addr("12 JALAN MAWAR 3 TAMAN SERI KAJANG");
+        let exact = sorted_jaccard(&a.address_words, &b.address_words);
+        assert!(exact > 0.0 && exact < 1.0);
+        assert_eq!(packed_jaccard(&Packed::of(&a), &Packed::of(&b)), exact);
+        // 40 words, 30 shared: the sketch estimates 30/50 = 0.6 from 12 hashes.
+        let words = |r: std::ops::Range<usize>| {
+            r.map(|i| format!("W{i}")).collect::<Vec<_>>().join(" ")
+        };
+        let (c, d) = (addr(&words(0..40)), addr(&words(10..50)));
+        let exact = sorted_jaccard(&c.address_words, &d.address_words);
+        let sketch = packed_jaccard(&Packed::of(&c), &Packed::of(&d));
+        assert!((exact - 0.6).abs() < 1e-9);
+        assert!((sketch - exact).abs() <= 0.35, "{sketch} vs {exact}");
+        assert_eq!(packed_jaccard(&Packed::of(&c), &Packed::of(&c)), 1.0);
     }
 
     #[test]
@@ -854,7 +1034,7 @@ mod tests {
         let recs = vec![a, b, c];
         let cfg = crate::config::ScoreConfig::default().thresholds(false);
         let pairs = [(0, 1), (0, 2)];
-        let levels = levels_all(&recs, &pairs);
+        let levels = levels_all(&recs, &pack_all(&recs), &pairs);
         let s = score_all(&recs, &pairs, &levels, &Model::fixed(), &cfg);
         assert_eq!(s.len(), 1, "the dissimilar pair falls under the floor");
         assert_eq!(s[0].decision, Decision::Match);
