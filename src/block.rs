@@ -364,7 +364,10 @@ fn keyed(recs: &[NormRecord], cx: &Context, rule: &Rule, order: Order) -> Vec<(u
                 } else {
                     order.key(r)
                 };
-                acc.extend(keys.iter().map(|k| (xxh3_64(k.as_bytes()), order, i as u32)));
+                acc.extend(
+                    keys.iter()
+                        .map(|k| (xxh3_64(k.as_bytes()), order, i as u32)),
+                );
                 // One record, one entry per distinct key.
                 acc[start..].sort_unstable();
                 let mut uniq = start;

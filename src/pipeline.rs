@@ -136,9 +136,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     seconds.insert("ingest", t.elapsed().as_secs_f64());
 
     let t = Instant::now();
-    let stage = progress.stage("normalise");
+    let stage = progress.counted("normalise", ing.records.len() as u64, "records");
     let today = chrono::Local::now().date_naive();
-    let (norm, unreadable) = normalise::all(&ing, today);
+    let (norm, unreadable) = normalise::all(&ing, today, &stage.counter());
     stage.done("");
     seconds.insert("normalise", t.elapsed().as_secs_f64());
     for (s, u) in ing.sources.iter().zip(&unreadable) {
@@ -164,9 +164,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     }
 
     let t = Instant::now();
-    let stage = progress.stage("score");
+    let stage = progress.counted("score", blocking.pairs.len() as u64, "pairs");
     let packed = score::pack_all(&norm);
-    let levels = score::levels_all(&norm, &packed, &blocking.pairs);
+    let levels = score::levels_all(&norm, &packed, &blocking.pairs, &stage.counter());
+    stage.step("(fitting the model)");
     seconds.insert("score.compare", t.elapsed().as_secs_f64());
     let t_fit = Instant::now();
     let em = config.score.em && norm.len() >= score::EM_MIN_RECORDS;
@@ -256,21 +257,25 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let stage = progress.stage("write");
     let g = Generation::begin(&config.out)?;
-    let mut lap = Instant::now();
-    let mut timed = |name: &'static str, seconds: &mut BTreeMap<&'static str, f64>| {
-        seconds.insert(name, lap.elapsed().as_secs_f64());
-        lap = Instant::now();
-    };
-    write::crosswalk(&g, &ing, &reg)?;
-    write::register(&g, &reg)?;
-    timed("write.register", &mut seconds);
-    write::pairs(&g, &ing, &norm, &reg, &scored, &model)?;
-    write::review(&g, &ing, &scored, config.review_bom)?;
-    timed("write.pairs", &mut seconds);
-    write::rejects(&g, &ing)?;
-    write::changes(&g, &changes)?;
-    write::records(&g, &ing, &norm, &reg)?;
-    timed("write.records", &mut seconds);
+    // The files are independent: written side by side, each synced before the generation is
+    // committed.
+    let writers: [&(dyn Fn() -> Result<()> + Sync); 7] = [
+        &|| write::crosswalk(&g, &ing, &reg),
+        &|| write::register(&g, &reg),
+        &|| write::pairs(&g, &ing, &norm, &reg, &scored, &model),
+        &|| write::review(&g, &ing, &scored, config.review_bom),
+        &|| write::rejects(&g, &ing),
+        &|| write::changes(&g, &changes),
+        &|| write::records(&g, &ing, &norm, &reg),
+    ];
+    {
+        use rayon::prelude::*;
+        writers
+            .par_iter()
+            .map(|w| w())
+            .collect::<Result<Vec<()>>>()?;
+    }
+    seconds.insert("write.files", t.elapsed().as_secs_f64());
     // Updated once the report is written too.
     seconds.insert("write", t.elapsed().as_secs_f64());
 
@@ -334,7 +339,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let report_seconds = t_report.elapsed().as_secs_f64();
     let mut summary = summary;
     summary.stage_seconds.insert("write.report", report_seconds);
-    summary.stage_seconds.insert("write", t.elapsed().as_secs_f64());
+    summary
+        .stage_seconds
+        .insert("write", t.elapsed().as_secs_f64());
     summary.peak_memory_bytes = peak_memory();
     write::summary(&g, &summary)?;
     let dir = g.commit()?;

@@ -1303,16 +1303,22 @@ mod tests {
         config.out = dir.path().join("out");
         let (summary, _) = pipeline::run(&config).unwrap();
         let ing = ingest::read_all(&config).unwrap();
-        let (norm, _) = normalise::all(&ing, chrono::Local::now().date_naive());
+        let (norm, _) =
+            normalise::all(&ing, chrono::Local::now().date_naive(), &Default::default());
         let blocking = block::candidates(&norm, config.block.limits());
         let packed = score::pack_all(&norm);
-        let levels = score::levels_all(&norm, &packed, &blocking.pairs);
+        let levels = score::levels_all(&norm, &packed, &blocking.pairs, &Default::default());
         let em = config.score.em && norm.len() >= score::EM_MIN_RECORDS;
         let model = if em {
             let samples: Vec<_> = block::RULES
                 .iter()
                 .zip(&blocking.samples)
-                .map(|(r, pairs)| (r.uses, score::levels_all(&norm, &packed, pairs)))
+                .map(|(r, pairs)| {
+                    (
+                        r.uses,
+                        score::levels_all(&norm, &packed, pairs, &Default::default()),
+                    )
+                })
                 .collect();
             Model::fit(&norm, &packed, &levels, &samples)
         } else {

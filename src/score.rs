@@ -614,7 +614,11 @@ impl Model {
         rule_samples: &[(&[&str], Vec<[u8; N_COMPARISONS]>)],
     ) -> Model {
         let n_levels: [usize; N_COMPARISONS] = std::array::from_fn(|k| COMPARISONS[k].levels.len());
-        let sample = random_pair_levels(recs, packed, (100 * recs.len() as u64).clamp(200_000, 2_000_000));
+        let sample = random_pair_levels(
+            recs,
+            packed,
+            (100 * recs.len() as u64).clamp(200_000, 2_000_000),
+        );
         let u_sample_pairs = sample.values().sum();
         let u = em::estimate_u(&sample, &n_levels);
         let mut m_sum: Vec<Vec<f64>> = n_levels.iter().map(|&n| vec![0.0; n]).collect();
@@ -770,12 +774,16 @@ pub fn levels_all(
     recs: &[NormRecord],
     packed: &[Packed],
     pairs: &[(u32, u32)],
+    progress: &crate::progress::Counter,
 ) -> Vec<[u8; N_COMPARISONS]> {
     pairs
-        .par_iter()
-        .map(|&(a, b)| {
-            let (a, b) = (a as usize, b as usize);
-            compare_packed(&packed[a], &packed[b], &recs[a], &recs[b])
+        .par_chunks(1 << 14)
+        .flat_map_iter(|chunk| {
+            progress.inc(chunk.len() as u64);
+            chunk.iter().map(|&(a, b)| {
+                let (a, b) = (a as usize, b as usize);
+                compare_packed(&packed[a], &packed[b], &recs[a], &recs[b])
+            })
         })
         .collect()
 }
@@ -843,9 +851,8 @@ mod tests {
         assert!(exact > 0.0 && exact < 1.0);
         assert_eq!(packed_jaccard(&Packed::of(&a), &Packed::of(&b)), exact);
         // 40 words, 30 shared: the sketch estimates 30/50 = 0.6 from 12 hashes.
-        let words = |r: std::ops::Range<usize>| {
-            r.map(|i| format!("W{i}")).collect::<Vec<_>>().join(" ")
-        };
+        let words =
+            |r: std::ops::Range<usize>| r.map(|i| format!("W{i}")).collect::<Vec<_>>().join(" ");
         let (c, d) = (addr(&words(0..40)), addr(&words(10..50)));
         let exact = sorted_jaccard(&c.address_words, &d.address_words);
         let sketch = packed_jaccard(&Packed::of(&c), &Packed::of(&d));
@@ -1034,7 +1041,7 @@ mod tests {
         let recs = vec![a, b, c];
         let cfg = crate::config::ScoreConfig::default().thresholds(false);
         let pairs = [(0, 1), (0, 2)];
-        let levels = levels_all(&recs, &pack_all(&recs), &pairs);
+        let levels = levels_all(&recs, &pack_all(&recs), &pairs, &Default::default());
         let s = score_all(&recs, &pairs, &levels, &Model::fixed(), &cfg);
         assert_eq!(s.len(), 1, "the dissimilar pair falls under the floor");
         assert_eq!(s[0].decision, Decision::Match);

@@ -56,7 +56,7 @@ pub fn run(a: Args) -> Result<()> {
         let config = Config::load(cfg)?;
         let ing = padan::ingest::read_all(&config)?;
         let today = chrono::Local::now().date_naive();
-        let (norm, _) = normalise::all(&ing, today);
+        let (norm, _) = normalise::all(&ing, today, &Default::default());
         let key = |i: usize| {
             let r = &ing.records[i];
             (

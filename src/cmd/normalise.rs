@@ -239,7 +239,7 @@ fn write_all(cfg: &Path, out: &Path) -> Result<()> {
     let config = Config::load(cfg)?;
     let ing = padan::ingest::read_all(&config)?;
     let today = chrono::Local::now().date_naive();
-    let (norm, _) = normalise::all(&ing, today);
+    let (norm, _) = normalise::all(&ing, today, &Default::default());
     let mut o = OpenOptions::new();
     o.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -311,13 +311,18 @@ pub fn word_hashes(text: &str) -> Vec<u64> {
 
 /// Normalises every ingested record in parallel; returns the records in input order and the
 /// unreadable-value counts per source.
-pub fn all(ing: &Ingested, today: NaiveDate) -> (Vec<NormRecord>, Vec<Unreadable>) {
+pub fn all(
+    ing: &Ingested,
+    today: NaiveDate,
+    progress: &crate::progress::Counter,
+) -> (Vec<NormRecord>, Vec<Unreadable>) {
     let (recs, bads): (Vec<NormRecord>, Vec<(u16, Unreadable)>) = ing
         .records
         .par_iter()
         .map(|r| {
             let dates = &ing.sources[r.source as usize].dates;
             let (n, b) = record(r, dates, today);
+            progress.inc(1);
             (n, (r.source, b))
         })
         .unzip();

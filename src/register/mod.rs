@@ -13,6 +13,7 @@ pub mod store;
 pub mod write;
 
 use ahash::AHashMap;
+use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::field::Field;
@@ -82,58 +83,62 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
     for (i, &l) in labels.iter().enumerate() {
         members[l as usize].push(i as u32);
     }
+    let mut persons: Vec<Person> = members
+        .into_par_iter()
+        .map(|records| {
+            let src = |i: u32| &ing.sources[ing.records[i as usize].source as usize];
+            let anchor = *records
+                .iter()
+                .min_by(|&&a, &&b| {
+                    (
+                        src(a).name.as_str(),
+                        ing.records[a as usize].record_id.as_str(),
+                    )
+                        .cmp(&(
+                            src(b).name.as_str(),
+                            ing.records[b as usize].record_id.as_str(),
+                        ))
+                })
+                .expect("clusters are never empty");
+            let id = person_id(&src(anchor).name, &ing.records[anchor as usize].record_id);
+            let vals = |get: &dyn Fn(&NormRecord) -> Option<String>| -> Vec<(i64, String)> {
+                records
+                    .iter()
+                    .filter_map(|&i| get(&norm[i as usize]).map(|v| (src(i).priority, v)))
+                    .collect()
+            };
+            let golden = |get: &dyn Fn(&NormRecord) -> Option<String>| {
+                let v = vals(get);
+                pick(v.iter().map(|(p, s)| (*p, s.as_str())))
+            };
+            let mut sources: Vec<String> = records.iter().map(|&i| src(i).name.clone()).collect();
+            sources.sort_unstable();
+            sources.dedup();
+            let valid_ic = golden(&|r| r.ic.as_ref().filter(|i| i.valid).map(|i| i.digits.clone()));
+            Person {
+                id,
+                full_name: golden(&|r| (!r.name.is_empty()).then(|| r.name.display())),
+                ic: valid_ic.or_else(|| golden(&|r| r.ic.as_ref().map(|i| i.digits.clone()))),
+                old_ic: golden(&|r| r.old_ic.clone()),
+                dob: golden(&|r| r.dob.map(|d| d.to_string())),
+                sex: golden(&|r| r.sex.map(|s| s.code().to_string())),
+                address: golden(&|r| r.address.clone()),
+                postcode: golden(&|r| r.postcode.clone()),
+                phone: golden(&|r| r.phone.clone()),
+                sources,
+                records,
+                first_generation: 0,
+            }
+        })
+        .collect();
+    // A 64-bit collision is practically impossible; if one happens, keep ids unique.
     let mut used: AHashMap<String, u32> = AHashMap::new();
-    let mut persons = Vec::with_capacity(n_clusters);
-    for records in members {
-        let src = |i: u32| &ing.sources[ing.records[i as usize].source as usize];
-        let anchor = *records
-            .iter()
-            .min_by(|&&a, &&b| {
-                (
-                    src(a).name.as_str(),
-                    ing.records[a as usize].record_id.as_str(),
-                )
-                    .cmp(&(
-                        src(b).name.as_str(),
-                        ing.records[b as usize].record_id.as_str(),
-                    ))
-            })
-            .expect("clusters are never empty");
-        let mut id = person_id(&src(anchor).name, &ing.records[anchor as usize].record_id);
-        // A 64-bit collision is practically impossible; if one happens, keep ids unique.
-        let seen = used.entry(id.clone()).or_insert(0);
+    for p in &mut persons {
+        let seen = used.entry(p.id.clone()).or_insert(0);
         *seen += 1;
         if *seen > 1 {
-            id = format!("{id}-{seen}");
+            p.id = format!("{}-{seen}", p.id);
         }
-        let vals = |get: &dyn Fn(&NormRecord) -> Option<String>| -> Vec<(i64, String)> {
-            records
-                .iter()
-                .filter_map(|&i| get(&norm[i as usize]).map(|v| (src(i).priority, v)))
-                .collect()
-        };
-        let golden = |get: &dyn Fn(&NormRecord) -> Option<String>| {
-            let v = vals(get);
-            pick(v.iter().map(|(p, s)| (*p, s.as_str())))
-        };
-        let mut sources: Vec<String> = records.iter().map(|&i| src(i).name.clone()).collect();
-        sources.sort_unstable();
-        sources.dedup();
-        let valid_ic = golden(&|r| r.ic.as_ref().filter(|i| i.valid).map(|i| i.digits.clone()));
-        persons.push(Person {
-            id,
-            full_name: golden(&|r| (!r.name.is_empty()).then(|| r.name.display())),
-            ic: valid_ic.or_else(|| golden(&|r| r.ic.as_ref().map(|i| i.digits.clone()))),
-            old_ic: golden(&|r| r.old_ic.clone()),
-            dob: golden(&|r| r.dob.map(|d| d.to_string())),
-            sex: golden(&|r| r.sex.map(|s| s.code().to_string())),
-            address: golden(&|r| r.address.clone()),
-            postcode: golden(&|r| r.postcode.clone()),
-            phone: golden(&|r| r.phone.clone()),
-            sources,
-            records,
-            first_generation: 0,
-        });
     }
     Register {
         persons,
