@@ -1,11 +1,16 @@
-//! Analysts' decisions: pairs of records marked `same` or `different`.
+//! Analysts' decisions: pairs of records marked `same` or `different`, kept in the store.
 //!
-//! Reads: a CSV with columns `source_l,record_id_l,source_r,record_id_r,decision` (as in
-//! `review.csv`, whose other columns are ignored; a UTF-8 BOM is accepted). Writes: must-link
-//! and cannot-link pairs of record indices, and a warning for each line that names an unknown
-//! record or holds another word than `same` or `different` (a blank decision is skipped: the
-//! analyst has not decided yet). A bad line never stops a run.
+//! Reads: the decisions the store kept (the current generation's `decisions.csv`), then, if
+//! given, a CSV from an analyst with columns `source_l,record_id_l,source_r,record_id_r,decision`
+//! (as in `review.csv`, whose other columns are ignored; a UTF-8 BOM is accepted). A new
+//! decision replaces a kept one on the same pair; `clear` removes it; a blank decision is
+//! skipped (the analyst has not decided yet). Writes: must-link and cannot-link pairs of
+//! record indices, the merged decisions for the new generation to keep, and a warning for each
+//! line of the analyst's file that names an unknown record or holds another word. A bad line
+//! never stops a run. A kept decision whose records are absent from a run stays kept (the
+//! records may come back) but does not apply.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use ahash::AHashMap;
@@ -14,23 +19,39 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
 
+/// The file in each generation that keeps the decisions in force.
+pub const STORED: &str = "decisions.csv";
+
+/// A record named by its source and id.
+type Key = (String, String);
+
 #[derive(Debug, Default, Serialize)]
 pub struct Decisions {
     #[serde(skip)]
     pub same: Vec<(u32, u32)>,
     #[serde(skip)]
     pub different: Vec<(u32, u32)>,
-    pub file: String,
+    /// The analyst's file read by this run, if any.
+    pub file: Option<String>,
+    /// Decisions kept by the store from earlier runs (before this run's file was applied).
+    pub stored: u64,
     pub applied_same: u64,
     pub applied_different: u64,
+    /// Kept decisions whose records are not all in this run (not applied, still kept).
+    pub kept_not_applied: u64,
+    pub cleared: u64,
     pub undecided: u64,
     pub ignored: u64,
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// The decisions in force after this run, for the new generation to keep.
+    #[serde(skip)]
+    pub book: BTreeMap<(Key, Key), String>,
 }
 
-/// Reads a decisions file against the ingested records.
-pub fn read(path: &Path, ing: &Ingested) -> Result<Decisions> {
+/// The rows of a decisions file: line number, left record, right record, decision (trimmed,
+/// lower-case).
+fn rows(path: &Path) -> Result<Vec<(usize, Key, Key, String)>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = String::from_utf8_lossy(&bytes);
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
@@ -56,6 +77,38 @@ pub fn read(path: &Path, ing: &Ingested) -> Result<Decisions> {
         col("record_id_r")?,
         col("decision")?,
     ];
+    let mut out = Vec::new();
+    for (n, row) in r.records().enumerate() {
+        let line = n + 2;
+        let row = row.map_err(|e| Error::Run(format!("{}: line {line}: {e}", path.display())))?;
+        let get = |i: usize| row.get(cols[i]).unwrap_or("").trim().to_string();
+        out.push((
+            line,
+            (get(0), get(1)),
+            (get(2), get(3)),
+            get(4).to_ascii_lowercase(),
+        ));
+    }
+    Ok(out)
+}
+
+/// A pair in one order whichever way it was written.
+fn canonical(a: Key, b: Key) -> (Key, Key) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// The decisions in force for this run: those the store kept (`stored`, the previous
+/// generation's file, if it exists) updated by the analyst's `file`, resolved against the
+/// ingested records. `None` when there are neither.
+pub fn load(stored: &Path, file: Option<&Path>, ing: &Ingested) -> Result<Option<Decisions>> {
+    let have_stored = stored.is_file();
+    if !have_stored && file.is_none() {
+        return Ok(None);
+    }
     let mut index: AHashMap<(&str, &str), u32> = AHashMap::with_capacity(ing.records.len());
     for (i, rec) in ing.records.iter().enumerate() {
         index.insert(
@@ -66,52 +119,82 @@ pub fn read(path: &Path, ing: &Ingested) -> Result<Decisions> {
             i as u32,
         );
     }
+    let find = |k: &Key| index.get(&(k.0.as_str(), k.1.as_str())).copied();
     let mut d = Decisions {
-        file: path.display().to_string(),
+        file: file.map(|p| p.display().to_string()),
         ..Default::default()
     };
-    for (n, row) in r.records().enumerate() {
-        let line = n + 2;
-        let row = row.map_err(|e| Error::Run(format!("{}: line {line}: {e}", path.display())))?;
-        let get = |i: usize| row.get(cols[i]).unwrap_or("").trim();
-        let decision = get(4).to_ascii_lowercase();
-        if decision.is_empty() {
-            d.undecided += 1;
-            continue;
+    if have_stored {
+        for (_, a, b, decision) in rows(stored)? {
+            if decision == "same" || decision == "different" {
+                d.book.insert(canonical(a, b), decision);
+            }
         }
-        let a = index.get(&(get(0), get(1)));
-        let b = index.get(&(get(2), get(3)));
-        match (a, b, decision.as_str()) {
-            (Some(&a), Some(&b), "same") => {
-                d.same.push((a, b));
-                d.applied_same += 1;
-            }
-            (Some(&a), Some(&b), "different") => {
-                d.different.push((a, b));
-                d.applied_different += 1;
-            }
-            (Some(_), Some(_), other) => {
-                d.ignored += 1;
-                d.warnings.push(format!(
-                    "{}: line {line}: decision `{other}` is neither `same` nor `different`; ignored",
-                    path.display()
-                ));
-            }
-            _ => {
-                d.ignored += 1;
-                let missing = if a.is_none() {
-                    (get(0), get(1))
-                } else {
-                    (get(2), get(3))
-                };
-                d.warnings.push(format!(
-                    "{}: line {line}: no record {}:{} in this run; decision ignored",
-                    path.display(),
-                    missing.0,
-                    missing.1
-                ));
+        d.stored = d.book.len() as u64;
+    }
+    if let Some(path) = file {
+        for (line, a, b, decision) in rows(path)? {
+            let at = || format!("{}: line {line}", path.display());
+            match decision.as_str() {
+                "" => d.undecided += 1,
+                "clear" => {
+                    if d.book.remove(&canonical(a, b)).is_some() {
+                        d.cleared += 1;
+                    }
+                }
+                "same" | "different" => match (find(&a), find(&b)) {
+                    (Some(_), Some(_)) => {
+                        d.book.insert(canonical(a, b), decision);
+                    }
+                    (x, _) => {
+                        d.ignored += 1;
+                        let missing = if x.is_none() { &a } else { &b };
+                        d.warnings.push(format!(
+                            "{}: no record {}:{} in this run; decision ignored",
+                            at(),
+                            missing.0,
+                            missing.1
+                        ));
+                    }
+                },
+                other => {
+                    d.ignored += 1;
+                    d.warnings.push(format!(
+                        "{}: decision `{other}` is neither `same`, `different` nor `clear`; ignored",
+                        at()
+                    ));
+                }
             }
         }
     }
-    Ok(d)
+    for ((a, b), decision) in &d.book {
+        match (find(a), find(b)) {
+            (Some(x), Some(y)) if decision == "same" => {
+                d.same.push((x, y));
+                d.applied_same += 1;
+            }
+            (Some(x), Some(y)) => {
+                d.different.push((x, y));
+                d.applied_different += 1;
+            }
+            _ => d.kept_not_applied += 1,
+        }
+    }
+    Ok(Some(d))
+}
+
+/// Writes the decisions in force as CSV (`source_l,record_id_l,source_r,record_id_r,decision`).
+pub fn write<W: std::io::Write>(d: &Decisions, w: W) -> csv::Result<W> {
+    let mut w = csv::Writer::from_writer(w);
+    w.write_record([
+        "source_l",
+        "record_id_l",
+        "source_r",
+        "record_id_r",
+        "decision",
+    ])?;
+    for ((a, b), decision) in &d.book {
+        w.write_record([&a.0, &a.1, &b.0, &b.1, decision])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
 }

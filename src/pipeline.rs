@@ -52,6 +52,8 @@ pub struct Summary {
     pub model: ModelSummary,
     pub stage_seconds: BTreeMap<&'static str, f64>,
     pub peak_memory_bytes: Option<u64>,
+    /// Each stage's own peak resident memory.
+    pub stage_peak_memory_bytes: BTreeMap<&'static str, u64>,
     pub threads: usize,
     pub warnings: Vec<String>,
 }
@@ -63,6 +65,21 @@ pub struct ModelSummary {
     /// The weights in force, with the EM estimates when estimated.
     #[serde(flatten)]
     pub model: Model,
+}
+
+/// Peak resident memory per stage: the high-water mark read, then reset, as each stage ends
+/// (Linux; elsewhere nothing is recorded).
+#[derive(Default)]
+struct StagePeaks(BTreeMap<&'static str, u64>);
+
+impl StagePeaks {
+    fn mark(&mut self, stage: &'static str) {
+        if let Some(p) = peak_memory() {
+            self.0.insert(stage, p);
+            // Writing 5 to clear_refs resets the high-water mark (proc(5)).
+            let _ = std::fs::write("/proc/self/clear_refs", "5");
+        }
+    }
 }
 
 /// Peak resident memory of this process, from `/proc` (Linux), in bytes.
@@ -111,6 +128,7 @@ pub fn constraints(
 pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let progress = Progress::new();
     let mut seconds = BTreeMap::new();
+    let mut peaks = StagePeaks::default();
     let mut warnings = Vec::new();
 
     if let Some(d) = &config.decisions {
@@ -134,6 +152,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         ing.rejects.len()
     ));
     seconds.insert("ingest", t.elapsed().as_secs_f64());
+    peaks.mark("ingest");
 
     let t = Instant::now();
     let stage = progress.counted("normalise", ing.records.len() as u64, "records");
@@ -141,6 +160,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let (norm, unreadable) = normalise::all(&ing, today, &stage.counter());
     stage.done("");
     seconds.insert("normalise", t.elapsed().as_secs_f64());
+    peaks.mark("normalise");
     for (s, u) in ing.sources.iter().zip(&unreadable) {
         if *u != Unreadable::default() {
             warnings.push(format!(
@@ -155,6 +175,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let blocking = block::candidates(&norm, config.block.limits());
     stage.done(&format!("{} candidate pairs", blocking.pairs.len()));
     seconds.insert("block", t.elapsed().as_secs_f64());
+    peaks.mark("block");
     let windowed: u64 = blocking.rules.iter().map(|r| r.windowed_blocks).sum();
     if windowed > 0 {
         warnings.push(format!(
@@ -215,13 +236,16 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     stage.done(&format!("{} pairs at or above the floor", scored.len()));
     seconds.insert("score.weigh", t_weigh.elapsed().as_secs_f64());
     seconds.insert("score", t.elapsed().as_secs_f64());
+    peaks.mark("score");
 
     let t = Instant::now();
     let stage = progress.stage("cluster");
-    let decisions = match &config.decisions {
-        Some(path) => Some(decisions::read(path, &ing)?),
-        None => None,
-    };
+    // The decisions the store keeps, updated by the analyst's file if one was given.
+    let decisions = decisions::load(
+        &config.out.join("current").join(decisions::STORED),
+        config.decisions.as_deref(),
+        &ing,
+    )?;
     let mut constraints = constraints(config, &ing, &norm);
     if let Some(d) = &decisions {
         constraints.must_link = d.same.clone();
@@ -253,13 +277,14 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     stage.done(&format!("{} persons", reg.persons.len()));
     seconds.insert("cluster.ids", t_ids.elapsed().as_secs_f64());
     seconds.insert("cluster", t.elapsed().as_secs_f64());
+    peaks.mark("cluster");
 
     let t = Instant::now();
     let stage = progress.stage("write");
     let g = Generation::begin(&config.out)?;
     // The files are independent: written side by side, each synced before the generation is
     // committed.
-    let writers: [&(dyn Fn() -> Result<()> + Sync); 7] = [
+    let writers: [&(dyn Fn() -> Result<()> + Sync); 8] = [
         &|| write::crosswalk(&g, &ing, &reg),
         &|| write::register(&g, &reg),
         &|| write::pairs(&g, &ing, &norm, &reg, &scored, &model),
@@ -267,6 +292,15 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         &|| write::rejects(&g, &ing),
         &|| write::changes(&g, &changes),
         &|| write::records(&g, &ing, &norm, &reg),
+        &|| match decisions.as_ref().filter(|d| !d.book.is_empty()) {
+            Some(d) => {
+                let f = g.create(decisions::STORED)?;
+                decisions::write(d, f)
+                    .map_err(|e| crate::Error::Run(format!("writing {}: {e}", decisions::STORED)))?
+                    .finish()
+            }
+            None => Ok(()),
+        },
     ];
     {
         use rayon::prelude::*;
@@ -320,6 +354,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         },
         stage_seconds: seconds,
         peak_memory_bytes: peak_memory(),
+        stage_peak_memory_bytes: BTreeMap::new(),
         threads: rayon::current_num_threads(),
         warnings,
     };
@@ -342,7 +377,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     summary
         .stage_seconds
         .insert("write", t.elapsed().as_secs_f64());
-    summary.peak_memory_bytes = peak_memory();
+    peaks.mark("write");
+    summary.peak_memory_bytes = peaks.0.values().copied().max().or_else(peak_memory);
+    summary.stage_peak_memory_bytes = peaks.0;
     write::summary(&g, &summary)?;
     let dir = g.commit()?;
     store::prune(&config.out, config.keep)?;

@@ -589,15 +589,18 @@ fn run_section(s: &mut String, input: &ReportInput) {
         Some(d) => {
             let _ = write!(
                 s,
-                r#"<table id="decisions"><tr><th>file</th><td><code>{}</code></td></tr><tr><th>applied as same</th><td class="n">{}</td></tr><tr><th>applied as different</th><td class="n">{}</td></tr><tr><th>undecided</th><td class="n">{}</td></tr><tr><th>ignored</th><td class="n">{}</td></tr></table>"#,
-                h(&d.file),
+                r#"<table id="decisions"><tr><th>file</th><td><code>{}</code></td></tr><tr><th>kept by the store from earlier runs</th><td class="n">{}</td></tr><tr><th>applied as same</th><td class="n">{}</td></tr><tr><th>applied as different</th><td class="n">{}</td></tr><tr><th>kept, records absent this run</th><td class="n">{}</td></tr><tr><th>cleared</th><td class="n">{}</td></tr><tr><th>undecided</th><td class="n">{}</td></tr><tr><th>ignored</th><td class="n">{}</td></tr></table>"#,
+                h(d.file.as_deref().unwrap_or("(none this run)")),
+                num(d.stored),
                 num(d.applied_same),
                 num(d.applied_different),
+                num(d.kept_not_applied),
+                num(d.cleared),
                 num(d.undecided),
                 num(d.ignored)
             );
         }
-        None => s.push_str(r#"<p class="muted" id="decisions">No decisions file was given.</p>"#),
+        None => s.push_str(r#"<p class="muted" id="decisions">No analyst's decisions: none kept by the store, no file given.</p>"#),
     }
     s.push_str("</section>");
 }
@@ -1703,6 +1706,7 @@ window.addEventListener('load', function () {
             },
             stage_seconds: Default::default(),
             peak_memory_bytes: None,
+            stage_peak_memory_bytes: Default::default(),
             threads: 1,
             warnings: vec!["key 850312145567 too big".into()],
         };

@@ -393,6 +393,44 @@ fn analysts_decisions_split_and_join_and_unknown_records_only_warn() {
     assert_eq!(s["decisions"]["applied_different"], 1);
     assert_eq!(s["decisions"]["ignored"], 1);
     assert_eq!(s["decisions"]["undecided"], 1);
+
+    // The store keeps the decisions: a later run without the file still applies them.
+    let run = |extra: &[&str]| {
+        let o = wd
+            .command("run")
+            .args(["--config", "demo/padan.toml", "--out", "store"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let cw = csv_rows(&wd.join("store/current/crosswalk.csv"));
+        let by: HashMap<_, _> = cw
+            .iter()
+            .map(|r| (key(r), r["person_id"].clone()))
+            .collect();
+        let s: serde_json::Value =
+            serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
+        (by, s)
+    };
+    let (kept, s) = run(&[]);
+    assert_ne!(kept[&split[0]], kept[&split[1]], "still apart next night");
+    assert_eq!(kept[&j1], kept[&j2], "still together next night");
+    assert_eq!(s["decisions"]["stored"], 2);
+    assert_eq!(s["decisions"]["applied_same"], 1);
+    assert_eq!(s["decisions"]["applied_different"], 1);
+    assert!(s["decisions"]["file"].is_null());
+    assert!(wd.read("store/current/decisions.csv").contains("different"));
+
+    // `clear` takes a decision back (written the other way round: pairs have no direction).
+    let body = String::from("source_l,record_id_l,source_r,record_id_r,decision\n")
+        + &line(&split[1], &split[0], "clear");
+    wd.create("clear.csv", body);
+    let (cleared, s) = run(&["--decisions", "clear.csv"]);
+    assert_eq!(cleared[&split[0]], cleared[&split[1]], "joined again");
+    assert_eq!(cleared[&j1], cleared[&j2], "the other decision stays");
+    assert_eq!(s["decisions"]["cleared"], 1);
+    assert_eq!(s["decisions"]["stored"], 2);
+    assert_eq!(s["decisions"]["applied_different"], 0);
 }
 
 #[test]
