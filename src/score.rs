@@ -796,18 +796,19 @@ pub fn levels_all(
     // Pairs come sorted by their first record, so the second is a jump in memory: its packed
     // record is fetched a few pairs ahead, while earlier pairs are compared.
     const AHEAD: usize = 8;
-    pairs
-        .par_chunks(1 << 14)
-        .flat_map_iter(|chunk| {
-            progress.inc(chunk.len() as u64);
-            chunk.iter().enumerate().map(move |(k, &(a, b))| {
-                if let Some(&(_, next)) = chunk.get(k + AHEAD) {
-                    prefetch(&packed[next as usize]);
-                    prefetch(&recs[next as usize]);
-                }
-                let (a, b) = (a as usize, b as usize);
-                compare_packed(&packed[a], &packed[b], &recs[a], &recs[b])
-            })
+    const TICK: usize = 1 << 14;
+    (0..pairs.len())
+        .into_par_iter()
+        .map(|k| {
+            if let Some(&(_, next)) = pairs.get(k + AHEAD) {
+                prefetch(&packed[next as usize]);
+                prefetch(&recs[next as usize]);
+            }
+            if k % TICK == TICK - 1 {
+                progress.inc(TICK as u64);
+            }
+            let (a, b) = (pairs[k].0 as usize, pairs[k].1 as usize);
+            compare_packed(&packed[a], &packed[b], &recs[a], &recs[b])
         })
         .collect()
 }

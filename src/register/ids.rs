@@ -25,8 +25,8 @@ use crate::ingest::Ingested;
 /// What the previous generation said.
 #[derive(Debug, Default)]
 pub struct Previous {
-    /// (source, record id) → person id.
-    pub person_of: AHashMap<(String, String), String>,
+    /// source → record id → person id (nested, so that lookups borrow instead of allocating).
+    pub person_of: AHashMap<String, AHashMap<String, String>>,
     /// person id → (first generation, number of records).
     pub persons: AHashMap<String, (u32, u32)>,
 }
@@ -46,11 +46,16 @@ impl Previous {
         };
         let mut prev = Previous::default();
         let mut r = csv::Reader::from_path(&cw).map_err(|e| bad(&cw, e.to_string()))?;
-        for row in r.records() {
-            let row = row.map_err(|e| bad(&cw, e.to_string()))?;
+        let mut row = csv::StringRecord::new();
+        while r
+            .read_record(&mut row)
+            .map_err(|e| bad(&cw, e.to_string()))?
+        {
             let (s, id, p) = (&row[0], &row[1], &row[2]);
             prev.person_of
-                .insert((s.to_string(), id.to_string()), p.to_string());
+                .entry(s.to_string())
+                .or_default()
+                .insert(id.to_string(), p.to_string());
             prev.persons.entry(p.to_string()).or_insert((0, 0)).1 += 1;
         }
         let reg = dir.join("register.csv");
@@ -61,8 +66,10 @@ impl Previous {
                 h.iter().position(|c| c == "first_generation"),
             );
             if let (Some(pid), Some(first)) = (pid, first) {
-                for row in r.records() {
-                    let row = row.map_err(|e| bad(&reg, e.to_string()))?;
+                while r
+                    .read_record(&mut row)
+                    .map_err(|e| bad(&reg, e.to_string()))?
+                {
                     if let Some(e) = prev.persons.get_mut(&row[pid]) {
                         e.0 = row[first].parse().unwrap_or(0);
                     }
@@ -101,19 +108,18 @@ pub fn assign(
             .collect();
         return (vec![generation; n], changes);
     };
-    let key = |i: u32| {
+    let old_person = |i: u32| {
         let r = &ing.records[i as usize];
-        (
-            ing.sources[r.source as usize].name.clone(),
-            r.record_id.clone(),
-        )
+        prev.person_of
+            .get(ing.sources[r.source as usize].name.as_str())
+            .and_then(|m| m.get(r.record_id.as_str()))
     };
     // Per cluster, how many of its records each previous person held.
     let mut held: Vec<BTreeMap<&str, u32>> = vec![BTreeMap::new(); n];
     let mut present: AHashMap<&str, Vec<(usize, u32)>> = AHashMap::new();
     for (c, p) in reg.persons.iter().enumerate() {
         for &i in &p.records {
-            if let Some(old) = prev.person_of.get(&key(i)) {
+            if let Some(old) = old_person(i) {
                 *held[c].entry(old.as_str()).or_default() += 1;
             }
         }
@@ -279,7 +285,9 @@ mod tests {
         for (id, gen, recs) in persons {
             for r in recs.iter() {
                 p.person_of
-                    .insert(("s".into(), r.to_string()), id.to_string());
+                    .entry("s".into())
+                    .or_default()
+                    .insert(r.to_string(), id.to_string());
             }
             p.persons.insert(id.to_string(), (*gen, recs.len() as u32));
         }
