@@ -291,6 +291,8 @@ pub struct RuleStats {
     pub windowed_blocks: u64,
     /// Records in those blocks (a record counts once per block it is in).
     pub windowed_records: u64,
+    /// Time spent on this rule's keys, blocks and pairs.
+    pub seconds: f64,
 }
 
 /// A block compared within the window rather than in full, because it was too large.
@@ -314,6 +316,9 @@ pub struct Blocking {
     pub oversized: Vec<Oversized>,
     /// Per rule (in `RULES` order), an evenly spaced sample of its pairs, for estimating m.
     pub samples: Vec<Vec<(u32, u32)>>,
+    /// Time spent counting name tokens, and on the union of the rules' pairs.
+    pub context_seconds: f64,
+    pub union_seconds: f64,
 }
 
 /// How many of each rule's pairs `Blocking::samples` keeps.
@@ -394,11 +399,14 @@ fn code(a: u32, b: u32) -> u64 {
 
 /// Proposes candidate pairs under every rule in `RULES`.
 pub fn candidates(recs: &[NormRecord], limits: Limits) -> Blocking {
+    let t = std::time::Instant::now();
     let cx = Context::new(recs);
     let (cap, window) = (limits.max_block_size.max(2), limits.window.max(1));
     let mut out = Blocking::default();
     let mut all: Vec<u64> = Vec::new();
+    out.context_seconds = t.elapsed().as_secs_f64();
     for rule in RULES {
+        let t = std::time::Instant::now();
         let mut stats = RuleStats {
             rule: rule.name.to_string(),
             ..Default::default()
@@ -451,6 +459,7 @@ pub fn candidates(recs: &[NormRecord], limits: Limits) -> Blocking {
                 .collect(),
         );
         all.extend(pairs);
+        stats.seconds = t.elapsed().as_secs_f64();
         out.rules.push(stats);
     }
     // The largest windowed blocks, named by their (masked) key.
@@ -466,12 +475,14 @@ pub fn candidates(recs: &[NormRecord], limits: Limits) -> Blocking {
         let named = keys.iter().find(|k| xxh3_64(k.as_bytes()) == hash);
         o.key = masked_key(rule.name, named.unwrap_or_default());
     }
+    let t = std::time::Instant::now();
     all.par_sort_unstable();
     all.dedup();
     out.pairs = all
         .into_iter()
         .map(|p| ((p >> 32) as u32, p as u32))
         .collect();
+    out.union_seconds = t.elapsed().as_secs_f64();
     out
 }
 

@@ -175,6 +175,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let blocking = block::candidates(&norm, config.block.limits());
     stage.done(&format!("{} candidate pairs", blocking.pairs.len()));
     seconds.insert("block", t.elapsed().as_secs_f64());
+    seconds.insert("block.tokens", blocking.context_seconds);
+    seconds.insert("block.union", blocking.union_seconds);
     peaks.mark("block");
     let windowed: u64 = blocking.rules.iter().map(|r| r.windowed_blocks).sum();
     if windowed > 0 {
@@ -265,6 +267,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     seconds.insert("cluster.register", t_reg.elapsed().as_secs_f64());
     let t_ids = Instant::now();
     let previous = ids::Previous::load(&config.out.join("current"))?;
+    seconds.insert("cluster.ids.load", t_ids.elapsed().as_secs_f64());
     let generation = store::generations(&config.out).last().map_or(1, |n| n + 1);
     let (first, changes) = ids::assign(&mut reg, &ing, previous.as_ref(), generation);
     for (p, f) in reg.persons.iter_mut().zip(first) {

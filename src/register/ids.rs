@@ -56,7 +56,12 @@ impl Previous {
                 .entry(s.to_string())
                 .or_default()
                 .insert(id.to_string(), p.to_string());
-            prev.persons.entry(p.to_string()).or_insert((0, 0)).1 += 1;
+            match prev.persons.get_mut(p) {
+                Some(e) => e.1 += 1,
+                None => {
+                    prev.persons.insert(p.to_string(), (0, 1));
+                }
+            }
         }
         let reg = dir.join("register.csv");
         if let Ok(mut r) = csv::Reader::from_path(&reg) {
@@ -148,6 +153,7 @@ pub fn assign(
         }
     }
     let age = |id: &str| prev.persons.get(id).copied().unwrap_or((u32::MAX, 0));
+    let was_split: AHashSet<&str> = split.iter().map(|s| s.0).collect();
     let taken: AHashSet<&str> = prev.persons.keys().map(|s| s.as_str()).collect();
     let mut first = vec![generation; n];
     let mut changes = Vec::new();
@@ -198,7 +204,7 @@ pub fn assign(
                         change: "grew",
                         detail: format!("{old_size} -> {size} records"),
                     });
-                } else if size < old_size && !split.iter().any(|s| s.0 == keeper) {
+                } else if size < old_size && !was_split.contains(keeper) {
                     changes.push(Change {
                         person_id: keeper.to_string(),
                         change: "shrank",
