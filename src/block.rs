@@ -161,20 +161,6 @@ fn other_id_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
     }
 }
 
-fn dob_name_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
-    let Some(d) = r.dob else { return };
-    let d = d.to_string();
-    let mut toks = r.name.tokens();
-    let Some(first) = toks.next() else { return };
-    out.add(&[&d, first]);
-    // The last token too, for names written surname-first in one export and last in another.
-    if let Some(last) = toks.last() {
-        out.add(&[&d, last]);
-    }
-}
-
-/// The record's two least common name tokens of two letters or more: a common token (BIN,
-/// MUHAMMAD, TAN) says little and would make the postcode's largest blocks.
 fn postcode_token_keys(r: &NormRecord, cx: &Context, out: &mut Keys) {
     let Some(pc) = &r.postcode else { return };
     let mut toks: Vec<(u32, &str)> = r
@@ -216,12 +202,6 @@ fn phonetic_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
     }
 }
 
-fn name_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
-    if r.name.tokens().nth(1).is_some() {
-        out.add(&[&r.sorted_key]);
-    }
-}
-
 /// The rules, in the order their statistics are reported.
 pub const RULES: &[Rule] = &[
     Rule {
@@ -241,12 +221,6 @@ pub const RULES: &[Rule] = &[
         uses: &["other_id"],
         orders: &[Order::Name],
         keys: other_id_keys,
-    },
-    Rule {
-        name: "dob_name_token",
-        uses: &["dob", "name"],
-        orders: &[Order::Name],
-        keys: dob_name_keys,
     },
     Rule {
         name: "postcode_name_token",
@@ -271,12 +245,6 @@ pub const RULES: &[Rule] = &[
         uses: &["postcode", "address", "phone", "household_id"],
         orders: &[Order::Name, Order::NameBackwards],
         keys: postcode_keys,
-    },
-    Rule {
-        name: "sorted_name",
-        uses: &["name"],
-        orders: &[Order::Dob],
-        keys: name_keys,
     },
 ];
 
@@ -507,7 +475,7 @@ mod tests {
         let recs = vec![
             rec("ALI BIN ABU", "850312145567", "1985-03-12", "50000"),
             rec("ALI ABU", "850312145567", "", ""), // same IC as 0
-            rec("ALI BIN AHMAD", "", "1985-03-12", ""), // dob + first token with 0
+            rec("ALI BIN AHMAD", "", "1985-03-12", ""), // same birth date as 0
             rec("SITI BINTI ABU", "", "", "50000"), // postcode + ABU with 0
             rec("TAN AH KOW", "", "1990-01-01", "10000"), // nothing in common
         ];
@@ -521,7 +489,7 @@ mod tests {
         assert_eq!(b.pairs, [(0, 1), (0, 2), (0, 3), (1, 2)]);
         let pairs_of = |n: &str| b.rules.iter().find(|r| r.rule == n).unwrap().pairs;
         assert_eq!(pairs_of("ic"), 1);
-        assert!(pairs_of("dob_name_token") >= 1);
+        assert!(pairs_of("dob_near_name") >= 1);
         assert!(pairs_of("postcode_name_token") >= 1);
     }
 
