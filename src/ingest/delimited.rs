@@ -87,7 +87,7 @@ impl<R: BufRead> Read for CrlfToLf<R> {
     }
 }
 
-fn reader(spec: &SourceSpec) -> Result<Box<dyn Read>> {
+fn reader(spec: &SourceSpec) -> Result<Box<dyn Read + Send>> {
     let file = File::open(&spec.path).map_err(|e| Error::io(&spec.path, e))?;
     let mut b = DecodeReaderBytesBuilder::new();
     b.bom_sniffing(true).strip_bom(true).utf8_passthru(true);

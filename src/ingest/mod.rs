@@ -32,7 +32,7 @@ pub struct RawRow {
 /// A table opened for reading: its header and its rows.
 pub struct Table {
     pub headers: Vec<String>,
-    pub rows: Box<dyn Iterator<Item = Result<RawRow>>>,
+    pub rows: Box<dyn Iterator<Item = Result<RawRow>> + Send>,
     /// Used to rebuild a row's raw text for `rejects.csv`.
     pub raw_separator: char,
 }
@@ -213,16 +213,26 @@ pub fn read(config: &Config, opened: Opened) -> Result<Ingested> {
     let mut out = Ingested::default();
     let mut index: AHashMap<String, u16> = AHashMap::new();
     let mut seen: Vec<AHashMap<String, u64>> = Vec::new();
-    for (si, (table, plan)) in opened.into_iter().enumerate() {
+    // Files are parsed side by side; their rows are then taken in configuration order, so
+    // that source numbering, duplicate checks and row numbers do not depend on timing.
+    let (tables, rows): (Vec<_>, Vec<_>) = opened
+        .into_iter()
+        .map(|(t, plan)| ((t.headers, t.raw_separator, plan), t.rows))
+        .unzip();
+    let rows: Vec<Vec<Result<RawRow>>> = {
+        use rayon::prelude::*;
+        rows.into_par_iter().map(|r| r.collect()).collect()
+    };
+    for (si, ((headers, raw_separator, plan), rows)) in tables.into_iter().zip(rows).enumerate() {
         let spec = &config.sources[si];
         let mut stats = FileStats {
             source: spec.name.clone(),
             path: spec.path.display().to_string(),
             ..Default::default()
         };
-        let ncols = table.headers.len();
-        let sep = table.raw_separator.to_string();
-        for row in table.rows {
+        let ncols = headers.len();
+        let sep = raw_separator.to_string();
+        for row in rows {
             let row = row?;
             stats.rows += 1;
             let source_name = plan
