@@ -172,7 +172,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
 
     let t = Instant::now();
     let stage = progress.stage("block");
-    let blocking = block::candidates(&norm, config.block.limits());
+    let mut blocking = block::candidates(&norm, config.block.limits());
     stage.done(&format!("{} candidate pairs", blocking.pairs.len()));
     seconds.insert("block", t.elapsed().as_secs_f64());
     seconds.insert("block.tokens", blocking.context_seconds);
@@ -229,7 +229,12 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t_weigh = Instant::now();
     let thresholds = config.score.thresholds(em);
     let mut scored = score::score_all(&norm, &blocking.pairs, &levels, &model, &thresholds);
+    // What scoring alone needed goes before the later stages allocate theirs.
     drop(levels);
+    drop(packed);
+    let candidate_pairs = blocking.pairs.len() as u64;
+    blocking.pairs = Vec::new();
+    blocking.samples = Vec::new();
     scored.sort_by(|a, b| {
         b.weight
             .total_cmp(&a.weight)
@@ -341,7 +346,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         persons_with_several_records: reg.persons.iter().filter(|p| p.records.len() > 1).count()
             as u64,
         records_merged: (ing.records.len() - reg.persons.len()) as u64,
-        candidate_pairs: blocking.pairs.len() as u64,
+        candidate_pairs,
         pairs_written: scored.len() as u64,
         match_pairs: count(Decision::Match),
         review_pairs: count(Decision::Review),

@@ -196,7 +196,7 @@ fn row(source: &str, id: &str, r: &NormRecord) -> Vec<String> {
         r.phonetic.clone(),
         r.khmer_key.clone(),
         o(&r.initials_key),
-        r.alt_keys.join("|"),
+        r.name.alt_keys().join("|"),
         r.name.given.join(" "),
         r.name.patronym.join(" "),
         o(&r.name.marker),

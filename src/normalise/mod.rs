@@ -104,8 +104,6 @@ pub struct NormRecord {
     pub khmer_key: String,
     /// `Name::initials_key`: father's initial + given name (Indian short form).
     pub initials_key: Option<String>,
-    /// `Name::alt_keys`.
-    pub alt_keys: Vec<String>,
     /// The IC column's value (placeholders such as 000000000000 are `None`).
     pub ic: Option<Ic>,
     pub old_ic: Option<String>,
@@ -267,7 +265,6 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         phonetic: name.phonetic(),
         khmer_key: name.khmer_key(),
         initials_key: name.initials_key(),
-        alt_keys: name.alt_keys(),
         name,
         ic,
         old_ic: v(Field::OldIc).and_then(identifier),
