@@ -505,6 +505,7 @@ mod tests {
         assert_eq!(s.encoding, Encoding::Utf8);
         assert!(s.path.ends_with("a.csv"));
         assert!(c.out.ends_with("out"));
+        assert_eq!((c.block.max_block_size, c.block.window), (12, 6));
         match &s.columns {
             ColumnMap::Explicit(cols) => {
                 assert_eq!(
@@ -528,6 +529,8 @@ mod tests {
             ("[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "used twice"),
             ("[score]\nmatch_threshold = 1.0\nreview_threshold = 2.0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "review_threshold"),
             ("[run]\nout = \"x\"\n", "no [[source]]"),
+            ("[block]\nwindow = 0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "window"),
+            ("[block]\nmax_block_size = 1\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "max_block_size"),
         ];
         for (text, needle) in cases {
             let err = parse_in_tmp(text).unwrap_err();
