@@ -13,25 +13,63 @@
 //! and is recorded as split; a cluster continuing nobody gets its fresh id; a previous person
 //! none of whose records remain is retired. Identical inputs change nothing.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use ahash::{AHashMap, AHashSet};
+use rayon::prelude::*;
 
 use super::Register;
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
 
-/// What the previous generation said.
+/// What the previous generation said, with its person ids numbered (interned) so that the
+/// assignment works on numbers, not strings.
 #[derive(Debug, Default)]
 pub struct Previous {
-    /// source → record id → person id (nested, so that lookups borrow instead of allocating).
-    pub person_of: AHashMap<String, AHashMap<String, String>>,
-    /// person id → (first generation, number of records).
-    pub persons: AHashMap<String, (u32, u32)>,
+    /// The previous person ids; an id's number is its position here.
+    pub ids: Vec<String>,
+    index: AHashMap<String, u32>,
+    /// Per previous person: (first generation, number of records).
+    pub persons: Vec<(u32, u32)>,
+    /// source → record id → previous person.
+    pub person_of: AHashMap<String, AHashMap<String, u32>>,
 }
 
 impl Previous {
+    fn intern(&mut self, id: &str) -> u32 {
+        if let Some(&k) = self.index.get(id) {
+            return k;
+        }
+        let k = self.ids.len() as u32;
+        self.ids.push(id.to_string());
+        self.index.insert(id.to_string(), k);
+        self.persons.push((0, 0));
+        k
+    }
+
+    /// Records that `source:record_id` belonged to `person`.
+    pub fn add(&mut self, source: &str, record_id: &str, person: &str) {
+        let k = self.intern(person);
+        self.persons[k as usize].1 += 1;
+        match self.person_of.get_mut(source) {
+            Some(m) => {
+                m.insert(record_id.to_string(), k);
+            }
+            None => {
+                self.person_of
+                    .entry(source.to_string())
+                    .or_default()
+                    .insert(record_id.to_string(), k);
+            }
+        }
+    }
+
+    /// Sets a previous person's first generation (a person with no records is added).
+    pub fn set_first_generation(&mut self, person: &str, generation: u32) {
+        let k = self.intern(person);
+        self.persons[k as usize].0 = generation;
+    }
+
     /// Reads `crosswalk.csv` and `register.csv` of a generation folder; `None` if it has none.
     pub fn load(dir: &Path) -> Result<Option<Previous>> {
         let cw = dir.join("crosswalk.csv");
@@ -51,17 +89,7 @@ impl Previous {
             .read_record(&mut row)
             .map_err(|e| bad(&cw, e.to_string()))?
         {
-            let (s, id, p) = (&row[0], &row[1], &row[2]);
-            prev.person_of
-                .entry(s.to_string())
-                .or_default()
-                .insert(id.to_string(), p.to_string());
-            match prev.persons.get_mut(p) {
-                Some(e) => e.1 += 1,
-                None => {
-                    prev.persons.insert(p.to_string(), (0, 1));
-                }
-            }
+            prev.add(&row[0], &row[1], &row[2]);
         }
         let reg = dir.join("register.csv");
         if let Ok(mut r) = csv::Reader::from_path(&reg) {
@@ -75,8 +103,8 @@ impl Previous {
                     .read_record(&mut row)
                     .map_err(|e| bad(&reg, e.to_string()))?
                 {
-                    if let Some(e) = prev.persons.get_mut(&row[pid]) {
-                        e.0 = row[first].parse().unwrap_or(0);
+                    if let Some(&k) = prev.index.get(&row[pid]) {
+                        prev.persons[k as usize].0 = row[first].parse().unwrap_or(0);
                     }
                 }
             }
@@ -118,27 +146,42 @@ pub fn assign(
         prev.person_of
             .get(ing.sources[r.source as usize].name.as_str())
             .and_then(|m| m.get(r.record_id.as_str()))
+            .copied()
     };
-    // Per cluster, how many of its records each previous person held.
-    let mut held: Vec<BTreeMap<&str, u32>> = vec![BTreeMap::new(); n];
-    let mut present: AHashMap<&str, Vec<(usize, u32)>> = AHashMap::new();
-    for (c, p) in reg.persons.iter().enumerate() {
-        for &i in &p.records {
-            if let Some(old) = old_person(i) {
-                *held[c].entry(old.as_str()).or_default() += 1;
+    let name = |k: u32| prev.ids[k as usize].as_str();
+    // Per cluster, how many of its records each previous person held (by previous id).
+    let held: Vec<Vec<(u32, u32)>> = reg
+        .persons
+        .par_iter()
+        .map(|p| {
+            let mut h: Vec<(u32, u32)> = Vec::new();
+            for &i in &p.records {
+                if let Some(old) = old_person(i) {
+                    match h.iter_mut().find(|e| e.0 == old) {
+                        Some(e) => e.1 += 1,
+                        None => h.push((old, 1)),
+                    }
+                }
             }
-        }
-        for (&old, &k) in &held[c] {
-            present.entry(old).or_default().push((c, k));
+            h.sort_unstable_by(|a, b| name(a.0).cmp(name(b.0)));
+            h
+        })
+        .collect();
+    let mut present: Vec<Vec<(usize, u32)>> = vec![Vec::new(); prev.ids.len()];
+    for (c, h) in held.iter().enumerate() {
+        for &(old, k) in h {
+            present[old as usize].push((c, k));
         }
     }
     // Each previous person continues in the cluster holding most of its records.
-    let mut continues: Vec<Vec<&str>> = vec![Vec::new(); n];
-    let mut olds: Vec<&str> = present.keys().copied().collect();
-    olds.sort_unstable();
-    let mut split: Vec<(&str, usize, Vec<usize>)> = Vec::new();
+    let mut continues: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut olds: Vec<u32> = (0..prev.ids.len() as u32)
+        .filter(|&o| !present[o as usize].is_empty())
+        .collect();
+    olds.sort_unstable_by(|&a, &b| name(a).cmp(name(b)));
+    let mut split: Vec<(u32, usize, Vec<usize>)> = Vec::new();
     for &old in &olds {
-        let parts = &present[old];
+        let parts = &present[old as usize];
         let &(best, _) = parts
             .iter()
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
@@ -152,18 +195,17 @@ pub fn assign(
             ));
         }
     }
-    let age = |id: &str| prev.persons.get(id).copied().unwrap_or((u32::MAX, 0));
-    let was_split: AHashSet<&str> = split.iter().map(|s| s.0).collect();
-    let taken: AHashSet<&str> = prev.persons.keys().map(|s| s.as_str()).collect();
+    let age = |k: u32| prev.persons[k as usize];
+    let was_split: AHashSet<u32> = split.iter().map(|s| s.0).collect();
     let mut first = vec![generation; n];
     let mut changes = Vec::new();
     let mut final_ids: Vec<String> = Vec::with_capacity(n);
     let mut used: AHashSet<String> = AHashSet::new();
     for c in 0..n {
         let mut cands = continues[c].clone();
-        cands.sort_by(|a, b| {
+        cands.sort_by(|&a, &b| {
             let (x, y) = (age(a), age(b));
-            x.0.cmp(&y.0).then(y.1.cmp(&x.1)).then(a.cmp(b))
+            x.0.cmp(&y.0).then(y.1.cmp(&x.1)).then(name(a).cmp(name(b)))
         });
         let size = reg.persons[c].records.len() as u32;
         match cands.split_first() {
@@ -171,7 +213,7 @@ pub fn assign(
                 // A fresh id; never one a previous person had or this run gave already.
                 let mut id = reg.persons[c].id.clone();
                 let mut k = 1;
-                while taken.contains(id.as_str()) || used.contains(&id) {
+                while prev.index.contains_key(id.as_str()) || used.contains(&id) {
                     k += 1;
                     id = format!("{}-{k}", reg.persons[c].id);
                 }
@@ -184,34 +226,35 @@ pub fn assign(
             }
             Some((&keeper, absorbed)) => {
                 let (gen, old_size) = age(keeper);
-                first[c] = if gen == u32::MAX { generation } else { gen };
+                first[c] = if gen == 0 { generation } else { gen };
                 for &a in absorbed {
                     changes.push(Change {
-                        person_id: a.to_string(),
+                        person_id: name(a).to_string(),
                         change: "merged",
-                        detail: format!("merged into {keeper}"),
+                        detail: format!("merged into {}", name(keeper)),
                     });
                 }
                 if !absorbed.is_empty() {
+                    let names: Vec<&str> = absorbed.iter().map(|&a| name(a)).collect();
                     changes.push(Change {
-                        person_id: keeper.to_string(),
+                        person_id: name(keeper).to_string(),
                         change: "merged",
-                        detail: format!("absorbed {}", absorbed.join(" ")),
+                        detail: format!("absorbed {}", names.join(" ")),
                     });
                 } else if size > old_size {
                     changes.push(Change {
-                        person_id: keeper.to_string(),
+                        person_id: name(keeper).to_string(),
                         change: "grew",
                         detail: format!("{old_size} -> {size} records"),
                     });
-                } else if size < old_size && !was_split.contains(keeper) {
+                } else if size < old_size && !was_split.contains(&keeper) {
                     changes.push(Change {
-                        person_id: keeper.to_string(),
+                        person_id: name(keeper).to_string(),
                         change: "shrank",
                         detail: format!("{old_size} -> {size} records"),
                     });
                 }
-                final_ids.push(keeper.to_string());
+                final_ids.push(name(keeper).to_string());
             }
         }
         used.insert(final_ids[c].clone());
@@ -219,20 +262,19 @@ pub fn assign(
     for (old, _, others) in &split {
         let to: Vec<&str> = others.iter().map(|&c| final_ids[c].as_str()).collect();
         changes.push(Change {
-            person_id: old.to_string(),
+            person_id: name(*old).to_string(),
             change: "split",
             detail: format!("records moved to {}", to.join(" ")),
         });
     }
-    let mut retired: Vec<&String> = prev
-        .persons
-        .keys()
-        .filter(|p| !present.contains_key(p.as_str()))
+    let mut retired: Vec<&str> = (0..prev.ids.len() as u32)
+        .filter(|&o| present[o as usize].is_empty())
+        .map(name)
         .collect();
     retired.sort_unstable();
     for r in retired {
         changes.push(Change {
-            person_id: r.clone(),
+            person_id: r.to_string(),
             change: "retired",
             detail: "none of its records remain".into(),
         });
@@ -290,12 +332,9 @@ mod tests {
         let mut p = Previous::default();
         for (id, gen, recs) in persons {
             for r in recs.iter() {
-                p.person_of
-                    .entry("s".into())
-                    .or_default()
-                    .insert(r.to_string(), id.to_string());
+                p.add("s", &r.to_string(), id);
             }
-            p.persons.insert(id.to_string(), (*gen, recs.len() as u32));
+            p.set_first_generation(id, *gen);
         }
         p
     }
