@@ -367,6 +367,15 @@ fn code(a: u32, b: u32) -> u64 {
 
 /// Proposes candidate pairs under every rule in `RULES`.
 pub fn candidates(recs: &[NormRecord], limits: Limits) -> Blocking {
+    candidates_with(recs, limits, &Default::default())
+}
+
+/// `candidates`, advancing `progress` by one as each rule is done.
+pub fn candidates_with(
+    recs: &[NormRecord],
+    limits: Limits,
+    progress: &crate::progress::Counter,
+) -> Blocking {
     let t = std::time::Instant::now();
     let cx = Context::new(recs);
     let (cap, window) = (limits.max_block_size.max(2), limits.window.max(1));
@@ -429,6 +438,7 @@ pub fn candidates(recs: &[NormRecord], limits: Limits) -> Blocking {
         all.extend(pairs);
         stats.seconds = t.elapsed().as_secs_f64();
         out.rules.push(stats);
+        progress.inc(1);
     }
     // The largest windowed blocks, named by their (masked) key.
     out.oversized

@@ -171,8 +171,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     }
 
     let t = Instant::now();
-    let stage = progress.stage("block");
-    let mut blocking = block::candidates(&norm, config.block.limits());
+    let stage = progress.counted("block", block::RULES.len() as u64, "rules");
+    let mut blocking = block::candidates_with(&norm, config.block.limits(), &stage.counter());
     stage.done(&format!("{} candidate pairs", blocking.pairs.len()));
     seconds.insert("block", t.elapsed().as_secs_f64());
     seconds.insert("block.tokens", blocking.context_seconds);
