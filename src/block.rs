@@ -109,8 +109,10 @@ impl Order {
         match self {
             Order::Name => prefix(&r.sorted_key, 8),
             Order::Dob => {
-                let days = r.dob.map_or(u32::MAX as u64 >> 8, |d| {
-                    (d.signed_duration_since(chrono::NaiveDate::MIN).num_days() as u64) & 0xFF_FFFF
+                // Days since 1 January of year 1 fit in 24 bits; no date sorts last.
+                let days = r.dob.map_or(0xFF_FFFF, |d| {
+                    use chrono::Datelike;
+                    d.num_days_from_ce().clamp(0, 0xFF_FFFE) as u64
                 });
                 (days << 40) | prefix(&r.sorted_key, 5)
             }
@@ -265,7 +267,7 @@ pub struct RuleStats {
 
 /// A block compared within the window rather than in full, because it was too large.
 #[derive(Clone, Debug, Serialize)]
-pub struct Oversized {
+pub struct LargeBlock {
     pub rule: String,
     /// The key, with any IC masked.
     pub key: String,
@@ -281,7 +283,7 @@ pub struct Blocking {
     pub pairs: Vec<(u32, u32)>,
     pub rules: Vec<RuleStats>,
     /// The largest windowed blocks (at most `REPORTED_LARGE_BLOCKS`), largest first.
-    pub oversized: Vec<Oversized>,
+    pub large: Vec<LargeBlock>,
     /// Per rule (in `RULES` order), an evenly spaced sample of its pairs, for estimating m.
     pub samples: Vec<Vec<(u32, u32)>>,
     /// Time spent counting name tokens, and on the union of the rules' pairs.
@@ -400,7 +402,7 @@ pub fn candidates_with(
                 for g in groups.iter().filter(|g| g.len() > cap) {
                     stats.windowed_blocks += 1;
                     stats.windowed_records += g.len() as u64;
-                    out.oversized.push(Oversized {
+                    out.large.push(LargeBlock {
                         rule: rule.name.to_string(),
                         key: format!("{:x}", g[0].0),
                         size: g.len() as u64,
@@ -441,11 +443,11 @@ pub fn candidates_with(
         progress.inc(1);
     }
     // The largest windowed blocks, named by their (masked) key.
-    out.oversized
+    out.large
         .sort_by(|a, b| b.size.cmp(&a.size).then(a.rule.cmp(&b.rule)));
-    out.oversized.truncate(REPORTED_LARGE_BLOCKS);
+    out.large.truncate(REPORTED_LARGE_BLOCKS);
     let mut keys = Keys::default();
-    for o in &mut out.oversized {
+    for o in &mut out.large {
         let hash = u64::from_str_radix(&o.key, 16).unwrap_or(0);
         let rule = RULES.iter().find(|r| r.name == o.rule).expect("a rule");
         keys.clear();
@@ -519,7 +521,7 @@ mod tests {
         assert_eq!(ic.windowed_records, 50);
         // Each record with its next three in name order: 47*3 + 2 + 1.
         assert_eq!(ic.pairs, 47 * 3 + 3);
-        let big = b.oversized.iter().find(|o| o.rule == "ic").unwrap();
+        let big = b.large.iter().find(|o| o.rule == "ic").unwrap();
         assert_eq!(big.size, 50);
         assert_eq!(big.key, "******-**-5567");
         // Neighbours in name order: N00 with N01..N03, never with N04.

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::block::{self, Oversized, RuleStats};
+use crate::block::{self, LargeBlock, RuleStats};
 use crate::cluster;
 use crate::config::{Config, Thresholds};
 use crate::decisions::{self, Decisions};
@@ -47,7 +47,7 @@ pub struct Summary {
     pub decisions: Option<Decisions>,
     pub blocking: Vec<RuleStats>,
     /// The largest blocks compared within the window rather than in full.
-    pub large_blocks: Vec<Oversized>,
+    pub large_blocks: Vec<LargeBlock>,
     pub thresholds: Thresholds,
     pub model: ModelSummary,
     pub stage_seconds: BTreeMap<&'static str, f64>,
@@ -354,7 +354,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         changes: changes_by_kind,
         decisions,
         blocking: blocking.rules,
-        large_blocks: blocking.oversized,
+        large_blocks: blocking.large,
         thresholds,
         model: ModelSummary {
             comparisons: &COMPARISONS,

@@ -1250,7 +1250,7 @@ fn warnings_section(s: &mut String, input: &ReportInput) {
         s.push_str("</ul>");
     }
     if !sm.large_blocks.is_empty() {
-        s.push_str(r#"<h3>Largest blocks (each record compared with its nearest neighbours only)</h3><table id="oversized"><tr><th>rule</th><th>key</th><th class="n">records</th></tr>"#);
+        s.push_str(r#"<h3>Largest blocks (each record compared with its nearest neighbours only)</h3><table id="large-blocks"><tr><th>rule</th><th>key</th><th class="n">records</th></tr>"#);
         for o in sm.large_blocks.iter().take(100) {
             let _ = write!(
                 s,

@@ -192,7 +192,8 @@ fn packed_jaccard(a: &Packed, b: &Packed) -> f64 {
     }
 }
 
-fn h(s: &str) -> u64 {
+/// A string's 64-bit hash, never 0 (0 stands for empty or missing).
+fn hash_str(s: &str) -> u64 {
     if s.is_empty() {
         0
     } else {
@@ -200,33 +201,37 @@ fn h(s: &str) -> u64 {
     }
 }
 
-fn ho(s: &Option<String>) -> u64 {
-    s.as_deref().map_or(0, h)
+fn hash_opt(s: &Option<String>) -> u64 {
+    s.as_deref().map_or(0, hash_str)
 }
 
 impl Packed {
     pub fn of(r: &NormRecord) -> Packed {
         use chrono::Datelike;
         let mut p = Packed {
-            key: h(&r.key),
-            compact: h(&r.compact),
-            sorted_key: h(&r.sorted_key),
-            phonetic: h(&r.phonetic),
-            khmer_key: h(&r.khmer_key),
-            initials_key: ho(&r.initials_key),
-            given_compact: h(&r.given_compact),
+            key: hash_str(&r.key),
+            compact: hash_str(&r.compact),
+            sorted_key: hash_str(&r.sorted_key),
+            phonetic: hash_str(&r.phonetic),
+            khmer_key: hash_str(&r.khmer_key),
+            initials_key: hash_opt(&r.initials_key),
+            given_compact: hash_str(&r.given_compact),
             has_patronym: !r.name.patronym.is_empty(),
             initials: r.name.initials,
             has_address: r.address.is_some(),
-            other_ids: [ho(&r.old_ic), ho(&r.passport), ho(&r.national_id)],
+            other_ids: [
+                hash_opt(&r.old_ic),
+                hash_opt(&r.passport),
+                hash_opt(&r.national_id),
+            ],
             dob_days: r.dob.map_or(i32::MIN, |d| d.num_days_from_ce()),
             dob_ymd: r
                 .dob
                 .map_or((0, 0, 0), |d| (d.year(), d.month() as u8, d.day() as u8)),
             sex: r.sex.map_or(0, |s| s as u8 + 1),
-            postcode: ho(&r.postcode),
-            phone: ho(&r.phone),
-            household_id: ho(&r.household_id),
+            postcode: hash_opt(&r.postcode),
+            phone: hash_opt(&r.phone),
+            household_id: hash_opt(&r.household_id),
             ..Default::default()
         };
         if r.address.is_some() {
@@ -239,7 +244,7 @@ impl Packed {
         if let Some(ic) = &r.ic {
             let d = ic.digits.as_bytes();
             p.ic_valid = ic.valid;
-            p.ic_hash = h(&ic.digits) | 1;
+            p.ic_hash = hash_str(&ic.digits);
             p.ic_len = d.len().min(255) as u8;
             if d.len() <= p.ic.len() {
                 p.ic[..d.len()].copy_from_slice(d);

@@ -28,6 +28,14 @@ fn key(r: &HashMap<String, String>) -> (String, String) {
     (r["source"].clone(), r["record_id"].clone())
 }
 
+/// A crosswalk's person id of each record, by (source, record id).
+fn person_of(crosswalk: &[HashMap<String, String>]) -> HashMap<(String, String), String> {
+    crosswalk
+        .iter()
+        .map(|r| (key(r), r["person_id"].clone()))
+        .collect()
+}
+
 #[test]
 fn demo_writes_every_output_and_accounts_for_every_row() {
     let wd = Workdir::new();
@@ -313,10 +321,7 @@ path = "b.tsv"
     );
     run_ok(wd.command("run").args(["--config", "padan.toml"]));
     let cw = csv_rows(&wd.join("out/current/crosswalk.csv"));
-    let by: HashMap<_, _> = cw
-        .iter()
-        .map(|r| (key(r), r["person_id"].clone()))
-        .collect();
+    let by = person_of(&cw);
     assert_eq!(by.len(), 4);
     // The TSV's own `source` column names its source.
     let siti_a = &by[&("aim".to_string(), "p1".to_string())];
@@ -330,10 +335,7 @@ fn analysts_decisions_split_and_join_and_unknown_records_only_warn() {
     let wd = Workdir::new();
     run_demo(&wd);
     let cw = csv_rows(&wd.join("store/current/crosswalk.csv"));
-    let person: HashMap<_, _> = cw
-        .iter()
-        .map(|r| (key(r), r["person_id"].clone()))
-        .collect();
+    let person = person_of(&cw);
     // A person with exactly two records, to split; two singletons, to join.
     let mut members: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for r in &cw {
@@ -376,10 +378,7 @@ fn analysts_decisions_split_and_join_and_unknown_records_only_warn() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("NO-SUCH-ID"));
     let cw2 = csv_rows(&wd.join("store/current/crosswalk.csv"));
-    let after: HashMap<_, _> = cw2
-        .iter()
-        .map(|r| (key(r), r["person_id"].clone()))
-        .collect();
+    let after = person_of(&cw2);
     assert_eq!(person[&split[0]], person[&split[1]], "joined before");
     assert_ne!(
         after[&split[0]], after[&split[1]],
@@ -404,10 +403,7 @@ fn analysts_decisions_split_and_join_and_unknown_records_only_warn() {
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let cw = csv_rows(&wd.join("store/current/crosswalk.csv"));
-        let by: HashMap<_, _> = cw
-            .iter()
-            .map(|r| (key(r), r["person_id"].clone()))
-            .collect();
+        let by = person_of(&cw);
         let s: serde_json::Value =
             serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
         (by, s)
@@ -449,10 +445,7 @@ fn a_missing_decisions_file_is_a_config_error() {
 fn a_nightly_rerun_keeps_ids_and_lists_what_changed() {
     let wd = Workdir::new();
     let demo = run_demo(&wd);
-    let before: HashMap<_, _> = csv_rows(&wd.join("store/current/crosswalk.csv"))
-        .iter()
-        .map(|r| (key(r), r["person_id"].clone()))
-        .collect();
+    let before = person_of(&csv_rows(&wd.join("store/current/crosswalk.csv")));
     // Identical inputs: the same ids and no change at all.
     run_ok(
         wd.command("run")
