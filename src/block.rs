@@ -378,6 +378,19 @@ pub fn candidates_with(
     limits: Limits,
     progress: &crate::progress::Counter,
 ) -> Blocking {
+    candidates_touching(recs, limits, None, progress)
+}
+
+/// `candidates_with`, keeping only the pairs with at least one record marked in `touching`
+/// (when given): an incremental run's new and changed records. Blocks are still formed over
+/// all records, so a changed record meets every record it would meet in a full run.
+pub fn candidates_touching(
+    recs: &[NormRecord],
+    limits: Limits,
+    touching: Option<&[bool]>,
+    progress: &crate::progress::Counter,
+) -> Blocking {
+    let keep = |a: u32, b: u32| touching.is_none_or(|t| t[a as usize] || t[b as usize]);
     let t = std::time::Instant::now();
     let cx = Context::new(recs);
     let (cap, window) = (limits.max_block_size.max(2), limits.window.max(1));
@@ -419,7 +432,9 @@ pub fn candidates_with(
                         let g = *g;
                         let reach = if g.len() <= cap { g.len() } else { window };
                         (0..g.len()).flat_map(move |a| {
-                            (a + 1..g.len().min(a + 1 + reach)).map(move |b| code(g[a].2, g[b].2))
+                            (a + 1..g.len().min(a + 1 + reach))
+                                .filter(move |&b| keep(g[a].2, g[b].2))
+                                .map(move |b| code(g[a].2, g[b].2))
                         })
                     }),
             );

@@ -25,6 +25,9 @@ pub struct Config {
     pub threads: usize,
     /// How many complete generations the store keeps (`[run] keep`, default 10).
     pub keep: usize,
+    /// Link incrementally when the store allows it (`[run] incremental`, default true;
+    /// `padan run --full` turns it off for one run).
+    pub incremental: bool,
     pub sources: Vec<SourceSpec>,
     pub block: BlockConfig,
     pub score: ScoreConfig,
@@ -91,6 +94,36 @@ pub struct BlockConfig {
     /// each record compared with the next `window` (see `block`), and are reported.
     pub max_block_size: usize,
     pub window: usize,
+}
+
+impl Config {
+    /// A hash of everything in the configuration that decides a record's comparison levels
+    /// and which pairs are kept: each source's reading and mapping (not its path, which may
+    /// name a new export every night, nor its priority), the blocking limits, the model
+    /// kind and the pairs floor, with padan's version and the year (two-digit years are read
+    /// against it). An incremental run needs the previous generation's to be the same.
+    pub fn link_fingerprint(&self, year: i32) -> u64 {
+        let mut sources: Vec<String> = self
+            .sources
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{:?}",
+                    s.name, s.format, s.delimiter, s.encoding, s.id, s.dates, s.sheet, s.columns
+                )
+            })
+            .collect();
+        sources.sort();
+        let text = format!(
+            "padan {}|{year}|{sources:?}|{}|{}|{}|{:?}",
+            env!("CARGO_PKG_VERSION"),
+            self.block.max_block_size,
+            self.block.window,
+            self.score.em,
+            self.score.pairs_floor.map(f64::to_bits),
+        );
+        xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+    }
 }
 
 impl BlockConfig {
@@ -176,6 +209,7 @@ struct RawRun {
     out: Option<String>,
     threads: Option<usize>,
     keep: Option<usize>,
+    incremental: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -249,6 +283,7 @@ impl Config {
             out: None,
             threads: None,
             keep: None,
+            incremental: None,
         });
         if run.keep == Some(0) {
             return Err(Error::Config(format!(
@@ -326,6 +361,7 @@ impl Config {
             out,
             threads: run.threads.unwrap_or(0),
             keep: run.keep.unwrap_or(10),
+            incremental: run.incremental.unwrap_or(true),
             sources,
             block,
             score,

@@ -17,8 +17,8 @@ use crate::error::Result;
 use crate::ingest::{self, FileStats};
 use crate::normalise::{self, Unreadable};
 use crate::progress::Progress;
-use crate::register::{self, ids, store, store::Generation, write};
-use crate::score::{self, Comparison, Decision, Model, COMPARISONS};
+use crate::register::{self, ids, link, store, store::Generation, write};
+use crate::score::{self, Comparison, Decision, Model, ModelKind, COMPARISONS};
 
 /// `summary.json`.
 #[derive(Debug, Serialize)]
@@ -42,6 +42,8 @@ pub struct Summary {
     /// Match pairs not joined because their clusters held conflicting ICs, two records of a
     /// source of distinct persons, or records an analyst marked different (now in review).
     pub refused_match_pairs: u64,
+    /// Whether this run linked every record or only the new and changed ones, and why.
+    pub linking: Linking,
     /// Persons new, grown, shrunk, merged, split or retired since the previous generation.
     pub changes: BTreeMap<&'static str, u64>,
     pub decisions: Option<Decisions>,
@@ -56,6 +58,126 @@ pub struct Summary {
     pub stage_peak_memory_bytes: BTreeMap<&'static str, u64>,
     pub threads: usize,
     pub warnings: Vec<String>,
+}
+
+/// How a run linked: in full, or incrementally on the previous generation (issue 6).
+#[derive(Debug, Default, Serialize)]
+pub struct Linking {
+    /// `full` or `incremental`.
+    pub mode: &'static str,
+    /// Why this mode.
+    pub reason: String,
+    /// Records compared with the previous generation's by source and record id (all zero
+    /// when there is no usable previous generation).
+    pub records_unchanged: u64,
+    pub records_changed: u64,
+    pub records_new: u64,
+    pub records_removed: u64,
+    /// Pairs of unchanged records whose levels were taken from the previous generation.
+    pub pairs_reused: u64,
+    /// Pairs compared by this run.
+    pub pairs_compared: u64,
+}
+
+impl Linking {
+    fn full(reason: &str) -> Linking {
+        Linking {
+            mode: "full",
+            reason: reason.to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Decides whether this run links incrementally: only when asked to, the previous generation
+/// kept a sound link state under the same configuration and its model still serves, and at
+/// most half of the records are new or changed (else the model is estimated again).
+fn incremental_plan(
+    config: &Config,
+    ing: &crate::ingest::Ingested,
+    hashes: &[u64],
+    fingerprint: u64,
+    warnings: &mut Vec<String>,
+) -> (Linking, Option<(link::State, link::Plan)>) {
+    let current = config.out.join("current");
+    if !config.incremental {
+        return (
+            Linking::full("asked for (--full, or [run] incremental = false)"),
+            None,
+        );
+    }
+    if !current.is_dir() {
+        return (Linking::full("no previous generation"), None);
+    }
+    let state = match link::load(&current) {
+        Ok(s) => s,
+        Err(link::Unusable::Missing) => {
+            return (
+                Linking::full(
+                    "the previous generation kept no link state (an older padan wrote it)",
+                ),
+                None,
+            )
+        }
+        Err(link::Unusable::Damaged(why)) => {
+            warnings.push(format!(
+                "{}: cannot be used ({why}); every record was linked again",
+                current.join(link::FILE).display()
+            ));
+            return (
+                Linking::full("the previous generation's link state is damaged"),
+                None,
+            );
+        }
+    };
+    if state.fingerprint != fingerprint {
+        return (
+            Linking::full("the configuration (a source's columns, dates or encoding; [block]; the [score] model or pairs_floor), padan's version or the year changed since the previous generation"),
+            None,
+        );
+    }
+    let plan = link::plan(&state, ing, hashes);
+    let mut linking = Linking {
+        mode: "incremental",
+        reason: "the previous generation's link state is usable".into(),
+        records_unchanged: plan.unchanged,
+        records_changed: plan.changed,
+        records_new: plan.new,
+        records_removed: plan.removed,
+        ..Default::default()
+    };
+    let full = |mut l: Linking, why: &str| {
+        l.mode = "full";
+        l.reason = why.to_string();
+        (l, None)
+    };
+    if config.score.em
+        && state.model.kind == ModelKind::Fixed
+        && ing.records.len() >= score::EM_MIN_RECORDS
+    {
+        return full(
+            linking,
+            "the previous generation had too few records to estimate the model; now it can be",
+        );
+    }
+    if (plan.changed + plan.new) * 2 > ing.records.len() as u64 {
+        return full(
+            linking,
+            "more than half the records are new or changed: the model is estimated again",
+        );
+    }
+    if plan.removed * 2 > state.records() as u64 {
+        return full(
+            linking,
+            "more than half the previous records are gone: the model is estimated again",
+        );
+    }
+    linking.reason = format!(
+        "{} of {} records new or changed since the previous generation",
+        plan.changed + plan.new,
+        ing.records.len()
+    );
+    (linking, Some((state, plan)))
 }
 
 #[derive(Debug, Serialize)]
@@ -154,9 +276,19 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     seconds.insert("ingest", t.elapsed().as_secs_f64());
     peaks.mark("ingest");
 
+    let today = chrono::Local::now().date_naive();
+    let t = Instant::now();
+    let hashes: Vec<u64> = {
+        use rayon::prelude::*;
+        ing.records.par_iter().map(|r| r.content_hash()).collect()
+    };
+    let fingerprint = config.link_fingerprint(chrono::Datelike::year(&today));
+    let (mut linking, incremental) =
+        incremental_plan(config, &ing, &hashes, fingerprint, &mut warnings);
+    seconds.insert("ingest.plan", t.elapsed().as_secs_f64());
+
     let t = Instant::now();
     let stage = progress.counted("normalise", ing.records.len() as u64, "records");
-    let today = chrono::Local::now().date_naive();
     let (norm, unreadable) = normalise::all(&ing, today, &stage.counter());
     stage.done("");
     seconds.insert("normalise", t.elapsed().as_secs_f64());
@@ -172,7 +304,12 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
 
     let t = Instant::now();
     let stage = progress.counted("block", block::RULES.len() as u64, "rules");
-    let mut blocking = block::candidates_with(&norm, config.block.limits(), &stage.counter());
+    let mut blocking = block::candidates_touching(
+        &norm,
+        config.block.limits(),
+        incremental.as_ref().map(|(_, p)| &p.dirty[..]),
+        &stage.counter(),
+    );
     stage.done(&format!("{} candidate pairs", blocking.pairs.len()));
     seconds.insert("block", t.elapsed().as_secs_f64());
     seconds.insert("block.tokens", blocking.context_seconds);
@@ -187,9 +324,20 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     }
 
     let t = Instant::now();
-    let stage = progress.counted("score", blocking.pairs.len() as u64, "pairs");
+    // Pairs of unchanged records keep their levels; one whose records swapped order is
+    // compared again.
+    let (kept, again) = match &incremental {
+        Some((state, plan)) => link::reused_pairs(state, plan),
+        None => Default::default(),
+    };
+    let mut pairs = std::mem::take(&mut blocking.pairs);
+    let blocked = pairs.len();
+    pairs.extend(again);
+    let stage = progress.counted("score", pairs.len() as u64, "pairs");
     let packed = score::pack_all(&norm);
-    let levels = score::levels_all(&norm, &packed, &blocking.pairs, &stage.counter());
+    let mut levels = score::levels_all(&norm, &packed, &pairs, &stage.counter());
+    linking.pairs_compared = pairs.len() as u64;
+    linking.pairs_reused = kept.len() as u64;
     stage.step("(fitting the model)");
     seconds.insert("score.compare", t.elapsed().as_secs_f64());
     let t_fit = Instant::now();
@@ -201,15 +349,18 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             score::EM_MIN_RECORDS
         ));
     }
-    let model = if em {
+    let model = if let Some((state, _)) = &incremental {
+        // The previous generation's weights, with name frequencies counted over this run.
+        state.model.clone().with_name_frequencies(&norm)
+    } else if em {
         let samples: Vec<_> = block::RULES
             .iter()
             .zip(&blocking.samples)
-            .map(|(r, pairs)| {
+            .map(|(r, sample)| {
                 // Every sampled pair is a candidate: its levels are already known.
-                let known = pairs
+                let known = sample
                     .iter()
-                    .filter_map(|p| blocking.pairs.binary_search(p).ok())
+                    .filter_map(|p| pairs[..blocked].binary_search(p).ok())
                     .map(|i| levels[i])
                     .collect();
                 (r.uses, known)
@@ -219,6 +370,12 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     } else {
         Model::fixed()
     };
+    let em = model.kind == ModelKind::Em;
+    drop(incremental);
+    for k in kept {
+        pairs.push((k.a, k.b));
+        levels.push(k.levels);
+    }
     if let Some(p) = model.params.as_ref().filter(|p| !p.converged) {
         warnings.push(format!(
             "EM did not converge in {} iterations; the weights are the last estimate",
@@ -228,12 +385,12 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     seconds.insert("score.fit", t_fit.elapsed().as_secs_f64());
     let t_weigh = Instant::now();
     let thresholds = config.score.thresholds(em);
-    let mut scored = score::score_all(&norm, &blocking.pairs, &levels, &model, &thresholds);
+    let mut scored = score::score_all(&norm, &pairs, &levels, &model, &thresholds);
     // What scoring alone needed goes before the later stages allocate theirs.
     drop(levels);
     drop(packed);
-    let candidate_pairs = blocking.pairs.len() as u64;
-    blocking.pairs = Vec::new();
+    let candidate_pairs = pairs.len() as u64;
+    drop(pairs);
     blocking.samples = Vec::new();
     scored.sort_by(|a, b| {
         b.weight
@@ -292,7 +449,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let g = Generation::begin(&config.out)?;
     // The files are independent: written side by side, each synced before the generation is
     // committed.
-    let writers: [&(dyn Fn() -> Result<()> + Sync); 8] = [
+    let writers: [&(dyn Fn() -> Result<()> + Sync); 9] = [
+        &|| link::write(&g, fingerprint, &model, &ing, &hashes, &scored),
         &|| write::crosswalk(&g, &ing, &reg),
         &|| write::register(&g, &reg),
         &|| write::pairs(&g, &ing, &norm, &reg, &scored, &model),
@@ -351,6 +509,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         match_pairs: count(Decision::Match),
         review_pairs: count(Decision::Review),
         refused_match_pairs: clustering.refused.len() as u64,
+        linking,
         changes: changes_by_kind,
         decisions,
         blocking: blocking.rules,

@@ -545,6 +545,31 @@ fn run_section(s: &mut String, input: &ReportInput) {
         r#"<tr><th>thresholds (match / review / floor)</th><td class="n">{:.2} / {:.2} / {:.2}</td></tr></table>"#,
         t.match_weight, t.review_weight, t.pairs_floor
     );
+    let l = &sm.linking;
+    let _ = write!(
+        s,
+        r#"<h3>Linking</h3><p id="linking">Linked <b>{}</b>: {}.</p><table id="linking-counts">"#,
+        escape(l.mode),
+        escape(&l.reason)
+    );
+    for (label, v) in [
+        (
+            "records unchanged since the previous generation",
+            l.records_unchanged,
+        ),
+        ("records changed", l.records_changed),
+        ("records new", l.records_new),
+        ("previous records gone", l.records_removed),
+        ("pairs compared", l.pairs_compared),
+        ("pairs kept from the previous generation", l.pairs_reused),
+    ] {
+        let _ = write!(
+            s,
+            r#"<tr><th>{label}</th><td class="n" data-value="{v}">{}</td></tr>"#,
+            num(v)
+        );
+    }
+    s.push_str("</table>");
 
     s.push_str(r#"<h3>Seconds per stage</h3><table id="stage-seconds"><tr><th>stage</th><th class="n">seconds</th></tr>"#);
     for (stage, secs) in &sm.stage_seconds {
@@ -1691,6 +1716,7 @@ window.addEventListener('load', function () {
             match_pairs: 0,
             review_pairs: n as u64,
             refused_match_pairs: 0,
+            linking: Default::default(),
             changes: [("new", n as u64)].into_iter().collect(),
             decisions: None,
             blocking: vec![],

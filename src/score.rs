@@ -580,7 +580,7 @@ pub struct Scored {
 pub const EM_MIN_RECORDS: usize = 500;
 
 /// Which weights a run uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     /// The hand-set weights of `COMPARISONS`, prior odds even.
@@ -590,7 +590,9 @@ pub enum ModelKind {
 }
 
 /// The weights in force: per comparison and level, plus the prior and name frequencies.
-#[derive(Clone, Debug, Serialize)]
+/// The register store keeps it (without the frequencies, which are counted again over each
+/// run's records) so that an incremental run weighs pairs as the previous one did.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Model {
     pub kind: ModelKind,
     /// `weights[k][l]`: log2 Bayes factor of level `l` of comparison `k`.
@@ -723,6 +725,24 @@ impl Model {
         let weights = (0..N_COMPARISONS)
             .map(|k| (0..n_levels[k]).map(|l| params.weight(k, l)).collect())
             .collect();
+        Model {
+            kind: ModelKind::Em,
+            weights,
+            prior_weight: params.prior_weight(),
+            params: Some(params),
+            u_sample_pairs,
+            name_tf: None,
+        }
+        .with_name_frequencies(recs)
+    }
+
+    /// The model with its name frequencies counted over `recs` (an estimated model adjusts a
+    /// name's weight by how common the name is; the fixed weights do not).
+    pub fn with_name_frequencies(mut self, recs: &[NormRecord]) -> Model {
+        if self.kind != ModelKind::Em {
+            self.name_tf = None;
+            return self;
+        }
         let mut tf = TermFrequencies {
             records: recs.len() as f64,
             ..Default::default()
@@ -730,14 +750,8 @@ impl Model {
         for r in recs.iter().filter(|r| !r.sorted_key.is_empty()) {
             *tf.counts.entry(r.sorted_key.clone()).or_default() += 1;
         }
-        Model {
-            kind: ModelKind::Em,
-            weights,
-            prior_weight: params.prior_weight(),
-            params: Some(params),
-            u_sample_pairs,
-            name_tf: Some(tf),
-        }
+        self.name_tf = Some(tf);
+        self
     }
 
     /// Each comparison's weight for a pair, the name's adjusted for its frequency.

@@ -20,6 +20,10 @@ pub struct Args {
     /// `[review] decisions`.
     #[arg(long, value_name = "FILE")]
     decisions: Option<PathBuf>,
+    /// Link every record again and re-estimate the model, even where the store would let this
+    /// run compare only new and changed records.
+    #[arg(long)]
+    full: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -29,6 +33,9 @@ pub fn run(a: Args) -> Result<()> {
     }
     if let Some(d) = a.decisions {
         config.decisions = Some(d);
+    }
+    if a.full {
+        config.incremental = false;
     }
     if let Some(t) = a.threads {
         config.threads = t;

@@ -57,6 +57,20 @@ impl Record {
         }
     }
 
+    /// A hash of the record's values (not its row), the same whenever its content is: what
+    /// tells an incremental run that a record has not changed.
+    pub fn content_hash(&self) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for (k, v) in self.values.iter().enumerate() {
+            if let Some(v) = v {
+                h.update(&[k as u8]);
+                h.update(&(v.len() as u64).to_le_bytes());
+                h.update(v.as_bytes());
+            }
+        }
+        h.digest()
+    }
+
     pub fn get(&self, f: Field) -> Option<&str> {
         self.values[f.index()].as_deref()
     }

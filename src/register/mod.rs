@@ -9,6 +9,7 @@
 //! the same ids, and a person whose anchor record stays keeps its id when others come and go.
 
 pub mod ids;
+pub mod link;
 pub mod store;
 pub mod write;
 

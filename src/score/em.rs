@@ -8,10 +8,10 @@
 //! (patterns are visited in sorted order).
 
 use ahash::AHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The estimated model.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Params {
     /// `m[k][l]`: probability of level `l` of comparison `k` among true pairs (level 0 unused).
     pub m: Vec<Vec<f64>>,

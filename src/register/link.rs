@@ -1,0 +1,537 @@
+//! What a generation keeps so that the next run can link incrementally (`link.bin`).
+//!
+//! Reads and writes: per record its source, record id and a hash of its values; the scored
+//! pairs (those at or above the pairs floor) with their comparison levels; the model; and a
+//! fingerprint of the configuration that produced them (`Config::link_fingerprint`).
+//!
+//! An incremental run (see `pipeline`) finds each record's previous self by source and record
+//! id. A record whose values hash the same is unchanged: its pairs with other unchanged
+//! records keep their levels and are not compared again. New and changed records are blocked
+//! against everyone and compared. Records no longer present drop out with their pairs.
+//!
+//! Binary, little-endian, ending in an XXH3 checksum of everything before it; a file that
+//! does not check out is never half-used: the run links in full and says why.
+
+use std::io::Write;
+use std::path::Path;
+
+use ahash::AHashMap;
+use rayon::prelude::*;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+
+use super::store::Generation;
+use crate::error::{Error, Result};
+use crate::ingest::Ingested;
+use crate::score::{Model, Scored, N_COMPARISONS};
+
+/// The file's name in a generation.
+pub const FILE: &str = "link.bin";
+const MAGIC: &[u8; 8] = b"PADANLNK";
+const VERSION: u32 = 1;
+
+/// A pair kept for the next run: its records (indices in the generation's record order) and
+/// their comparison levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeptPair {
+    pub a: u32,
+    pub b: u32,
+    pub levels: [u8; N_COMPARISONS],
+}
+
+/// A generation's link state, as read back.
+#[derive(Debug)]
+pub struct State {
+    pub fingerprint: u64,
+    pub model: Model,
+    sources: Vec<String>,
+    record_source: Vec<u16>,
+    hashes: Vec<u64>,
+    /// Record ids, end to end; record `i`'s is `ids[id_ends[i-1]..id_ends[i]]`.
+    ids: String,
+    id_ends: Vec<u32>,
+    pub pairs: Vec<KeptPair>,
+}
+
+impl State {
+    pub fn records(&self) -> usize {
+        self.hashes.len()
+    }
+
+    fn id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.id_ends[i - 1] } as usize;
+        &self.ids[start..self.id_ends[i] as usize]
+    }
+
+    fn source(&self, i: usize) -> &str {
+        &self.sources[self.record_source[i] as usize]
+    }
+}
+
+fn record_key(source: &str, id: &str) -> u64 {
+    let mut h = Xxh3::new();
+    h.update(source.as_bytes());
+    h.update(&[0]);
+    h.update(id.as_bytes());
+    h.digest()
+}
+
+/// Writes into a file while hashing what it writes.
+struct Hashing<W: Write> {
+    w: W,
+    h: Xxh3,
+}
+
+impl<W: Write> Hashing<W> {
+    fn put(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.h.update(b);
+        self.w.write_all(b)
+    }
+}
+
+/// Writes `link.bin` into the generation. `hashes` are the records' content hashes in
+/// `ing.records` order; `scored` the pairs at or above the floor.
+pub fn write(
+    g: &Generation,
+    fingerprint: u64,
+    model: &Model,
+    ing: &Ingested,
+    hashes: &[u64],
+    scored: &[Scored],
+) -> Result<()> {
+    let mut f = g.create(FILE)?;
+    let path = f.path().to_path_buf();
+    let model_json = serde_json::to_vec(model)
+        .map_err(|e| Error::Run(format!("writing {FILE}: the model: {e}")))?;
+    {
+        let mut w = Hashing {
+            w: &mut f,
+            h: Xxh3::new(),
+        };
+        let mut go = || -> std::io::Result<()> {
+            w.put(MAGIC)?;
+            w.put(&VERSION.to_le_bytes())?;
+            w.put(&fingerprint.to_le_bytes())?;
+            w.put(&(model_json.len() as u32).to_le_bytes())?;
+            w.put(&model_json)?;
+            w.put(&(ing.sources.len() as u32).to_le_bytes())?;
+            for s in &ing.sources {
+                w.put(&(s.name.len() as u32).to_le_bytes())?;
+                w.put(s.name.as_bytes())?;
+            }
+            w.put(&(ing.records.len() as u32).to_le_bytes())?;
+            for r in &ing.records {
+                w.put(&r.source.to_le_bytes())?;
+            }
+            for h in hashes {
+                w.put(&h.to_le_bytes())?;
+            }
+            for r in &ing.records {
+                w.put(&(r.record_id.len() as u32).to_le_bytes())?;
+            }
+            for r in &ing.records {
+                w.put(r.record_id.as_bytes())?;
+            }
+            w.put(&(scored.len() as u64).to_le_bytes())?;
+            for p in scored {
+                w.put(&p.a.to_le_bytes())?;
+                w.put(&p.b.to_le_bytes())?;
+                w.put(&p.levels)?;
+            }
+            let sum = w.h.digest();
+            w.w.write_all(&sum.to_le_bytes())
+        };
+        go().map_err(|e| Error::io(&path, e))?;
+    }
+    f.finish()
+}
+
+/// Reads `bytes` front to back.
+struct Cursor<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
+        if self.b.len() < n {
+            return Err("the file ends early".into());
+        }
+        let (x, rest) = self.b.split_at(n);
+        self.b = rest;
+        Ok(x)
+    }
+    fn u16(&mut self) -> std::result::Result<u16, String> {
+        Ok(u16::from_le_bytes(self.take(2)?.try_into().unwrap()))
+    }
+    fn u32(&mut self) -> std::result::Result<u32, String> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
+    }
+    fn u64(&mut self) -> std::result::Result<u64, String> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
+    }
+    fn text(&mut self, n: usize) -> std::result::Result<&'a str, String> {
+        std::str::from_utf8(self.take(n)?).map_err(|_| "text that is not UTF-8".to_string())
+    }
+}
+
+/// Why a generation's link state cannot be used.
+#[derive(Debug)]
+pub enum Unusable {
+    /// The generation has no `link.bin` (written by an older padan, or no generation at all).
+    Missing,
+    /// The file is there but damaged or of another version: the reason.
+    Damaged(String),
+}
+
+/// Reads the link state of the generation folder `dir`.
+pub fn load(dir: &Path) -> std::result::Result<State, Unusable> {
+    let path = dir.join(FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unusable::Missing),
+        Err(e) => return Err(Unusable::Damaged(e.to_string())),
+    };
+    parse(&bytes).map_err(Unusable::Damaged)
+}
+
+fn parse(bytes: &[u8]) -> std::result::Result<State, String> {
+    if bytes.len() < MAGIC.len() + 12 || &bytes[..MAGIC.len()] != MAGIC {
+        return Err("not a padan link state".into());
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 8);
+    if xxh3_64(body) != u64::from_le_bytes(sum.try_into().unwrap()) {
+        return Err("its checksum does not match (damaged)".into());
+    }
+    let mut c = Cursor {
+        b: &body[MAGIC.len()..],
+    };
+    let version = c.u32()?;
+    if version != VERSION {
+        return Err(format!(
+            "version {version}, where this padan reads {VERSION}"
+        ));
+    }
+    let fingerprint = c.u64()?;
+    let n = c.u32()? as usize;
+    let model: Model = serde_json::from_slice(c.take(n)?).map_err(|e| format!("the model: {e}"))?;
+    let n_sources = c.u32()? as usize;
+    let mut sources = Vec::with_capacity(n_sources);
+    for _ in 0..n_sources {
+        let n = c.u32()? as usize;
+        sources.push(c.text(n)?.to_string());
+    }
+    let n = c.u32()? as usize;
+    let record_source = (0..n)
+        .map(|_| c.u16())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    if record_source.iter().any(|&s| s as usize >= sources.len()) {
+        return Err("a record of an unknown source".into());
+    }
+    let hashes = (0..n)
+        .map(|_| c.u64())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut id_ends = Vec::with_capacity(n);
+    let mut end = 0u32;
+    for _ in 0..n {
+        end = end
+            .checked_add(c.u32()?)
+            .ok_or("record ids longer than the file")?;
+        id_ends.push(end);
+    }
+    let ids = c.text(end as usize)?.to_string();
+    if id_ends.iter().any(|&e| !ids.is_char_boundary(e as usize)) {
+        return Err("a record id cut inside a character".into());
+    }
+    let n_pairs = c.u64()? as usize;
+    let size = 8 + N_COMPARISONS;
+    let raw = c.take(n_pairs.checked_mul(size).ok_or("too many pairs")?)?;
+    let pairs: Vec<KeptPair> = raw
+        .chunks_exact(size)
+        .map(|p| KeptPair {
+            a: u32::from_le_bytes(p[0..4].try_into().unwrap()),
+            b: u32::from_le_bytes(p[4..8].try_into().unwrap()),
+            levels: p[8..].try_into().unwrap(),
+        })
+        .collect();
+    if pairs
+        .iter()
+        .any(|p| p.a as usize >= n || p.b as usize >= n || p.a == p.b)
+    {
+        return Err("a pair of unknown records".into());
+    }
+    if !c.b.is_empty() {
+        return Err("bytes after the pairs".into());
+    }
+    Ok(State {
+        fingerprint,
+        model,
+        sources,
+        record_source,
+        hashes,
+        ids,
+        id_ends,
+        pairs,
+    })
+}
+
+/// How this run's records relate to the previous generation's.
+#[derive(Debug)]
+pub struct Plan {
+    /// Per record of this run: new or changed since the previous generation.
+    pub dirty: Vec<bool>,
+    /// Per previous record: its index in this run if it is unchanged, else `u32::MAX`.
+    pub now: Vec<u32>,
+    pub unchanged: u64,
+    pub changed: u64,
+    pub new: u64,
+    /// Previous records not in this run.
+    pub removed: u64,
+}
+
+/// Matches this run's records to the previous generation's by source and record id.
+pub fn plan(state: &State, ing: &Ingested, hashes: &[u64]) -> Plan {
+    let mut index: AHashMap<u64, u32> = AHashMap::with_capacity(state.records());
+    let keys: Vec<u64> = (0..state.records())
+        .into_par_iter()
+        .map(|i| record_key(state.source(i), state.id(i)))
+        .collect();
+    for (i, k) in keys.into_iter().enumerate() {
+        index.insert(k, i as u32);
+    }
+    // Per record of this run: its previous self, if any, and whether it is the same.
+    let found: Vec<(Option<u32>, bool)> = ing
+        .records
+        .par_iter()
+        .zip(hashes.par_iter())
+        .map(|(r, &h)| {
+            let source = &ing.sources[r.source as usize].name;
+            match index.get(&record_key(source, &r.record_id)) {
+                Some(&p)
+                    if state.source(p as usize) == source
+                        && state.id(p as usize) == r.record_id =>
+                {
+                    (Some(p), state.hashes[p as usize] == h)
+                }
+                _ => (None, false),
+            }
+        })
+        .collect();
+    let mut plan = Plan {
+        dirty: Vec::with_capacity(found.len()),
+        now: vec![u32::MAX; state.records()],
+        unchanged: 0,
+        changed: 0,
+        new: 0,
+        removed: 0,
+    };
+    let mut seen = 0u64;
+    for (i, &(p, same)) in found.iter().enumerate() {
+        match p {
+            Some(p) => {
+                seen += 1;
+                if same {
+                    plan.unchanged += 1;
+                    plan.now[p as usize] = i as u32;
+                } else {
+                    plan.changed += 1;
+                }
+            }
+            None => plan.new += 1,
+        }
+        plan.dirty.push(!same);
+    }
+    plan.removed = state.records() as u64 - seen;
+    plan
+}
+
+/// The previous generation's pairs between records that are unchanged, in this run's record
+/// numbers (smaller first), with their levels. A pair whose records now come in the other
+/// order is returned apart, to be compared again: comparisons read the first record's name
+/// frequency, so the order matters.
+pub fn reused_pairs(state: &State, plan: &Plan) -> (Vec<KeptPair>, Vec<(u32, u32)>) {
+    let mut kept = Vec::new();
+    let mut again = Vec::new();
+    for p in &state.pairs {
+        let (a, b) = (plan.now[p.a as usize], plan.now[p.b as usize]);
+        if a == u32::MAX || b == u32::MAX {
+            continue;
+        }
+        if a < b {
+            kept.push(KeptPair {
+                a,
+                b,
+                levels: p.levels,
+            });
+        } else {
+            again.push((b, a));
+        }
+    }
+    (kept, again)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Record, SourceInfo};
+
+    fn ingested(rows: &[(&str, &str)]) -> Ingested {
+        let mut ing = Ingested {
+            sources: vec![],
+            records: vec![],
+            rejects: vec![],
+            files: vec![],
+        };
+        if rows.is_empty() {
+            return ingested_sources_only();
+        }
+        for (i, name) in ["jkm", "aim"].iter().enumerate() {
+            ing.sources.push(SourceInfo {
+                name: name.to_string(),
+                spec: i,
+                priority: 0,
+                dates: vec![],
+            });
+        }
+        for (k, (id, name)) in rows.iter().enumerate() {
+            let mut r = Record::new((k % 2) as u16, k as u64 + 2, id.to_string());
+            r.set(crate::field::Field::FullName, name);
+            ing.records.push(r);
+        }
+        ing
+    }
+
+    fn ingested_sources_only() -> Ingested {
+        let mut ing = ingested(&[("0", "X")]);
+        ing.records.clear();
+        ing
+    }
+
+    fn hashes(ing: &Ingested) -> Vec<u64> {
+        ing.records.iter().map(|r| r.content_hash()).collect()
+    }
+
+    fn round_trip(ing: &Ingested, scored: &[Scored]) -> std::result::Result<State, Unusable> {
+        let dir = tempfile::tempdir().unwrap();
+        let g = Generation::begin(dir.path()).unwrap();
+        let mut model = Model::fixed();
+        model.prior_weight = 0.1 + 0.2; // not exactly representable in decimal
+        write(&g, 42, &model, ing, &hashes(ing), scored).unwrap();
+        let out = g.commit().unwrap();
+        load(&out)
+    }
+
+    fn pair(a: u32, b: u32, l: u8) -> Scored {
+        Scored {
+            a,
+            b,
+            weight: 1.0,
+            levels: [l; N_COMPARISONS],
+            decision: crate::score::Decision::Match,
+        }
+    }
+
+    #[test]
+    fn state_round_trips_to_the_bit() {
+        let ing = ingested(&[("1", "ALI BIN ABU"), ("1", "ALI ABU"), ("é2", "SITI")]);
+        let s = round_trip(&ing, &[pair(0, 1, 3), pair(1, 2, 1)]).unwrap();
+        assert_eq!(s.fingerprint, 42);
+        assert_eq!(s.model.prior_weight.to_bits(), (0.1f64 + 0.2).to_bits());
+        assert_eq!(s.records(), 3);
+        assert_eq!((s.source(1), s.id(1)), ("aim", "1"));
+        assert_eq!((s.source(2), s.id(2)), ("jkm", "é2"));
+        assert_eq!(s.hashes, hashes(&ing));
+        assert_eq!(
+            s.pairs,
+            [
+                KeptPair {
+                    a: 0,
+                    b: 1,
+                    levels: [3; N_COMPARISONS]
+                },
+                KeptPair {
+                    a: 1,
+                    b: 2,
+                    levels: [1; N_COMPARISONS]
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_file_is_refused_not_half_read() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(load(dir.path()), Err(Unusable::Missing)));
+        let ing = ingested(&[("1", "ALI"), ("2", "ABU")]);
+        let g = Generation::begin(dir.path()).unwrap();
+        write(
+            &g,
+            7,
+            &Model::fixed(),
+            &ing,
+            &hashes(&ing),
+            &[pair(0, 1, 2)],
+        )
+        .unwrap();
+        let out = g.commit().unwrap();
+        let good = std::fs::read(out.join(FILE)).unwrap();
+        assert!(parse(&good).is_ok());
+        // Any single flipped byte, and any cut, is caught.
+        for i in (0..good.len()).step_by(3) {
+            let mut bad = good.clone();
+            bad[i] ^= 0x40;
+            assert!(parse(&bad).is_err(), "byte {i}");
+        }
+        for n in [0, 10, good.len() / 2, good.len() - 1] {
+            assert!(parse(&good[..n]).is_err(), "cut at {n}");
+        }
+        std::fs::write(out.join(FILE), b"PADANLNK\x02\0\0\0garbage").unwrap();
+        assert!(matches!(load(&out), Err(Unusable::Damaged(_))));
+    }
+
+    #[test]
+    fn plan_sorts_records_into_unchanged_changed_new_and_removed() {
+        let before = ingested(&[
+            ("1", "ALI"),
+            ("1", "ABU"),
+            ("2", "SITI"),
+            ("3", "TAN"),
+            ("4", "KUMAR"),
+        ]);
+        let s = round_trip(&before, &[pair(0, 2, 9), pair(2, 4, 9), pair(1, 3, 9)]).unwrap();
+        // jkm:1 unchanged, aim:1 changed, jkm:2 gone, aim:3 moved to the end unchanged,
+        // jkm:4 unchanged, jkm:9 new (sources alternate by position).
+        let mut now = ingested(&[
+            ("1", "ALI"),
+            ("1", "ABU BAKAR"),
+            ("4", "KUMAR"),
+            ("9", "LIM"),
+        ]);
+        let mut moved = Record::new(1, 9, "3".into());
+        moved.set(crate::field::Field::FullName, "TAN");
+        now.records.push(moved);
+        let p = plan(&s, &now, &hashes(&now));
+        assert_eq!(p.dirty, [false, true, false, true, false]);
+        assert_eq!((p.unchanged, p.changed, p.new, p.removed), (3, 1, 1, 1));
+        assert_eq!(p.now, [0, u32::MAX, u32::MAX, 4, 2]);
+        // jkm:1–jkm:2 and jkm:2–jkm:4 lose a record; aim:1–aim:3 lost aim:1's old self.
+        let (kept, again) = reused_pairs(&s, &p);
+        assert!(kept.is_empty() && again.is_empty());
+        let s2 = round_trip(&now, &[pair(0, 2, 5), pair(2, 4, 6), pair(1, 3, 7)]).unwrap();
+        // The same records again, aim:3 now before jkm:4.
+        let mut swapped = ingested(&[]);
+        swapped.records = [0, 1, 4, 2, 3]
+            .iter()
+            .map(|&i| now.records[i].clone())
+            .collect();
+        let p2 = plan(&s2, &swapped, &hashes(&swapped));
+        assert_eq!(p2.dirty, [false; 5]);
+        let (kept, again) = reused_pairs(&s2, &p2);
+        // 0–2 (jkm:1–jkm:4) is now 0–3; 2–4 (jkm:4–aim:3) is now 3–2: compared again.
+        assert_eq!(kept.len(), 2);
+        assert!(kept.contains(&KeptPair {
+            a: 0,
+            b: 3,
+            levels: [5; N_COMPARISONS]
+        }));
+        assert_eq!(again, [(2, 3)]);
+    }
+}

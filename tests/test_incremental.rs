@@ -1,0 +1,229 @@
+//! Incremental linking (issue 6): a nightly run on a store compares only new and changed
+//! records, and gives the clustering a full run over the same inputs gives.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::workdir::{csv_rows, run_ok, Workdir};
+
+fn summary(wd: &Workdir, store: &str) -> serde_json::Value {
+    serde_json::from_str(&wd.read(&format!("{store}/current/summary.json"))).unwrap()
+}
+
+fn run(wd: &Workdir, store: &str, extra: &[&str]) -> serde_json::Value {
+    run_ok(
+        wd.command("run")
+            .args(["--config", "s/padan.toml", "--out", store])
+            .args(extra),
+    );
+    summary(wd, store)
+}
+
+/// The clustering as a set of clusters, each the set of its records (`source:record_id`):
+/// comparable across stores whose person ids differ.
+fn partition(wd: &Workdir, store: &str) -> BTreeSet<BTreeSet<String>> {
+    let mut by_person: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for r in csv_rows(&wd.join(&format!("{store}/current/crosswalk.csv"))) {
+        by_person
+            .entry(r["person_id"].clone())
+            .or_default()
+            .insert(format!("{}:{}", r["source"], r["record_id"]));
+    }
+    by_person.into_values().collect()
+}
+
+/// Pairs of records put in one cluster.
+fn same_person_pairs(p: &BTreeSet<BTreeSet<String>>) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for c in p {
+        let v: Vec<&String> = c.iter().collect();
+        for i in 0..v.len() {
+            for j in i + 1..v.len() {
+                out.insert((v[i].clone(), v[j].clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Tomorrow's PERKESO export: some people moved or had a name corrected, some rows are gone,
+/// a few people registered again under new reference numbers, and the first rows come in
+/// reverse order. Returns (changed, removed, added).
+fn next_day(wd: &Workdir) -> (u64, u64, u64) {
+    let path = wd.join("s/perkeso.csv");
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let header = r.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h.ends_with(name)).unwrap();
+    let (id, name, address) = (col("NO_RUJUKAN"), col("NAMA"), col("ALAMAT"));
+    let mut rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let (mut changed, mut removed) = (0, 0);
+    let mut out = Vec::new();
+    for (i, row) in rows.iter_mut().enumerate() {
+        if i % 61 == 3 {
+            removed += 1;
+            continue;
+        }
+        let mut fields: Vec<String> = row.iter().map(str::to_string).collect();
+        if i % 37 == 5 {
+            fields[address] = "NO 7, JALAN BARU 2, TAMAN DESA, 43000 KAJANG, SELANGOR".into();
+            changed += 1;
+        } else if i % 53 == 7 && fields[name].len() > 4 {
+            // A corrected spelling: the name's second letter doubled.
+            let mut s = fields[name].clone();
+            let c = s.chars().nth(1).unwrap();
+            s.insert(1, c);
+            fields[name] = s;
+            changed += 1;
+        }
+        out.push(fields);
+    }
+    let mut added = 0;
+    for k in 0..12 {
+        let mut f = out[k * 17 + 2].clone();
+        f[id] = format!("PKSNEW{k:04}");
+        out.push(f);
+        added += 1;
+    }
+    out[..40].reverse();
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&header).unwrap();
+    for f in &out {
+        w.write_record(f).unwrap();
+    }
+    w.flush().unwrap();
+    (changed, removed, added)
+}
+
+fn synth(wd: &Workdir, people: &str, seed: &str, extra_toml: &str) {
+    run_ok(
+        wd.command("synth")
+            .args(["--people", people, "--seed", seed, "--out", "s"]),
+    );
+    let mut toml = std::fs::read_to_string(wd.join("s/padan.toml")).unwrap();
+    toml.push_str(extra_toml);
+    wd.create("s/padan.toml", toml);
+}
+
+#[test]
+fn an_incremental_run_compares_only_what_changed_and_clusters_as_a_full_run_does() {
+    let wd = Workdir::new();
+    synth(&wd, "2500", "31", "\n[score]\nmodel = \"fixed\"\n");
+    let first = run(&wd, "store", &[]);
+    assert_eq!(first["linking"]["mode"], "full");
+    assert_eq!(first["linking"]["reason"], "no previous generation");
+    let full_pairs = first["candidate_pairs"].as_u64().unwrap();
+
+    // The same inputs again: nothing to compare, nothing changes.
+    let again = run(&wd, "store", &[]);
+    assert_eq!(again["linking"]["mode"], "incremental");
+    assert_eq!(again["linking"]["pairs_compared"], 0);
+    assert_eq!(
+        again["linking"]["records_unchanged"],
+        first["records_accepted"]
+    );
+    assert!(csv_rows(&wd.join("store/current/changes.csv")).is_empty());
+    assert_eq!(partition(&wd, "store").len() as u64, first["persons"]);
+
+    let (changed, removed, added) = next_day(&wd);
+    let inc = run(&wd, "store", &[]);
+    let l = &inc["linking"];
+    assert_eq!(l["mode"], "incremental", "{l}");
+    assert_eq!(l["records_changed"], changed);
+    assert_eq!(l["records_new"], added);
+    assert_eq!(l["records_removed"], removed);
+    let compared = l["pairs_compared"].as_u64().unwrap();
+    assert!(l["pairs_reused"].as_u64().unwrap() > 0, "{l}");
+    assert!(
+        compared * 10 < full_pairs,
+        "{compared} pairs compared of {full_pairs}"
+    );
+
+    // A full run over the same final inputs, in a fresh store and with --full on this one.
+    let fresh = run(&wd, "fresh", &[]);
+    assert_eq!(fresh["linking"]["mode"], "full");
+    let want = partition(&wd, "fresh");
+    eqnice!(want, partition(&wd, "store"));
+    for k in ["match_pairs", "review_pairs", "pairs_written", "persons"] {
+        assert_eq!(inc[k], fresh[k], "{k}");
+    }
+    let forced = run(&wd, "store", &["--full"]);
+    assert_eq!(forced["linking"]["mode"], "full");
+    assert!(forced["linking"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("--full"));
+    eqnice!(want, partition(&wd, "store"));
+    assert!(csv_rows(&wd.join("store/current/changes.csv")).is_empty());
+}
+
+#[test]
+fn an_incremental_run_keeps_the_estimated_model_and_agrees_with_a_full_run() {
+    let wd = Workdir::new();
+    synth(&wd, "2500", "32", "");
+    let first = run(&wd, "store", &[]);
+    assert_eq!(first["model"]["kind"], "em");
+    next_day(&wd);
+    let inc = run(&wd, "store", &[]);
+    assert_eq!(inc["linking"]["mode"], "incremental");
+    // The previous generation's weights, to the bit.
+    assert_eq!(inc["model"]["weights"], first["model"]["weights"]);
+    assert_eq!(inc["model"]["prior_weight"], first["model"]["prior_weight"]);
+    // A full run estimates the model again on the new inputs: the weights move a little, and
+    // the clusterings agree on nearly every pair of records put together.
+    let fresh = run(&wd, "fresh", &[]);
+    assert_ne!(fresh["model"]["weights"], first["model"]["weights"]);
+    let (a, b) = (
+        same_person_pairs(&partition(&wd, "store")),
+        same_person_pairs(&partition(&wd, "fresh")),
+    );
+    let common = a.intersection(&b).count() as f64;
+    let agreement = 2.0 * common / (a.len() + b.len()) as f64;
+    assert!(agreement > 0.99, "pairwise agreement {agreement}");
+}
+
+#[test]
+fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
+    let wd = Workdir::new();
+    synth(&wd, "600", "33", "\n[score]\nmodel = \"fixed\"\n");
+    run(&wd, "store", &[]);
+    let before = partition(&wd, "store");
+
+    // A damaged link state: a warning naming the file, a full run, the same register.
+    let link = std::fs::canonicalize(wd.join("store/current/link.bin")).unwrap();
+    let mut bytes = std::fs::read(&link).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(&link, bytes).unwrap();
+    let s = run(&wd, "store", &[]);
+    assert_eq!(s["linking"]["mode"], "full");
+    assert!(s["linking"]["reason"].as_str().unwrap().contains("damaged"));
+    assert!(
+        s["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("link.bin")),
+        "{}",
+        s["warnings"]
+    );
+    eqnice!(before, partition(&wd, "store"));
+    // That run wrote a sound state again.
+    assert_eq!(run(&wd, "store", &[])["linking"]["mode"], "incremental");
+
+    // A new blocking window changes which pairs are candidates: the next run is full.
+    let mut toml = std::fs::read_to_string(wd.join("s/padan.toml")).unwrap();
+    toml.push_str("\n[block]\nwindow = 4\n");
+    wd.create("s/padan.toml", toml);
+    let s = run(&wd, "store", &[]);
+    assert_eq!(s["linking"]["mode"], "full");
+    assert!(s["linking"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("configuration"));
+    assert_eq!(run(&wd, "store", &[])["linking"]["mode"], "incremental");
+
+    // [run] incremental = false: always full.
+    let mut toml = std::fs::read_to_string(wd.join("s/padan.toml")).unwrap();
+    toml = toml.replacen("[run]\n", "[run]\nincremental = false\n", 1);
+    wd.create("s/padan.toml", toml);
+    assert_eq!(run(&wd, "store", &[])["linking"]["mode"], "full");
+}
