@@ -449,31 +449,48 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let g = Generation::begin(&config.out)?;
     // The files are independent: written side by side, each synced before the generation is
     // committed.
-    let writers: [&(dyn Fn() -> Result<()> + Sync); 9] = [
-        &|| link::write(&g, fingerprint, &model, &ing, &hashes, &scored),
-        &|| write::crosswalk(&g, &ing, &reg),
-        &|| write::register(&g, &reg),
-        &|| write::pairs(&g, &ing, &norm, &reg, &scored, &model),
-        &|| write::review(&g, &ing, &scored, config.review_bom),
-        &|| write::rejects(&g, &ing),
-        &|| write::changes(&g, &changes),
-        &|| write::records(&g, &ing, &norm, &reg),
-        &|| match decisions.as_ref().filter(|d| !d.book.is_empty()) {
-            Some(d) => {
-                let f = g.create(decisions::STORED)?;
-                decisions::write(d, f)
-                    .map_err(|e| crate::Error::Run(format!("writing {}: {e}", decisions::STORED)))?
-                    .finish()
-            }
-            None => Ok(()),
-        },
+    type Writer<'a> = (&'static str, &'a (dyn Fn() -> Result<()> + Sync));
+    let writers: [Writer; 9] = [
+        ("write.link", &|| {
+            link::write(&g, fingerprint, &model, &ing, &hashes, &scored)
+        }),
+        ("write.crosswalk", &|| write::crosswalk(&g, &ing, &reg)),
+        ("write.register", &|| write::register(&g, &reg)),
+        ("write.pairs", &|| {
+            write::pairs(&g, &ing, &norm, &reg, &scored, &model)
+        }),
+        ("write.review", &|| {
+            write::review(&g, &ing, &scored, config.review_bom)
+        }),
+        ("write.rejects", &|| write::rejects(&g, &ing)),
+        ("write.changes", &|| write::changes(&g, &changes)),
+        ("write.records", &|| write::records(&g, &ing, &norm, &reg)),
+        (
+            "write.decisions",
+            &|| match decisions.as_ref().filter(|d| !d.book.is_empty()) {
+                Some(d) => {
+                    let f = g.create(decisions::STORED)?;
+                    decisions::write(d, f)
+                        .map_err(|e| {
+                            crate::Error::Run(format!("writing {}: {e}", decisions::STORED))
+                        })?
+                        .finish()
+                }
+                None => Ok(()),
+            },
+        ),
     ];
     {
         use rayon::prelude::*;
-        writers
+        // Each file's own seconds (they overlap: files are written side by side).
+        let took = writers
             .par_iter()
-            .map(|w| w())
-            .collect::<Result<Vec<()>>>()?;
+            .map(|(name, w)| {
+                let t = Instant::now();
+                w().map(|()| (*name, t.elapsed().as_secs_f64()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        seconds.extend(took);
     }
     seconds.insert("write.files", t.elapsed().as_secs_f64());
     // Updated once the report is written too.
