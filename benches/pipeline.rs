@@ -176,7 +176,7 @@ fn next_night(data: &Path, share: f64) -> (u64, u64, u64) {
                 copy[0].push(b'N');
                 again.push(copy);
             }
-            if i % every == 0 {
+            if i.is_multiple_of(every) {
                 if let Some(last) = f.last_mut() {
                     match last.last_mut() {
                         Some(d) if d.is_ascii_digit() => *d = b'0' + (*d - b'0' + 1) % 10,
