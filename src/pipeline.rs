@@ -77,7 +77,14 @@ pub struct Linking {
     pub pairs_reused: u64,
     /// Pairs compared by this run.
     pub pairs_compared: u64,
+    /// Records new, changed or removed since the model in force was estimated (0 when this
+    /// run estimated it). Past `REFIT_SHARE` of the records, the next run links in full.
+    pub records_changed_since_model: u64,
 }
+
+/// An incremental run keeps the model; once this share of the records has been new, changed
+/// or removed since it was estimated, the run links in full and estimates it again.
+pub const REFIT_SHARE: f64 = 0.2;
 
 impl Linking {
     fn full(reason: &str) -> Linking {
@@ -172,6 +179,17 @@ fn incremental_plan(
             "more than half the previous records are gone: the model is estimated again",
         );
     }
+    let drift = state.drift + plan.changed + plan.new + plan.removed;
+    if drift as f64 > REFIT_SHARE * ing.records.len() as f64 {
+        return full(
+            linking,
+            &format!(
+                "{drift} records new, changed or removed since the model was estimated, more than {}% of the records: the model is estimated again",
+                REFIT_SHARE * 100.0
+            ),
+        );
+    }
+    linking.records_changed_since_model = drift;
     linking.reason = format!(
         "{} of {} records new or changed since the previous generation",
         plan.changed + plan.new,
@@ -285,6 +303,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let fingerprint = config.link_fingerprint(chrono::Datelike::year(&today));
     let (mut linking, incremental) =
         incremental_plan(config, &ing, &hashes, fingerprint, &mut warnings);
+    let drift = linking.records_changed_since_model;
     seconds.insert("ingest.plan", t.elapsed().as_secs_f64());
 
     let t = Instant::now();
@@ -452,7 +471,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     type Writer<'a> = (&'static str, &'a (dyn Fn() -> Result<()> + Sync));
     let writers: [Writer; 9] = [
         ("write.link", &|| {
-            link::write(&g, fingerprint, &model, &ing, &hashes, &scored)
+            link::write(&g, fingerprint, drift, &model, &ing, &hashes, &scored)
         }),
         ("write.crosswalk", &|| write::crosswalk(&g, &ing, &reg)),
         ("write.register", &|| write::register(&g, &reg)),

@@ -227,3 +227,53 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
     wd.create("s/padan.toml", toml);
     assert_eq!(run(&wd, "store", &[])["linking"]["mode"], "full");
 }
+
+/// Gives every `every`-th PERKESO row a new address; returns how many rows changed.
+fn move_house(wd: &Workdir, every: usize, address: &str) -> u64 {
+    let path = wd.join("s/perkeso.csv");
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let header = r.headers().unwrap().clone();
+    let col = header.iter().position(|h| h == "ALAMAT").unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&header).unwrap();
+    let mut changed = 0;
+    for (i, row) in rows.iter().enumerate() {
+        let mut f: Vec<&str> = row.iter().collect();
+        if i % every == 0 && f[col] != address {
+            f[col] = address;
+            changed += 1;
+        }
+        w.write_record(&f).unwrap();
+    }
+    w.flush().unwrap();
+    changed
+}
+
+#[test]
+fn the_model_is_estimated_again_once_a_fifth_of_the_records_changed_since() {
+    let wd = Workdir::new();
+    synth(&wd, "1500", "34", "");
+    let first = run(&wd, "store", &[]);
+    let records = first["records_accepted"].as_u64().unwrap();
+    // About a tenth of the records, then a seventh more: the second run passes a fifth.
+    let a = move_house(&wd, 3, "NO 1, JALAN SATU, 50000 KUALA LUMPUR");
+    let one = run(&wd, "store", &[]);
+    assert_eq!(one["linking"]["mode"], "incremental", "{}", one["linking"]);
+    assert_eq!(one["linking"]["records_changed_since_model"], a);
+    assert!(a * 5 < records, "{a} of {records}");
+    let b = move_house(&wd, 2, "NO 2, JALAN DUA, 50000 KUALA LUMPUR");
+    assert!((a + b) * 5 > records, "{a} + {b} of {records}");
+    let two = run(&wd, "store", &[]);
+    assert_eq!(two["linking"]["mode"], "full", "{}", two["linking"]);
+    assert!(two["linking"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("since the model was estimated"));
+    assert_eq!(two["linking"]["records_changed_since_model"], 0);
+    // Counting starts again from the new estimate.
+    let c = move_house(&wd, 50, "NO 3, JALAN TIGA, 50000 KUALA LUMPUR");
+    let three = run(&wd, "store", &[]);
+    assert_eq!(three["linking"]["mode"], "incremental");
+    assert_eq!(three["linking"]["records_changed_since_model"], c);
+}

@@ -42,6 +42,9 @@ pub struct KeptPair {
 #[derive(Debug)]
 pub struct State {
     pub fingerprint: u64,
+    /// Records new, changed or removed since the model was estimated, over all the
+    /// incremental runs since.
+    pub drift: u64,
     pub model: Model,
     sources: Vec<String>,
     record_source: Vec<u16>,
@@ -93,6 +96,7 @@ impl<W: Write> Hashing<W> {
 pub fn write(
     g: &Generation,
     fingerprint: u64,
+    drift: u64,
     model: &Model,
     ing: &Ingested,
     hashes: &[u64],
@@ -111,6 +115,7 @@ pub fn write(
             w.put(MAGIC)?;
             w.put(&VERSION.to_le_bytes())?;
             w.put(&fingerprint.to_le_bytes())?;
+            w.put(&drift.to_le_bytes())?;
             w.put(&(model_json.len() as u32).to_le_bytes())?;
             w.put(&model_json)?;
             w.put(&(ing.sources.len() as u32).to_le_bytes())?;
@@ -211,6 +216,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<State, String> {
         ));
     }
     let fingerprint = c.u64()?;
+    let drift = c.u64()?;
     let n = c.u32()? as usize;
     let model: Model = serde_json::from_slice(c.take(n)?).map_err(|e| format!("the model: {e}"))?;
     let n_sources = c.u32()? as usize;
@@ -263,6 +269,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<State, String> {
     }
     Ok(State {
         fingerprint,
+        drift,
         model,
         sources,
         record_source,
@@ -414,7 +421,7 @@ mod tests {
         let g = Generation::begin(dir.path()).unwrap();
         let mut model = Model::fixed();
         model.prior_weight = 0.1 + 0.2; // not exactly representable in decimal
-        write(&g, 42, &model, ing, &hashes(ing), scored).unwrap();
+        write(&g, 42, 5, &model, ing, &hashes(ing), scored).unwrap();
         let out = g.commit().unwrap();
         load(&out)
     }
@@ -433,7 +440,7 @@ mod tests {
     fn state_round_trips_to_the_bit() {
         let ing = ingested(&[("1", "ALI BIN ABU"), ("1", "ALI ABU"), ("é2", "SITI")]);
         let s = round_trip(&ing, &[pair(0, 1, 3), pair(1, 2, 1)]).unwrap();
-        assert_eq!(s.fingerprint, 42);
+        assert_eq!((s.fingerprint, s.drift), (42, 5));
         assert_eq!(s.model.prior_weight.to_bits(), (0.1f64 + 0.2).to_bits());
         assert_eq!(s.records(), 3);
         assert_eq!((s.source(1), s.id(1)), ("aim", "1"));
@@ -465,6 +472,7 @@ mod tests {
         write(
             &g,
             7,
+            0,
             &Model::fixed(),
             &ing,
             &hashes(&ing),
