@@ -81,9 +81,11 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
     w.write_record(REGISTER_COLUMNS).map_err(csv_err(name))?;
     for &i in &order {
         let p = &reg.persons[i];
-        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        fn o(v: &Option<String>) -> &[u8] {
+            v.as_deref().unwrap_or_default().as_bytes()
+        }
         w.write_record([
-            p.id.clone(),
+            p.id.as_bytes(),
             o(&p.full_name),
             o(&p.ic),
             o(&p.old_ic),
@@ -92,9 +94,9 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
             o(&p.address),
             o(&p.postcode),
             o(&p.phone),
-            p.records.len().to_string(),
-            p.sources.join(";"),
-            p.first_generation.to_string(),
+            p.records.len().to_string().as_bytes(),
+            p.sources.join(";").as_bytes(),
+            p.first_generation.to_string().as_bytes(),
         ])
         .map_err(csv_err(name))?;
     }
@@ -295,17 +297,24 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> R
 /// `records.parquet`: every record's normalised values and person, for `padan explain` and
 /// audits. Personal data, unmasked: the file is private like the others.
 pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Register) -> Result<()> {
-    let n = ing.records.len();
-    let text =
-        |f: &dyn Fn(usize) -> Option<String>| -> Vec<Option<String>> { (0..n).map(f).collect() };
+    // Columns borrow the records' text; only the name and the date are formatted.
+    let text = |f: &dyn Fn(&NormRecord) -> Option<&str>| -> Vec<Option<&str>> {
+        norm.iter().map(f).collect()
+    };
     let cols = vec![
         Column::new(
             "source".into(),
-            text(&|i| Some(ing.sources[ing.records[i].source as usize].name.clone())),
+            ing.records
+                .iter()
+                .map(|r| ing.sources[r.source as usize].name.as_str())
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "record_id".into(),
-            text(&|i| Some(ing.records[i].record_id.clone())),
+            ing.records
+                .iter()
+                .map(|r| r.record_id.as_str())
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "row".into(),
@@ -313,15 +322,20 @@ pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Regist
         ),
         Column::new(
             "person_id".into(),
-            text(&|i| Some(reg.persons[reg.person_of[i] as usize].id.clone())),
+            reg.person_of
+                .iter()
+                .map(|&p| reg.persons[p as usize].id.as_str())
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "name".into(),
-            text(&|i| (!norm[i].name.is_empty()).then(|| norm[i].name.display())),
+            norm.iter()
+                .map(|r| (!r.name.is_empty()).then(|| r.name.display()))
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "ic".into(),
-            text(&|i| norm[i].ic.as_ref().map(|x| x.digits.clone())),
+            text(&|r| r.ic.as_ref().map(|x| x.digits.as_str())),
         ),
         Column::new(
             "ic_valid".into(),
@@ -329,18 +343,20 @@ pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Regist
                 .map(|r| r.ic.as_ref().map(|x| x.valid))
                 .collect::<Vec<_>>(),
         ),
-        Column::new("old_ic".into(), text(&|i| norm[i].old_ic.clone())),
-        Column::new("dob".into(), text(&|i| norm[i].dob.map(|d| d.to_string()))),
+        Column::new("old_ic".into(), text(&|r| r.old_ic.as_deref())),
         Column::new(
-            "sex".into(),
-            text(&|i| norm[i].sex.map(|s| s.code().to_string())),
+            "dob".into(),
+            norm.iter()
+                .map(|r| r.dob.map(|d| d.to_string()))
+                .collect::<Vec<_>>(),
         ),
-        Column::new("address".into(), text(&|i| norm[i].address.clone())),
-        Column::new("postcode".into(), text(&|i| norm[i].postcode.clone())),
-        Column::new("phone".into(), text(&|i| norm[i].phone.clone())),
+        Column::new("sex".into(), text(&|r| r.sex.map(|s| s.code()))),
+        Column::new("address".into(), text(&|r| r.address.as_deref())),
+        Column::new("postcode".into(), text(&|r| r.postcode.as_deref())),
+        Column::new("phone".into(), text(&|r| r.phone.as_deref())),
         Column::new(
             "household_id".into(),
-            text(&|i| norm[i].household_id.clone()),
+            text(&|r| r.household_id.as_deref()),
         ),
     ];
     let df = DataFrame::new_infer_height(cols).map_err(polars_err("records.parquet"))?;
