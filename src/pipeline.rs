@@ -96,9 +96,11 @@ impl Linking {
     }
 }
 
-/// Decides whether this run links incrementally: only when asked to, the previous generation
-/// kept a sound link state under the same configuration and its model still serves, and at
-/// most half of the records are new or changed (else the model is estimated again).
+/// Reads the previous generation's link state and matches this run's records to it; then
+/// decides whether this run links incrementally: only when asked to, the state is sound and
+/// was made under the same configuration, its model still serves, and at most half of the
+/// records are new or changed (else the model is estimated again). The state, when sound, is
+/// returned either way: the previous person ids come from it.
 fn incremental_plan(
     config: &Config,
     ing: &crate::ingest::Ingested,
@@ -107,12 +109,6 @@ fn incremental_plan(
     warnings: &mut Vec<String>,
 ) -> (Linking, Option<(link::State, link::Plan)>) {
     let current = config.out.join("current");
-    if !config.incremental {
-        return (
-            Linking::full("asked for (--full, or [run] incremental = false)"),
-            None,
-        );
-    }
     if !current.is_dir() {
         return (Linking::full("no previous generation"), None);
     }
@@ -137,64 +133,43 @@ fn incremental_plan(
             );
         }
     };
-    if state.fingerprint != fingerprint {
-        return (
-            Linking::full("the configuration (a source's columns, dates or encoding; [block]; the [score] model or pairs_floor), padan's version or the year changed since the previous generation"),
-            None,
-        );
-    }
     let plan = link::plan(&state, ing, hashes);
     let mut linking = Linking {
-        mode: "incremental",
-        reason: "the previous generation's link state is usable".into(),
+        mode: "full",
         records_unchanged: plan.unchanged,
         records_changed: plan.changed,
         records_new: plan.new,
         records_removed: plan.removed,
         ..Default::default()
     };
-    let full = |mut l: Linking, why: &str| {
-        l.mode = "full";
-        l.reason = why.to_string();
-        (l, None)
-    };
-    if config.score.em
+    let drift = state.drift + plan.changed + plan.new + plan.removed;
+    linking.reason = if !config.incremental {
+        "asked for (--full, or [run] incremental = false)".into()
+    } else if state.fingerprint != fingerprint {
+        "the configuration (a source's columns, dates or encoding; [block]; the [score] model or pairs_floor), padan's version or the year changed since the previous generation".into()
+    } else if config.score.em
         && state.model.kind == ModelKind::Fixed
         && ing.records.len() >= score::EM_MIN_RECORDS
     {
-        return full(
-            linking,
-            "the previous generation had too few records to estimate the model; now it can be",
-        );
-    }
-    if (plan.changed + plan.new) * 2 > ing.records.len() as u64 {
-        return full(
-            linking,
-            "more than half the records are new or changed: the model is estimated again",
-        );
-    }
-    if plan.removed * 2 > state.records() as u64 {
-        return full(
-            linking,
-            "more than half the previous records are gone: the model is estimated again",
-        );
-    }
-    let drift = state.drift + plan.changed + plan.new + plan.removed;
-    if drift as f64 > REFIT_SHARE * ing.records.len() as f64 {
-        return full(
-            linking,
-            &format!(
-                "{drift} records new, changed or removed since the model was estimated, more than {}% of the records: the model is estimated again",
-                REFIT_SHARE * 100.0
-            ),
-        );
-    }
-    linking.records_changed_since_model = drift;
-    linking.reason = format!(
-        "{} of {} records new or changed since the previous generation",
-        plan.changed + plan.new,
-        ing.records.len()
-    );
+        "the previous generation had too few records to estimate the model; now it can be".into()
+    } else if (plan.changed + plan.new) * 2 > ing.records.len() as u64 {
+        "more than half the records are new or changed: the model is estimated again".into()
+    } else if plan.removed * 2 > state.records() as u64 {
+        "more than half the previous records are gone: the model is estimated again".into()
+    } else if drift as f64 > REFIT_SHARE * ing.records.len() as f64 {
+        format!(
+            "{drift} records new, changed or removed since the model was estimated, more than {}% of the records: the model is estimated again",
+            REFIT_SHARE * 100.0
+        )
+    } else {
+        linking.mode = "incremental";
+        linking.records_changed_since_model = drift;
+        format!(
+            "{} of {} records new or changed since the previous generation",
+            plan.changed + plan.new,
+            ing.records.len()
+        )
+    };
     (linking, Some((state, plan)))
 }
 
@@ -301,8 +276,11 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         ing.records.par_iter().map(|r| r.content_hash()).collect()
     };
     let fingerprint = config.link_fingerprint(chrono::Datelike::year(&today));
-    let (mut linking, incremental) =
+    let (mut linking, mut previous_link) =
         incremental_plan(config, &ing, &hashes, fingerprint, &mut warnings);
+    let incremental = previous_link
+        .as_ref()
+        .filter(|_| linking.mode == "incremental");
     let drift = linking.records_changed_since_model;
     seconds.insert("ingest.plan", t.elapsed().as_secs_f64());
 
@@ -345,7 +323,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     // Pairs of unchanged records keep their levels; one whose records swapped order is
     // compared again.
-    let (kept, again) = match &incremental {
+    let (kept, again) = match incremental {
         Some((state, plan)) => link::reused_pairs(state, plan),
         None => Default::default(),
     };
@@ -368,7 +346,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             score::EM_MIN_RECORDS
         ));
     }
-    let model = if let Some((state, _)) = &incremental {
+    let model = if let Some((state, _)) = incremental {
         // The previous generation's weights, with name frequencies counted over this run.
         state.model.clone().with_name_frequencies(&norm)
     } else if em {
@@ -390,7 +368,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         Model::fixed()
     };
     let em = model.kind == ModelKind::Em;
-    drop(incremental);
+    if let Some((state, _)) = previous_link.as_mut() {
+        // The kept pairs are in `pairs` now.
+        state.pairs = Vec::new();
+    }
     for k in kept {
         pairs.push((k.a, k.b));
         levels.push(k.levels);
@@ -447,7 +428,11 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let mut reg = register::build(&ing, &norm, &labels);
     seconds.insert("cluster.register", t_reg.elapsed().as_secs_f64());
     let t_ids = Instant::now();
-    let previous = ids::Previous::load(&config.out.join("current"))?;
+    // The previous persons: from the link state when it is sound, else from the crosswalk.
+    let previous = match previous_link.take() {
+        Some((state, plan)) => Some(ids::Previous::from_link(&state, &plan)),
+        None => ids::Previous::load(&config.out.join("current"))?,
+    };
     seconds.insert("cluster.ids.load", t_ids.elapsed().as_secs_f64());
     let generation = store::generations(&config.out).last().map_or(1, |n| n + 1);
     let (first, changes) = ids::assign(&mut reg, &ing, previous.as_ref(), generation);
@@ -471,7 +456,16 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     type Writer<'a> = (&'static str, &'a (dyn Fn() -> Result<()> + Sync));
     let writers: [Writer; 9] = [
         ("write.link", &|| {
-            link::write(&g, fingerprint, drift, &model, &ing, &hashes, &scored)
+            let snap = link::Snapshot {
+                fingerprint,
+                drift,
+                model: &model,
+                ing: &ing,
+                hashes: &hashes,
+                scored: &scored,
+                reg: &reg,
+            };
+            link::write(&g, &snap)
         }),
         ("write.crosswalk", &|| write::crosswalk(&g, &ing, &reg)),
         ("write.register", &|| write::register(&g, &reg)),

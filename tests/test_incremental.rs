@@ -186,6 +186,15 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
     synth(&wd, "600", "33", "\n[score]\nmodel = \"fixed\"\n");
     run(&wd, "store", &[]);
     let before = partition(&wd, "store");
+    let ids = |wd: &Workdir| {
+        let mut v: Vec<String> = csv_rows(&wd.join("store/current/crosswalk.csv"))
+            .iter()
+            .map(|r| format!("{}:{}={}", r["source"], r["record_id"], r["person_id"]))
+            .collect();
+        v.sort();
+        v
+    };
+    let ids_before = ids(&wd);
 
     // A damaged link state: a warning naming the file, a full run, the same register.
     let link = std::fs::canonicalize(wd.join("store/current/link.bin")).unwrap();
@@ -206,6 +215,8 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
         s["warnings"]
     );
     eqnice!(before, partition(&wd, "store"));
+    // The person ids came from the crosswalk instead, and are the same.
+    eqnice!(ids_before, ids(&wd));
     // That run wrote a sound state again.
     assert_eq!(run(&wd, "store", &[])["linking"]["mode"], "incremental");
 

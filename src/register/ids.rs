@@ -31,8 +31,11 @@ pub struct Previous {
     index: AHashMap<String, u32>,
     /// Per previous person: (first generation, number of records).
     pub persons: Vec<(u32, u32)>,
-    /// source → record id → previous person.
+    /// source → record id → previous person (read from the crosswalk).
     pub person_of: AHashMap<String, AHashMap<String, u32>>,
+    /// Or, when read from the link state: per record of this run, its previous person
+    /// (`u32::MAX`: none).
+    pub by_record: Option<Vec<u32>>,
 }
 
 impl Previous {
@@ -68,6 +71,39 @@ impl Previous {
     pub fn set_first_generation(&mut self, person: &str, generation: u32) {
         let k = self.intern(person);
         self.persons[k as usize].0 = generation;
+    }
+
+    /// The previous persons from the previous generation's link state, matched to this run's
+    /// records by `plan`: no text to parse, no string lookups per record.
+    pub fn from_link(state: &super::link::State, plan: &super::link::Plan) -> Previous {
+        let mut persons: Vec<(u32, u32)> = state.person_first.iter().map(|&f| (f, 0)).collect();
+        for &p in &state.person_of {
+            persons[p as usize].1 += 1;
+        }
+        let index = state
+            .person_ids
+            .iter()
+            .enumerate()
+            .map(|(k, id)| (id.clone(), k as u32))
+            .collect();
+        let by_record = plan
+            .previous
+            .par_iter()
+            .map(|&p| {
+                if p == u32::MAX {
+                    u32::MAX
+                } else {
+                    state.person_of[p as usize]
+                }
+            })
+            .collect();
+        Previous {
+            ids: state.person_ids.clone(),
+            index,
+            persons,
+            person_of: AHashMap::new(),
+            by_record: Some(by_record),
+        }
     }
 
     /// Reads `crosswalk.csv` and `register.csv` of a generation folder; `None` if it has none.
@@ -142,6 +178,9 @@ pub fn assign(
         return (vec![generation; n], changes);
     };
     let old_person = |i: u32| {
+        if let Some(v) = &prev.by_record {
+            return Some(v[i as usize]).filter(|&p| p != u32::MAX);
+        }
         let r = &ing.records[i as usize];
         prev.person_of
             .get(ing.sources[r.source as usize].name.as_str())

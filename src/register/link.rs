@@ -1,8 +1,10 @@
 //! What a generation keeps so that the next run can link incrementally (`link.bin`).
 //!
-//! Reads and writes: per record its source, record id and a hash of its values; the scored
-//! pairs (those at or above the pairs floor) with their comparison levels; the model; and a
-//! fingerprint of the configuration that produced them (`Config::link_fingerprint`).
+//! Reads and writes: per record its source, record id, a hash of its values and its person;
+//! the persons' ids and first generations; the scored pairs (those at or above the pairs
+//! floor) with their comparison levels; the model; and a fingerprint of the configuration
+//! that produced them (`Config::link_fingerprint`). The next run reads its previous person
+//! ids from here too (`ids::Previous::from_link`), without parsing the crosswalk.
 //!
 //! An incremental run (see `pipeline`) finds each record's previous self by source and record
 //! id. A record whose values hash the same is unchanged: its pairs with other unchanged
@@ -20,6 +22,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use super::store::Generation;
+use super::Register;
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
 use crate::score::{Model, Scored, N_COMPARISONS};
@@ -27,7 +30,7 @@ use crate::score::{Model, Scored, N_COMPARISONS};
 /// The file's name in a generation.
 pub const FILE: &str = "link.bin";
 const MAGIC: &[u8; 8] = b"PADANLNK";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// A pair kept for the next run: its records (indices in the generation's record order) and
 /// their comparison levels.
@@ -53,6 +56,11 @@ pub struct State {
     ids: String,
     id_ends: Vec<u32>,
     pub pairs: Vec<KeptPair>,
+    /// The generation's person ids, each with its first generation.
+    pub person_ids: Vec<String>,
+    pub person_first: Vec<u32>,
+    /// Per record, its person (an index into `person_ids`).
+    pub person_of: Vec<u32>,
 }
 
 impl State {
@@ -91,17 +99,30 @@ impl<W: Write> Hashing<W> {
     }
 }
 
-/// Writes `link.bin` into the generation. `hashes` are the records' content hashes in
-/// `ing.records` order; `scored` the pairs at or above the floor.
-pub fn write(
-    g: &Generation,
-    fingerprint: u64,
-    drift: u64,
-    model: &Model,
-    ing: &Ingested,
-    hashes: &[u64],
-    scored: &[Scored],
-) -> Result<()> {
+/// What a run leaves for the next one.
+pub struct Snapshot<'a> {
+    pub fingerprint: u64,
+    pub drift: u64,
+    pub model: &'a Model,
+    pub ing: &'a Ingested,
+    /// The records' content hashes, in `ing.records` order.
+    pub hashes: &'a [u64],
+    /// The pairs at or above the floor.
+    pub scored: &'a [Scored],
+    pub reg: &'a Register,
+}
+
+/// Writes `link.bin` into the generation.
+pub fn write(g: &Generation, snap: &Snapshot) -> Result<()> {
+    let Snapshot {
+        fingerprint,
+        drift,
+        model,
+        ing,
+        hashes,
+        scored,
+        reg,
+    } = *snap;
     let mut f = g.create(FILE)?;
     let path = f.path().to_path_buf();
     let model_json = serde_json::to_vec(model)
@@ -141,6 +162,17 @@ pub fn write(
                 w.put(&p.a.to_le_bytes())?;
                 w.put(&p.b.to_le_bytes())?;
                 w.put(&p.levels)?;
+            }
+            w.put(&(reg.persons.len() as u32).to_le_bytes())?;
+            for p in &reg.persons {
+                w.put(&(p.id.len() as u32).to_le_bytes())?;
+                w.put(&p.first_generation.to_le_bytes())?;
+            }
+            for p in &reg.persons {
+                w.put(p.id.as_bytes())?;
+            }
+            for p in &reg.person_of {
+                w.put(&p.to_le_bytes())?;
             }
             let sum = w.h.digest();
             w.w.write_all(&sum.to_le_bytes())
@@ -264,8 +296,25 @@ fn parse(bytes: &[u8]) -> std::result::Result<State, String> {
     {
         return Err("a pair of unknown records".into());
     }
+    let n_persons = c.u32()? as usize;
+    let mut lens = Vec::with_capacity(n_persons);
+    let mut person_first = Vec::with_capacity(n_persons);
+    for _ in 0..n_persons {
+        lens.push(c.u32()? as usize);
+        person_first.push(c.u32()?);
+    }
+    let mut person_ids = Vec::with_capacity(n_persons);
+    for len in lens {
+        person_ids.push(c.text(len)?.to_string());
+    }
+    let person_of = (0..n)
+        .map(|_| c.u32())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    if person_of.iter().any(|&p| p as usize >= n_persons) {
+        return Err("a record of an unknown person".into());
+    }
     if !c.b.is_empty() {
-        return Err("bytes after the pairs".into());
+        return Err("bytes after the persons".into());
     }
     Ok(State {
         fingerprint,
@@ -277,6 +326,9 @@ fn parse(bytes: &[u8]) -> std::result::Result<State, String> {
         ids,
         id_ends,
         pairs,
+        person_ids,
+        person_first,
+        person_of,
     })
 }
 
@@ -287,6 +339,8 @@ pub struct Plan {
     pub dirty: Vec<bool>,
     /// Per previous record: its index in this run if it is unchanged, else `u32::MAX`.
     pub now: Vec<u32>,
+    /// Per record of this run: its previous self (unchanged or changed), else `u32::MAX`.
+    pub previous: Vec<u32>,
     pub unchanged: u64,
     pub changed: u64,
     pub new: u64,
@@ -325,6 +379,7 @@ pub fn plan(state: &State, ing: &Ingested, hashes: &[u64]) -> Plan {
     let mut plan = Plan {
         dirty: Vec::with_capacity(found.len()),
         now: vec![u32::MAX; state.records()],
+        previous: found.iter().map(|f| f.0.unwrap_or(u32::MAX)).collect(),
         unchanged: 0,
         changed: 0,
         new: 0,
@@ -412,6 +467,21 @@ mod tests {
         ing
     }
 
+    /// Records 0 and 1 one person, the others one each; person `k` first seen in generation
+    /// `k + 1`.
+    fn register_of(ing: &Ingested) -> Register {
+        let n = ing.records.len() as u32;
+        let person_of: Vec<u32> = (0..n).map(|i| i.saturating_sub(1)).collect();
+        let persons = (0..n.saturating_sub(1).max(1))
+            .map(|k| super::super::Person {
+                id: format!("P{k}é"),
+                first_generation: k + 1,
+                ..Default::default()
+            })
+            .collect();
+        Register { persons, person_of }
+    }
+
     fn hashes(ing: &Ingested) -> Vec<u64> {
         ing.records.iter().map(|r| r.content_hash()).collect()
     }
@@ -421,7 +491,16 @@ mod tests {
         let g = Generation::begin(dir.path()).unwrap();
         let mut model = Model::fixed();
         model.prior_weight = 0.1 + 0.2; // not exactly representable in decimal
-        write(&g, 42, 5, &model, ing, &hashes(ing), scored).unwrap();
+        let snap = Snapshot {
+            fingerprint: 42,
+            drift: 5,
+            model: &model,
+            ing,
+            hashes: &hashes(ing),
+            scored,
+            reg: &register_of(ing),
+        };
+        write(&g, &snap).unwrap();
         let out = g.commit().unwrap();
         load(&out)
     }
@@ -446,6 +525,9 @@ mod tests {
         assert_eq!((s.source(1), s.id(1)), ("aim", "1"));
         assert_eq!((s.source(2), s.id(2)), ("jkm", "é2"));
         assert_eq!(s.hashes, hashes(&ing));
+        assert_eq!(s.person_ids, ["P0é", "P1é"]);
+        assert_eq!(s.person_first, [1, 2]);
+        assert_eq!(s.person_of, [0, 0, 1]);
         assert_eq!(
             s.pairs,
             [
@@ -469,16 +551,17 @@ mod tests {
         assert!(matches!(load(dir.path()), Err(Unusable::Missing)));
         let ing = ingested(&[("1", "ALI"), ("2", "ABU")]);
         let g = Generation::begin(dir.path()).unwrap();
-        write(
-            &g,
-            7,
-            0,
-            &Model::fixed(),
-            &ing,
-            &hashes(&ing),
-            &[pair(0, 1, 2)],
-        )
-        .unwrap();
+        let reg = register_of(&ing);
+        let snap = Snapshot {
+            fingerprint: 7,
+            drift: 0,
+            model: &Model::fixed(),
+            ing: &ing,
+            hashes: &hashes(&ing),
+            scored: &[pair(0, 1, 2)],
+            reg: &reg,
+        };
+        write(&g, &snap).unwrap();
         let out = g.commit().unwrap();
         let good = std::fs::read(out.join(FILE)).unwrap();
         assert!(parse(&good).is_ok());
@@ -520,6 +603,7 @@ mod tests {
         assert_eq!(p.dirty, [false, true, false, true, false]);
         assert_eq!((p.unchanged, p.changed, p.new, p.removed), (3, 1, 1, 1));
         assert_eq!(p.now, [0, u32::MAX, u32::MAX, 4, 2]);
+        assert_eq!(p.previous, [0, 1, 4, u32::MAX, 3]);
         // jkm:1–jkm:2 and jkm:2–jkm:4 lose a record; aim:1–aim:3 lost aim:1's old self.
         let (kept, again) = reused_pairs(&s, &p);
         assert!(kept.is_empty() && again.is_empty());

@@ -354,10 +354,7 @@ pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Regist
         Column::new("address".into(), text(&|r| r.address.as_deref())),
         Column::new("postcode".into(), text(&|r| r.postcode.as_deref())),
         Column::new("phone".into(), text(&|r| r.phone.as_deref())),
-        Column::new(
-            "household_id".into(),
-            text(&|r| r.household_id.as_deref()),
-        ),
+        Column::new("household_id".into(), text(&|r| r.household_id.as_deref())),
     ];
     let df = DataFrame::new_infer_height(cols).map_err(polars_err("records.parquet"))?;
     write_parquet(g, "records.parquet", df)
