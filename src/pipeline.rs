@@ -391,6 +391,13 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     drop(packed);
     let candidate_pairs = pairs.len() as u64;
     drop(pairs);
+    let mut norm = norm;
+    {
+        use rayon::prelude::*;
+        norm.par_iter_mut()
+            .for_each(normalise::NormRecord::drop_comparison_forms);
+    }
+    let norm = norm;
     blocking.samples = Vec::new();
     scored.sort_by(|a, b| {
         b.weight

@@ -306,6 +306,38 @@ pub fn word_hashes(text: &str) -> Vec<u64> {
     h
 }
 
+impl NormRecord {
+    /// Frees the forms only blocking and comparison read (the name keys other than
+    /// `sorted_key`, which weighs a pair by the name's frequency; the address's word hashes;
+    /// the name's titles, aliases and other parts that the display form leaves out). What
+    /// the register, the report and the written files read stays. Called once every pair is
+    /// scored: at 1.8M records it returns several hundred MB before clustering and writing.
+    pub fn drop_comparison_forms(&mut self) {
+        for s in [
+            &mut self.key,
+            &mut self.compact,
+            &mut self.given_compact,
+            &mut self.phonetic,
+            &mut self.khmer_key,
+        ] {
+            *s = String::new();
+        }
+        self.initials_key = None;
+        self.address_words = Vec::new();
+        let n = &mut self.name;
+        for v in [
+            &mut n.titles,
+            &mut n.hereditary,
+            &mut n.alias,
+            &mut n.other,
+            &mut n.family,
+        ] {
+            *v = Vec::new();
+        }
+        n.surname = None;
+    }
+}
+
 /// Normalises every ingested record in parallel; returns the records in input order and the
 /// unreadable-value counts per source.
 pub fn all(

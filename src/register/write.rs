@@ -35,6 +35,35 @@ fn write_parquet(g: &Generation, name: &str, mut df: DataFrame) -> Result<()> {
     f.finish()
 }
 
+/// Rows per row group (polars' default) and per batch built in memory.
+const PARQUET_BATCH: usize = 512 * 512;
+
+/// Writes a parquet file of `rows` rows one row group at a time: `batch(range)` builds the
+/// DataFrame of those rows, so only one batch of copied values is in memory at once.
+fn write_parquet_batched(
+    g: &Generation,
+    name: &str,
+    rows: usize,
+    batch: &dyn Fn(std::ops::Range<usize>) -> Result<DataFrame>,
+) -> Result<()> {
+    let mut f = g.create(name)?;
+    let err = |e: PolarsError| Error::Run(format!("writing {name}: {e}"));
+    {
+        let first = batch(0..rows.min(PARQUET_BATCH))?;
+        let mut w = ParquetWriter::new(&mut f)
+            .batched(first.schema())
+            .map_err(err)?;
+        w.write_batch(&first).map_err(err)?;
+        drop(first);
+        for start in (PARQUET_BATCH..rows).step_by(PARQUET_BATCH) {
+            let df = batch(start..(start + PARQUET_BATCH).min(rows))?;
+            w.write_batch(&df).map_err(err)?;
+        }
+        w.finish().map_err(err)?;
+    }
+    f.finish()
+}
+
 fn polars_err(name: &str) -> impl Fn(PolarsError) -> Error + '_ {
     move |e| Error::Run(format!("building {name}: {e}"))
 }
@@ -144,6 +173,19 @@ pub fn pairs(
     scored: &[Scored],
     model: &Model,
 ) -> Result<()> {
+    write_parquet_batched(g, "pairs.parquet", scored.len(), &|range| {
+        pairs_batch(ing, norm, reg, &scored[range], model)
+    })
+}
+
+/// One batch of `pairs.parquet`.
+fn pairs_batch(
+    ing: &Ingested,
+    norm: &[NormRecord],
+    reg: &Register,
+    scored: &[Scored],
+    model: &Model,
+) -> Result<DataFrame> {
     let src = |i: u32| {
         ing.sources[ing.records[i as usize].source as usize]
             .name
@@ -216,8 +258,7 @@ pub fn pairs(
         "prior_weight".into(),
         vec![model.prior_weight; scored.len()],
     ));
-    let df = DataFrame::new_infer_height(cols).map_err(polars_err("pairs.parquet"))?;
-    write_parquet(g, "pairs.parquet", df)
+    DataFrame::new_infer_height(cols).map_err(polars_err("pairs.parquet"))
 }
 
 /// The fields shown side by side in `review.csv`.
@@ -297,6 +338,25 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> R
 /// `records.parquet`: every record's normalised values and person, for `padan explain` and
 /// audits. Personal data, unmasked: the file is private like the others.
 pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Register) -> Result<()> {
+    write_parquet_batched(g, "records.parquet", norm.len(), &|range| {
+        records_batch(
+            &ing.records[range.clone()],
+            &norm[range.clone()],
+            &reg.person_of[range],
+            ing,
+            reg,
+        )
+    })
+}
+
+/// One batch of `records.parquet`.
+fn records_batch(
+    records: &[crate::ingest::Record],
+    norm: &[NormRecord],
+    person_of: &[u32],
+    ing: &Ingested,
+    reg: &Register,
+) -> Result<DataFrame> {
     // Columns borrow the records' text; only the name and the date are formatted.
     let text = |f: &dyn Fn(&NormRecord) -> Option<&str>| -> Vec<Option<&str>> {
         norm.iter().map(f).collect()
@@ -304,25 +364,25 @@ pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Regist
     let cols = vec![
         Column::new(
             "source".into(),
-            ing.records
+            records
                 .iter()
                 .map(|r| ing.sources[r.source as usize].name.as_str())
                 .collect::<Vec<_>>(),
         ),
         Column::new(
             "record_id".into(),
-            ing.records
+            records
                 .iter()
                 .map(|r| r.record_id.as_str())
                 .collect::<Vec<_>>(),
         ),
         Column::new(
             "row".into(),
-            ing.records.iter().map(|r| r.row).collect::<Vec<u64>>(),
+            records.iter().map(|r| r.row).collect::<Vec<u64>>(),
         ),
         Column::new(
             "person_id".into(),
-            reg.person_of
+            person_of
                 .iter()
                 .map(|&p| reg.persons[p as usize].id.as_str())
                 .collect::<Vec<_>>(),
@@ -356,8 +416,7 @@ pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Regist
         Column::new("phone".into(), text(&|r| r.phone.as_deref())),
         Column::new("household_id".into(), text(&|r| r.household_id.as_deref())),
     ];
-    let df = DataFrame::new_infer_height(cols).map_err(polars_err("records.parquet"))?;
-    write_parquet(g, "records.parquet", df)
+    DataFrame::new_infer_height(cols).map_err(polars_err("records.parquet"))
 }
 
 /// `changes.csv`: what happened to each person since the previous generation.
