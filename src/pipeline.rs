@@ -358,7 +358,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
                 let known = sample
                     .iter()
                     .filter_map(|p| pairs[..blocked].binary_search(p).ok())
-                    .map(|i| levels[i])
+                    .map(|i| levels.get(i))
                     .collect();
                 (r.uses, known)
             })

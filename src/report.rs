@@ -1344,7 +1344,7 @@ mod tests {
                 .map(|(r, pairs)| {
                     (
                         r.uses,
-                        score::levels_all(&norm, &packed, pairs, &Default::default()),
+                        score::levels_all(&norm, &packed, pairs, &Default::default()).to_vec(),
                     )
                 })
                 .collect();

@@ -657,7 +657,7 @@ impl Model {
     pub fn fit(
         recs: &[NormRecord],
         packed: &[Packed],
-        candidate_levels: &[[u8; N_COMPARISONS]],
+        candidate_levels: &Levels,
         rule_samples: &[(&[&str], Vec<[u8; N_COMPARISONS]>)],
     ) -> Model {
         let n_levels: [usize; N_COMPARISONS] = std::array::from_fn(|k| COMPARISONS[k].levels.len());
@@ -709,10 +709,7 @@ impl Model {
                 }
             })
             .collect();
-        let mut cand: em::Histogram<N_COMPARISONS> = Default::default();
-        for l in candidate_levels {
-            *cand.entry(*l).or_default() += 1;
-        }
+        let cand = candidate_levels.histogram();
         let n = recs.len() as f64;
         let lambda = em::estimate_lambda(&cand, n * (n - 1.0) / 2.0, &m, &u, 500);
         let params = em::Params {
@@ -828,45 +825,111 @@ pub fn random_pair_levels(
         })
 }
 
+/// Candidate pairs' comparison levels, each pair's level pattern stored as a number into the
+/// patterns that occur (a few thousand, where there are tens of millions of pairs): 4 bytes
+/// a pair instead of `N_COMPARISONS`.
+#[derive(Clone, Debug, Default)]
+pub struct Levels {
+    patterns: Vec<[u8; N_COMPARISONS]>,
+    index: ahash::AHashMap<[u8; N_COMPARISONS], u32>,
+    of_pair: Vec<u32>,
+}
+
+impl Levels {
+    pub fn len(&self) -> usize {
+        self.of_pair.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.of_pair.is_empty()
+    }
+
+    /// The levels of pair `i`.
+    pub fn get(&self, i: usize) -> [u8; N_COMPARISONS] {
+        self.patterns[self.of_pair[i] as usize]
+    }
+
+    fn intern(&mut self, l: [u8; N_COMPARISONS]) -> u32 {
+        *self.index.entry(l).or_insert_with(|| {
+            self.patterns.push(l);
+            (self.patterns.len() - 1) as u32
+        })
+    }
+
+    /// Appends a pair's levels.
+    pub fn push(&mut self, l: [u8; N_COMPARISONS]) {
+        let id = self.intern(l);
+        self.of_pair.push(id);
+    }
+
+    /// How many pairs have each level pattern.
+    pub fn histogram(&self) -> em::Histogram<N_COMPARISONS> {
+        let mut counts = vec![0u64; self.patterns.len()];
+        for &id in &self.of_pair {
+            counts[id as usize] += 1;
+        }
+        self.patterns.iter().copied().zip(counts).collect()
+    }
+
+    /// Every pair's levels, in order.
+    pub fn to_vec(&self) -> Vec<[u8; N_COMPARISONS]> {
+        (0..self.len()).map(|i| self.get(i)).collect()
+    }
+}
+
 /// Every candidate pair's levels, in parallel.
 pub fn levels_all(
     recs: &[NormRecord],
     packed: &[Packed],
     pairs: &[(u32, u32)],
     progress: &crate::progress::Counter,
-) -> Vec<[u8; N_COMPARISONS]> {
+) -> Levels {
     // Pairs come sorted by their first record, so the second is a jump in memory: its packed
     // record is fetched a few pairs ahead, while earlier pairs are compared.
     const AHEAD: usize = 8;
-    const TICK: usize = 1 << 14;
-    (0..pairs.len())
-        .into_par_iter()
-        .map(|k| {
-            if let Some(&(_, next)) = pairs.get(k + AHEAD) {
-                prefetch(&packed[next as usize]);
-                prefetch(&recs[next as usize]);
+    const CHUNK: usize = 1 << 16;
+    // Each chunk numbers its own patterns; the numbers are then made global.
+    let chunks: Vec<Levels> = pairs
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut local = Levels::default();
+            local.of_pair.reserve(chunk.len());
+            for (j, &(a, b)) in chunk.iter().enumerate() {
+                if let Some(&(_, next)) = pairs.get(c * CHUNK + j + AHEAD) {
+                    prefetch(&packed[next as usize]);
+                    prefetch(&recs[next as usize]);
+                }
+                let (a, b) = (a as usize, b as usize);
+                local.push(compare_packed(&packed[a], &packed[b], &recs[a], &recs[b]));
             }
-            if k % TICK == TICK - 1 {
-                progress.inc(TICK as u64);
-            }
-            let (a, b) = (pairs[k].0 as usize, pairs[k].1 as usize);
-            compare_packed(&packed[a], &packed[b], &recs[a], &recs[b])
+            progress.inc(chunk.len() as u64);
+            local
         })
-        .collect()
+        .collect();
+    let mut all = Levels::default();
+    all.of_pair.reserve_exact(pairs.len());
+    for chunk in chunks {
+        let global: Vec<u32> = chunk.patterns.iter().map(|&l| all.intern(l)).collect();
+        all.of_pair
+            .extend(chunk.of_pair.iter().map(|&id| global[id as usize]));
+    }
+    all
 }
 
 /// Weighs every candidate pair and keeps those at or above `pairs_floor`.
 pub fn score_all(
     recs: &[NormRecord],
     pairs: &[(u32, u32)],
-    levels: &[[u8; N_COMPARISONS]],
+    levels: &Levels,
     model: &Model,
     t: &Thresholds,
 ) -> Vec<Scored> {
     pairs
         .par_iter()
-        .zip(levels.par_iter())
-        .filter_map(|(&(a, b), levels)| {
+        .enumerate()
+        .filter_map(|(i, &(a, b))| {
+            let levels = &levels.get(i);
             let w = model.pair_weight(&recs[a as usize], levels);
             if w < t.pairs_floor {
                 return None;
@@ -902,6 +965,48 @@ mod tests {
         }
         let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         crate::normalise::record(&r, &[], today).0
+    }
+
+    #[test]
+    fn levels_are_numbered_patterns_equal_to_each_comparison_across_chunks() {
+        use Field::*;
+        let names = [
+            "ALI BIN ABU",
+            "ALI ABU",
+            "SITI BINTI ABU",
+            "TAN AH KOW",
+            "TAN AH KAU",
+        ];
+        let recs: Vec<NormRecord> = (0..20)
+            .map(|i| {
+                rec(&[
+                    (FullName, names[i % names.len()]),
+                    (Dob, ["1985-03-12", "1985-03-21", ""][i % 3]),
+                    (Postcode, ["50000", "50100"][i % 2]),
+                ])
+            })
+            .collect();
+        let packed = pack_all(&recs);
+        let mut pairs = Vec::new();
+        // More pairs than one chunk of `levels_all` holds, so chunks' numbers are merged.
+        while pairs.len() <= 70_000 {
+            for a in 0..20u32 {
+                for b in a + 1..20 {
+                    pairs.push((a, b));
+                }
+            }
+        }
+        let levels = levels_all(&recs, &packed, &pairs, &Default::default());
+        assert_eq!(levels.len(), pairs.len());
+        for (i, &(a, b)) in pairs.iter().enumerate() {
+            let (a, b) = (a as usize, b as usize);
+            let want = compare_packed(&packed[a], &packed[b], &recs[a], &recs[b]);
+            assert_eq!(levels.get(i), want, "pair {i}");
+        }
+        let h = levels.histogram();
+        assert_eq!(h.values().sum::<u64>(), pairs.len() as u64);
+        assert!(h.len() > 1 && h.len() < 190, "{} patterns", h.len());
+        assert_eq!(levels.to_vec().len(), pairs.len());
     }
 
     fn label(levels: &[u8; N_COMPARISONS], field: &str) -> &'static str {
