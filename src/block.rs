@@ -362,9 +362,9 @@ fn keyed(recs: &[NormRecord], cx: &Context, rule: &Rule, order: Order) -> Vec<(u
     keyed
 }
 
-/// The pair code of two records: the smaller index in the high half.
-fn code(a: u32, b: u32) -> u64 {
-    ((a.min(b) as u64) << 32) | a.max(b) as u64
+/// A pair of two records, the smaller index first (pairs sort by it).
+fn code(a: u32, b: u32) -> (u32, u32) {
+    (a.min(b), a.max(b))
 }
 
 /// Proposes candidate pairs under every rule in `RULES`.
@@ -395,7 +395,7 @@ pub fn candidates_touching(
     let cx = Context::new(recs);
     let (cap, window) = (limits.max_block_size.max(2), limits.window.max(1));
     let mut out = Blocking::default();
-    let mut all: Vec<u64> = Vec::new();
+    let mut all: Vec<(u32, u32)> = Vec::new();
     out.context_seconds = t.elapsed().as_secs_f64();
     for rule in RULES {
         let t = std::time::Instant::now();
@@ -403,7 +403,7 @@ pub fn candidates_touching(
             rule: rule.name.to_string(),
             ..Default::default()
         };
-        let mut pairs: Vec<u64> = Vec::new();
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
         for (pass, &order) in rule.orders.iter().enumerate() {
             let keyed = keyed(recs, &cx, rule, order);
             let groups: Vec<&[(u64, u64, u32)]> = keyed
@@ -445,13 +445,8 @@ pub fn candidates_touching(
         }
         stats.pairs = pairs.len() as u64;
         let step = pairs.len().div_ceil(SAMPLE_PER_RULE).max(1);
-        out.samples.push(
-            pairs
-                .iter()
-                .step_by(step)
-                .map(|&p| ((p >> 32) as u32, p as u32))
-                .collect(),
-        );
+        out.samples
+            .push(pairs.iter().step_by(step).copied().collect());
         all.extend(pairs);
         stats.seconds = t.elapsed().as_secs_f64();
         out.rules.push(stats);
@@ -473,10 +468,8 @@ pub fn candidates_touching(
     let t = std::time::Instant::now();
     all.par_sort_unstable();
     all.dedup();
-    out.pairs = all
-        .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect();
+    all.shrink_to_fit();
+    out.pairs = all;
     out.union_seconds = t.elapsed().as_secs_f64();
     out
 }

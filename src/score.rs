@@ -888,32 +888,41 @@ pub fn levels_all(
     // record is fetched a few pairs ahead, while earlier pairs are compared.
     const AHEAD: usize = 8;
     const CHUNK: usize = 1 << 16;
-    // Each chunk numbers its own patterns; the numbers are then made global.
-    let chunks: Vec<Levels> = pairs
-        .par_chunks(CHUNK)
+    // Each chunk numbers its own patterns in its part of `of_pair`; the numbers are then made
+    // global in place (no second array of numbers).
+    let mut of_pair = vec![0u32; pairs.len()];
+    let tables: Vec<Vec<[u8; N_COMPARISONS]>> = of_pair
+        .par_chunks_mut(CHUNK)
+        .zip(pairs.par_chunks(CHUNK))
         .enumerate()
-        .map(|(c, chunk)| {
+        .map(|(c, (ids, chunk))| {
             let mut local = Levels::default();
-            local.of_pair.reserve(chunk.len());
-            for (j, &(a, b)) in chunk.iter().enumerate() {
+            for (j, (&(a, b), id)) in chunk.iter().zip(ids.iter_mut()).enumerate() {
                 if let Some(&(_, next)) = pairs.get(c * CHUNK + j + AHEAD) {
                     prefetch(&packed[next as usize]);
                     prefetch(&recs[next as usize]);
                 }
                 let (a, b) = (a as usize, b as usize);
-                local.push(compare_packed(&packed[a], &packed[b], &recs[a], &recs[b]));
+                *id = local.intern(compare_packed(&packed[a], &packed[b], &recs[a], &recs[b]));
             }
             progress.inc(chunk.len() as u64);
-            local
+            local.patterns
         })
         .collect();
     let mut all = Levels::default();
-    all.of_pair.reserve_exact(pairs.len());
-    for chunk in chunks {
-        let global: Vec<u32> = chunk.patterns.iter().map(|&l| all.intern(l)).collect();
-        all.of_pair
-            .extend(chunk.of_pair.iter().map(|&id| global[id as usize]));
-    }
+    let global: Vec<Vec<u32>> = tables
+        .iter()
+        .map(|t| t.iter().map(|&l| all.intern(l)).collect())
+        .collect();
+    of_pair
+        .par_chunks_mut(CHUNK)
+        .zip(global.par_iter())
+        .for_each(|(ids, g)| {
+            for id in ids {
+                *id = g[*id as usize];
+            }
+        });
+    all.of_pair = of_pair;
     all
 }
 
