@@ -57,6 +57,16 @@ pub fn run(a: Args) -> Result<()> {
         s.generation,
         dir.display()
     );
+    let l = &s.linking;
+    if l.mode == "incremental" {
+        println!(
+            "padan: linked incrementally: {} new or changed records compared, {} pairs kept from the previous generation",
+            l.records_changed + l.records_new,
+            l.pairs_reused
+        );
+    } else {
+        println!("padan: linked in full: {}", l.reason);
+    }
     for w in &s.warnings {
         eprintln!("padan: warning: {w}");
     }
