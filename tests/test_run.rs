@@ -546,6 +546,7 @@ fn a_run_killed_at_any_write_step_leaves_the_register_and_the_next_run_succeeds(
         "rejects.csv",
         "changes.csv",
         "records.parquet",
+        "link.bin",
         "summary.json",
         "rename",
     ];
@@ -582,6 +583,10 @@ fn a_run_killed_at_any_write_step_leaves_the_register_and_the_next_run_succeeds(
     );
     assert_eq!(wd.read("store/current/crosswalk.csv"), before_crosswalk);
     assert!(csv_rows(&wd.join("store/current/changes.csv")).is_empty());
+    // The link state the crashes left is sound: that run linked incrementally.
+    let s: serde_json::Value =
+        serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
+    assert_eq!(s["linking"]["mode"], "incremental", "{}", s["linking"]);
     let leftovers: Vec<_> = std::fs::read_dir(wd.join("store/generations"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
