@@ -13,6 +13,8 @@ pub mod link;
 pub mod store;
 pub mod write;
 
+use std::borrow::Cow;
+
 use ahash::AHashMap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
@@ -60,21 +62,19 @@ pub fn person_id(source: &str, record_id: &str) -> String {
 /// Picks a golden value: values from the highest-priority source (lowest number) first, then
 /// the most frequent among those, then the smallest.
 fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<String> {
-    let mut best_priority = i64::MAX;
-    let mut counts: AHashMap<&str, usize> = AHashMap::new();
-    for (p, v) in cands {
-        if p < best_priority {
-            best_priority = p;
-            counts.clear();
-        }
-        if p == best_priority {
-            *counts.entry(v).or_default() += 1;
+    // Clusters are small: a sorted list beats a hash map per field and person.
+    let mut v: Vec<(i64, &str)> = cands.collect();
+    let best_priority = v.iter().map(|c| c.0).min()?;
+    v.retain(|c| c.0 == best_priority);
+    v.sort_unstable_by(|a, b| a.1.cmp(b.1));
+    let mut best: Option<(&str, usize)> = None;
+    for run in v.chunk_by(|a, b| a.1 == b.1) {
+        // Runs come smallest value first: a later run wins only with more occurrences.
+        if best.is_none_or(|(_, n)| run.len() > n) {
+            best = Some((run[0].1, run.len()));
         }
     }
-    counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
-        .map(|(v, _)| v.to_string())
+    best.map(|(v, _)| v.to_string())
 }
 
 /// Builds persons from cluster labels.
@@ -102,30 +102,36 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
                 })
                 .expect("clusters are never empty");
             let id = person_id(&src(anchor).name, &ing.records[anchor as usize].record_id);
-            let vals = |get: &dyn Fn(&NormRecord) -> Option<String>| -> Vec<(i64, String)> {
-                records
+            let golden = |get: &dyn Fn(&NormRecord) -> Option<Cow<str>>| {
+                let v: Vec<(i64, Cow<str>)> = records
                     .iter()
                     .filter_map(|&i| get(&norm[i as usize]).map(|v| (src(i).priority, v)))
-                    .collect()
-            };
-            let golden = |get: &dyn Fn(&NormRecord) -> Option<String>| {
-                let v = vals(get);
-                pick(v.iter().map(|(p, s)| (*p, s.as_str())))
+                    .collect();
+                pick(v.iter().map(|(p, s)| (*p, s.as_ref())))
             };
             let mut sources: Vec<String> = records.iter().map(|&i| src(i).name.clone()).collect();
             sources.sort_unstable();
             sources.dedup();
-            let valid_ic = golden(&|r| r.ic.as_ref().filter(|i| i.valid).map(|i| i.digits.clone()));
+            fn text(v: &Option<String>) -> Option<Cow<'_, str>> {
+                v.as_deref().map(Cow::Borrowed)
+            }
+            let valid_ic = golden(&|r| {
+                r.ic.as_ref()
+                    .filter(|i| i.valid)
+                    .map(|i| Cow::Borrowed(i.digits.as_str()))
+            });
             Person {
                 id,
-                full_name: golden(&|r| (!r.name.is_empty()).then(|| r.name.display())),
-                ic: valid_ic.or_else(|| golden(&|r| r.ic.as_ref().map(|i| i.digits.clone()))),
-                old_ic: golden(&|r| r.old_ic.clone()),
-                dob: golden(&|r| r.dob.map(|d| d.to_string())),
-                sex: golden(&|r| r.sex.map(|s| s.code().to_string())),
-                address: golden(&|r| r.address.clone()),
-                postcode: golden(&|r| r.postcode.clone()),
-                phone: golden(&|r| r.phone.clone()),
+                full_name: golden(&|r| (!r.name.is_empty()).then(|| Cow::Owned(r.name.display()))),
+                ic: valid_ic.or_else(|| {
+                    golden(&|r| r.ic.as_ref().map(|i| Cow::Borrowed(i.digits.as_str())))
+                }),
+                old_ic: golden(&|r| text(&r.old_ic)),
+                dob: golden(&|r| r.dob.map(|d| Cow::Owned(d.to_string()))),
+                sex: golden(&|r| r.sex.map(|s| Cow::Borrowed(s.code()))),
+                address: golden(&|r| text(&r.address)),
+                postcode: golden(&|r| text(&r.postcode)),
+                phone: golden(&|r| text(&r.phone)),
                 sources,
                 records,
                 first_generation: 0,
