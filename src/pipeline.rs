@@ -327,6 +327,11 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         Some((state, plan)) => link::reused_pairs(state, plan),
         None => Default::default(),
     };
+    let kept_model = incremental.map(|(state, _)| state.model.clone());
+    if let Some((state, _)) = previous_link.as_mut() {
+        // The pairs to keep are in `kept` now.
+        state.pairs = Vec::new();
+    }
     let mut pairs = std::mem::take(&mut blocking.pairs);
     let blocked = pairs.len();
     pairs.extend(again);
@@ -346,9 +351,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             score::EM_MIN_RECORDS
         ));
     }
-    let model = if let Some((state, _)) = incremental {
+    let model = if let Some(kept_model) = kept_model {
         // The previous generation's weights, with name frequencies counted over this run.
-        state.model.clone().with_name_frequencies(&norm)
+        kept_model.with_name_frequencies(&norm)
     } else if em {
         let samples: Vec<_> = block::RULES
             .iter()
@@ -368,10 +373,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         Model::fixed()
     };
     let em = model.kind == ModelKind::Em;
-    if let Some((state, _)) = previous_link.as_mut() {
-        // The kept pairs are in `pairs` now.
-        state.pairs = Vec::new();
-    }
+    // The packed records served the comparisons and the model's random pairs; the memory goes
+    // back before the scored pairs are collected.
+    drop(packed);
+    pairs.reserve_exact(kept.len());
     for k in kept {
         pairs.push((k.a, k.b));
         levels.push(k.levels);
@@ -388,7 +393,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let mut scored = score::score_all(&norm, &pairs, &levels, &model, &thresholds);
     // What scoring alone needed goes before the later stages allocate theirs.
     drop(levels);
-    drop(packed);
     let candidate_pairs = pairs.len() as u64;
     drop(pairs);
     let mut norm = norm;
