@@ -47,19 +47,23 @@ fn main() {
     // A fresh store: the first run links in full.
     let store = dir.join("store");
     let _ = std::fs::remove_dir_all(&store);
-    let t = Instant::now();
-    let ok = Command::new(exe)
-        .arg("run")
-        .arg("--config")
-        .arg(data.join("padan.toml"))
-        .arg("--out")
-        .arg(&store)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("padan run runs")
-        .success();
-    assert!(ok, "padan run failed");
-    let wall = t.elapsed().as_secs_f64();
+    // `padan run` on the data into the store; its wall seconds.
+    let run = |what: &str| -> f64 {
+        let t = Instant::now();
+        let ok = Command::new(exe)
+            .arg("run")
+            .arg("--config")
+            .arg(data.join("padan.toml"))
+            .arg("--out")
+            .arg(&store)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("padan run runs")
+            .success();
+        assert!(ok, "the {what} padan run failed");
+        t.elapsed().as_secs_f64()
+    };
+    let wall = run("first");
 
     let read_summary = || -> serde_json::Value {
         serde_json::from_str(
@@ -76,7 +80,7 @@ fn main() {
     let score_secs = summary["stage_seconds"]["score"]
         .as_f64()
         .unwrap_or(f64::NAN);
-    let line = serde_json::json!({
+    let mut line = serde_json::json!({
         "bench": "pipeline",
         "people": people.parse::<u64>().unwrap_or(0),
         "seed": seed,
@@ -97,25 +101,12 @@ fn main() {
         "bcubed_recall": s.bcubed_recall,
         "bcubed_f1": s.bcubed_f1,
     });
-    let mut line = line;
     let share: f64 = env_or("PADAN_BENCH_NIGHTLY", "0.01")
         .parse()
         .unwrap_or(0.01);
     if share > 0.0 {
         let edits = next_night(&data, share);
-        let t = Instant::now();
-        let ok = Command::new(exe)
-            .arg("run")
-            .arg("--config")
-            .arg(data.join("padan.toml"))
-            .arg("--out")
-            .arg(&store)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("padan run runs")
-            .success();
-        assert!(ok, "the nightly padan run failed");
-        let nightly = t.elapsed().as_secs_f64();
+        let nightly = run("nightly");
         let n = read_summary();
         line["nightly"] = serde_json::json!({
             "share": share,

@@ -60,11 +60,28 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
+/// Whether a run compared every record or only the new and changed ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkMode {
+    #[default]
+    Full,
+    Incremental,
+}
+
+impl LinkMode {
+    pub fn label(self) -> &'static str {
+        match self {
+            LinkMode::Full => "full",
+            LinkMode::Incremental => "incremental",
+        }
+    }
+}
+
 /// How a run linked: in full, or incrementally on the previous generation (issue 6).
 #[derive(Debug, Default, Serialize)]
 pub struct Linking {
-    /// `full` or `incremental`.
-    pub mode: &'static str,
+    pub mode: LinkMode,
     /// Why this mode.
     pub reason: String,
     /// Records compared with the previous generation's by source and record id (all zero
@@ -89,7 +106,6 @@ pub const REFIT_SHARE: f64 = 0.2;
 impl Linking {
     fn full(reason: &str) -> Linking {
         Linking {
-            mode: "full",
             reason: reason.to_string(),
             ..Default::default()
         }
@@ -135,7 +151,7 @@ fn incremental_plan(
     };
     let plan = link::plan(&state, ing, hashes);
     let mut linking = Linking {
-        mode: "full",
+        mode: LinkMode::Full,
         records_unchanged: plan.unchanged,
         records_changed: plan.changed,
         records_new: plan.new,
@@ -162,7 +178,7 @@ fn incremental_plan(
             REFIT_SHARE * 100.0
         )
     } else {
-        linking.mode = "incremental";
+        linking.mode = LinkMode::Incremental;
         linking.records_changed_since_model = drift;
         format!(
             "{} of {} records new or changed since the previous generation",
@@ -280,7 +296,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         incremental_plan(config, &ing, &hashes, fingerprint, &mut warnings);
     let incremental = previous_link
         .as_ref()
-        .filter(|_| linking.mode == "incremental");
+        .filter(|_| linking.mode == LinkMode::Incremental);
     let drift = linking.records_changed_since_model;
     seconds.insert("ingest.plan", t.elapsed().as_secs_f64());
 
@@ -441,7 +457,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t_ids = Instant::now();
     // The previous persons: from the link state when it is sound, else from the crosswalk.
     let previous = match previous_link.take() {
-        Some((state, plan)) => Some(ids::Previous::from_link(&state, &plan)),
+        Some((state, plan)) => Some(ids::Previous::from_link(state, &plan)),
         None => ids::Previous::load(&config.out.join("current"))?,
     };
     seconds.insert("cluster.ids.load", t_ids.elapsed().as_secs_f64());

@@ -549,7 +549,7 @@ fn run_section(s: &mut String, input: &ReportInput) {
     let _ = write!(
         s,
         r#"<h3>Linking</h3><p id="linking">Linked <b>{}</b>: {}.</p><table id="linking-counts">"#,
-        escape(l.mode),
+        l.mode.label(),
         escape(&l.reason)
     );
     for (label, v) in [

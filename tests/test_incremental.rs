@@ -98,9 +98,13 @@ fn synth(wd: &Workdir, people: &str, seed: &str, extra_toml: &str) {
         wd.command("synth")
             .args(["--people", people, "--seed", seed, "--out", "s"]),
     );
-    let mut toml = std::fs::read_to_string(wd.join("s/padan.toml")).unwrap();
-    toml.push_str(extra_toml);
-    wd.create("s/padan.toml", toml);
+    edit_config(wd, |t| t + extra_toml);
+}
+
+/// Rewrites `s/padan.toml`.
+fn edit_config(wd: &Workdir, edit: impl FnOnce(String) -> String) {
+    let toml = std::fs::read_to_string(wd.join("s/padan.toml")).unwrap();
+    wd.create("s/padan.toml", edit(toml));
 }
 
 #[test]
@@ -221,9 +225,7 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
     assert_eq!(run(&wd, "store", &[])["linking"]["mode"], "incremental");
 
     // A new blocking window changes which pairs are candidates: the next run is full.
-    let mut toml = std::fs::read_to_string(wd.join("s/padan.toml")).unwrap();
-    toml.push_str("\n[block]\nwindow = 4\n");
-    wd.create("s/padan.toml", toml);
+    edit_config(&wd, |t| t + "\n[block]\nwindow = 4\n");
     let s = run(&wd, "store", &[]);
     assert_eq!(s["linking"]["mode"], "full");
     assert!(s["linking"]["reason"]
@@ -233,9 +235,9 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
     assert_eq!(run(&wd, "store", &[])["linking"]["mode"], "incremental");
 
     // [run] incremental = false: always full.
-    let mut toml = std::fs::read_to_string(wd.join("s/padan.toml")).unwrap();
-    toml = toml.replacen("[run]\n", "[run]\nincremental = false\n", 1);
-    wd.create("s/padan.toml", toml);
+    edit_config(&wd, |t| {
+        t.replacen("[run]\n", "[run]\nincremental = false\n", 1)
+    });
     assert_eq!(run(&wd, "store", &[])["linking"]["mode"], "full");
 }
 

@@ -436,15 +436,7 @@ mod tests {
     use crate::ingest::{Record, SourceInfo};
 
     fn ingested(rows: &[(&str, &str)]) -> Ingested {
-        let mut ing = Ingested {
-            sources: vec![],
-            records: vec![],
-            rejects: vec![],
-            files: vec![],
-        };
-        if rows.is_empty() {
-            return ingested_sources_only();
-        }
+        let mut ing = Ingested::default();
         for (i, name) in ["jkm", "aim"].iter().enumerate() {
             ing.sources.push(SourceInfo {
                 name: name.to_string(),
@@ -458,12 +450,6 @@ mod tests {
             r.set(crate::field::Field::FullName, name);
             ing.records.push(r);
         }
-        ing
-    }
-
-    fn ingested_sources_only() -> Ingested {
-        let mut ing = ingested(&[("0", "X")]);
-        ing.records.clear();
         ing
     }
 
