@@ -65,7 +65,7 @@ pub fn components(n: usize, pairs: &[Scored]) -> Vec<u32> {
 #[derive(Clone, Debug, Default)]
 pub struct Constraints {
     /// Per record, its valid MyKad number, if any.
-    pub ic: Vec<Option<String>>,
+    pub ic: Vec<Option<crate::normalise::Text>>,
     /// Per record, the source index if that source lists distinct persons (`distinct = true`).
     pub distinct_source: Vec<Option<u16>>,
     /// Analysts' `same` decisions: joined first, whatever the scores.
@@ -83,7 +83,7 @@ fn ics_conflict(a: &str, b: &str) -> bool {
 /// What a cluster holds that a merge must respect.
 #[derive(Clone, Debug, Default)]
 struct Held {
-    ics: Vec<String>,
+    ics: Vec<crate::normalise::Text>,
     distinct_sources: Vec<u16>,
 }
 
@@ -260,7 +260,10 @@ mod tests {
 
     fn ics(v: &[Option<&str>]) -> Constraints {
         Constraints {
-            ic: v.iter().map(|x| x.map(String::from)).collect(),
+            ic: v
+                .iter()
+                .map(|x| x.map(crate::normalise::Text::from))
+                .collect(),
             distinct_source: vec![None; v.len()],
             ..Default::default()
         }

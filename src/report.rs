@@ -1535,7 +1535,7 @@ mod tests {
         );
         for (i, r) in run.norm.iter().enumerate() {
             if let Some(ic) = &r.ic {
-                assert!(!stripped.contains(&ic.digits), "IC of record {i}");
+                assert!(!stripped.contains(ic.digits.as_str()), "IC of record {i}");
                 if let Some(raw) = run.ing.records[i].get(Field::Ic) {
                     if raw.chars().filter(|c| c.is_ascii_digit()).count() >= 9 {
                         assert!(!stripped.contains(raw), "raw IC of record {i}");

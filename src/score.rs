@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Thresholds;
-use crate::normalise::NormRecord;
+use crate::normalise::{NormRecord, Text};
 
 /// One level of a comparison.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -201,7 +201,7 @@ fn hash_str(s: &str) -> u64 {
     }
 }
 
-fn hash_opt(s: &Option<String>) -> u64 {
+fn hash_opt<S: std::ops::Deref<Target = str>>(s: &Option<S>) -> u64 {
     s.as_deref().map_or(0, hash_str)
 }
 
@@ -349,7 +349,7 @@ pub fn could_reach(a: &str, b: &str, at_least: f64) -> bool {
 
 /// Whether every token of the shorter list has a near twin in the other: equal, an initial of
 /// it, or Jaro–Winkler at least 0.88 (a typo or a spelling variant).
-fn tokens_agree(a: &[String], b: &[String]) -> bool {
+fn tokens_agree(a: &[Text], b: &[Text]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     short.iter().all(|t| {
         long.iter().any(|u| {
@@ -392,7 +392,7 @@ fn ic_level(pa: &Packed, pb: &Packed, a: &NormRecord, b: &NormRecord) -> u8 {
         let n = pa.ic_len as usize;
         one_edit_bytes(&pa.ic[..n], &pb.ic[..n])
     } else {
-        let digits = |r: &NormRecord| r.ic.as_ref().map_or(String::new(), |i| i.digits.clone());
+        let digits = |r: &NormRecord| r.ic.as_ref().map_or(Text::default(), |i| i.digits.clone());
         one_edit(&digits(a), &digits(b))
     };
     if edit {
@@ -745,7 +745,7 @@ impl Model {
             ..Default::default()
         };
         for r in recs.iter().filter(|r| !r.sorted_key.is_empty()) {
-            *tf.counts.entry(r.sorted_key.clone()).or_default() += 1;
+            *tf.counts.entry(r.sorted_key.to_string()).or_default() += 1;
         }
         self.name_tf = Some(tf);
         self
@@ -762,7 +762,7 @@ impl Model {
         if let (Some(tf), Some(p)) = (&self.name_tf, &self.params) {
             let l = levels[0];
             if NAME_TF_LEVELS.contains(&l) {
-                if let Some(&c) = tf.counts.get(&a.sorted_key) {
+                if let Some(&c) = tf.counts.get(a.sorted_key.as_str()) {
                     let u_v = c as f64 / tf.records;
                     let adjusted = (p.m[0][l as usize] / u_v).log2();
                     w[0] = adjusted.clamp(w[0].min(1.0), w[0] + TF_MAX_BONUS);

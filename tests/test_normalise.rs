@@ -52,14 +52,16 @@ fn cell(r: &[String], i: usize) -> &str {
 }
 
 fn name_field(n: &Name, field: &str) -> String {
-    let j = |v: &[String]| v.join("|");
+    fn j<S: AsRef<str>>(v: &[S]) -> String {
+        v.iter().map(AsRef::as_ref).collect::<Vec<&str>>().join("|")
+    }
     match field {
         "key" => n.key(),
         "sorted_key" => n.sorted_key(),
         "given" => j(&n.given),
         "patronym" => j(&n.patronym),
         "titles" => j(&n.titles),
-        "marker" => n.marker.clone().unwrap_or_default(),
+        "marker" => n.marker.as_deref().unwrap_or_default().to_string(),
         "hereditary" => j(&n.hereditary),
         "phonetic" => n.phonetic(),
         "khmer" => n.khmer_key(),
@@ -72,7 +74,7 @@ fn name_field(n: &Name, field: &str) -> String {
         "alt_keys" => j(&n.alt_keys()),
         "alias" => j(&n.alias),
         "other" => j(&n.other),
-        "surname" => n.surname.clone().unwrap_or_default(),
+        "surname" => n.surname.as_deref().unwrap_or_default().to_string(),
         "family" => j(&n.family),
         "sex" => n.marker_sex().map(Sex::code).unwrap_or("").to_string(),
         f => panic!("names.tsv: unknown check {f}"),
@@ -133,8 +135,8 @@ fn ic_table() {
             None => vec!["none".to_string()],
             Some(i) => vec![
                 i.valid.to_string(),
-                i.digits.clone(),
-                i.id.clone(),
+                i.digits.to_string(),
+                i.id.to_string(),
                 i.kind.label().to_string(),
                 i.reason.map(|x| x.label()).unwrap_or("").to_string(),
                 i.repair.map(|x| x.label()).unwrap_or("").to_string(),

@@ -67,14 +67,14 @@ pub fn run(a: Args) -> Result<()> {
         for (i, r) in norm.iter().enumerate() {
             let ic_shown = r.ic.as_ref().map(|x| {
                 if a.unmasked {
-                    x.digits.clone()
+                    x.digits.to_string()
                 } else {
                     mask_value("ic", &x.digits)
                 }
             });
             let phone = r.phone.as_ref().map(|p| {
                 if a.unmasked {
-                    p.clone()
+                    p.to_string()
                 } else {
                     mask_value("phone", p)
                 }
@@ -84,7 +84,7 @@ pub fn run(a: Args) -> Result<()> {
                 ("ic", ic_shown),
                 ("dob", r.dob.map(|d| d.to_string())),
                 ("sex", r.sex.map(|s| s.code().to_string())),
-                ("postcode", r.postcode.clone()),
+                ("postcode", r.postcode.as_ref().map(|p| p.to_string())),
                 ("phone", phone),
             ];
             values.insert(

@@ -185,16 +185,20 @@ fn label<T: serde::Serialize>(v: &T) -> String {
 }
 
 fn row(source: &str, id: &str, r: &NormRecord) -> Vec<String> {
-    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    fn o<S: AsRef<str>>(s: &Option<S>) -> String {
+        s.as_ref()
+            .map(|s| s.as_ref().to_string())
+            .unwrap_or_default()
+    }
     let b = |x: Option<bool>| x.map(|x| x.to_string()).unwrap_or_default();
     let ic = r.ic.as_ref();
     vec![
         source.to_string(),
         id.to_string(),
-        r.key.clone(),
-        r.sorted_key.clone(),
-        r.phonetic.clone(),
-        r.khmer_key.clone(),
+        r.key.to_string(),
+        r.sorted_key.to_string(),
+        r.phonetic.to_string(),
+        r.khmer_key.to_string(),
         o(&r.initials_key),
         r.name.alt_keys().join("|"),
         r.name.given.join(" "),
@@ -203,7 +207,7 @@ fn row(source: &str, id: &str, r: &NormRecord) -> Vec<String> {
         r.name.titles.join("|"),
         r.name.hereditary.join("|"),
         label(&r.name.kind),
-        ic.map(|i| i.id.clone()).unwrap_or_default(),
+        ic.map(|i| i.id.to_string()).unwrap_or_default(),
         b(ic.map(|i| i.valid)),
         ic.map(|i| i.kind.label().to_string()).unwrap_or_default(),
         ic.and_then(|i| i.reason)

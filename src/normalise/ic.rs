@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::tables::{PbKind, ID_SHAPES, PB_CODES};
 use super::text::alnum_upper;
+use super::Text;
 
 /// What an identifier is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -113,11 +114,11 @@ impl Repair {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ic {
     /// The digits (12 when it looks like a MyKad; repaired when a repair validated).
-    pub digits: String,
+    pub digits: Text,
     /// 12 digits, a real calendar date in either century, an assigned place-of-birth code.
     pub valid: bool,
     /// The identifier as compared: the 12 digits of a MyKad, else letters and digits upper-cased.
-    pub id: String,
+    pub id: Text,
     pub kind: IdKind,
     /// Why it is not a valid MyKad (`None` when valid).
     pub reason: Option<Reason>,
@@ -272,8 +273,8 @@ impl Ic {
     fn mykad(digits: String, repair: Option<Repair>) -> Ic {
         let reason = check(&digits);
         Ic {
-            id: digits.clone(),
-            digits,
+            id: digits.as_str().into(),
+            digits: digits.into(),
             valid: reason.is_none(),
             kind: IdKind::Mykad,
             reason,
@@ -299,13 +300,13 @@ impl Ic {
                         kept
                     };
                     Ic {
-                        id: d.clone(),
+                        id: d.as_str().into(),
                         kind: if d.len() == 12 {
                             IdKind::Mykad
                         } else {
                             IdKind::Unknown
                         },
-                        digits: d,
+                        digits: d.into(),
                         valid: false,
                         reason: Some(Reason::ExcelPrecisionLost),
                         repair: None,
@@ -339,8 +340,8 @@ impl Ic {
         if digits.len() == s.len() {
             if digits.len() >= 6 && digits.bytes().all(|c| c == b[0]) {
                 return Some(Ic {
-                    id: digits.clone(),
-                    digits,
+                    id: digits.as_str().into(),
+                    digits: digits.into(),
                     valid: false,
                     kind: IdKind::Unknown,
                     reason: Some(Reason::Placeholder),
@@ -383,8 +384,8 @@ impl Ic {
         // An 11-digit number that did not validate with a zero in front is reported on the
         // reason of the padded number when that is more telling than its length.
         Some(Ic {
-            id: s.to_string(),
-            digits,
+            id: s.into(),
+            digits: digits.into(),
             valid: false,
             kind,
             reason: Some(reason),

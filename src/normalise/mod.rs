@@ -31,6 +31,10 @@ pub use date::PartialDate;
 pub use ic::Ic;
 pub use name::Name;
 
+/// A normalised value: strings of up to 24 bytes (most keys, codes and name tokens) are kept
+/// inline, without a heap allocation of their own; longer ones are on the heap like `String`.
+pub type Text = compact_str::CompactString;
+
 /// Sex as recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Sex {
@@ -94,22 +98,22 @@ pub enum SexFrom {
 pub struct NormRecord {
     pub name: Name,
     /// `Name::key`, `sorted_key`, `compact`, `given_compact`, kept for the comparators.
-    pub key: String,
-    pub sorted_key: String,
-    pub compact: String,
-    pub given_compact: String,
+    pub key: Text,
+    pub sorted_key: Text,
+    pub compact: Text,
+    pub given_compact: Text,
     /// `Name::phonetic`: the Malay phonetic key.
-    pub phonetic: String,
+    pub phonetic: Text,
     /// `Name::khmer_key`: the Khmer-aware phonetic key, order-free.
-    pub khmer_key: String,
+    pub khmer_key: Text,
     /// `Name::initials_key`: father's initial + given name (Indian short form).
-    pub initials_key: Option<String>,
+    pub initials_key: Option<Text>,
     /// The IC column's value (placeholders such as 000000000000 are `None`).
     pub ic: Option<Ic>,
-    pub old_ic: Option<String>,
-    pub passport: Option<String>,
-    pub national_id: Option<String>,
-    pub household_id: Option<String>,
+    pub old_ic: Option<Text>,
+    pub passport: Option<Text>,
+    pub national_id: Option<Text>,
+    pub household_id: Option<Text>,
     /// The birth date: as recorded, else the valid IC's (agreeing with a partial date if any).
     pub dob: Option<NaiveDate>,
     /// A recorded birth date known only to the year or month (00/00/1950).
@@ -121,19 +125,19 @@ pub struct NormRecord {
     pub sex: Option<Sex>,
     pub sex_from: Option<SexFrom>,
     /// The address text (`address::Address::text`).
-    pub address: Option<String>,
+    pub address: Option<Text>,
     /// The address's distinct words, hashed and sorted, for fast overlap comparisons.
     pub address_words: Vec<u64>,
-    pub postcode: Option<String>,
-    pub district: Option<String>,
+    pub postcode: Option<Text>,
+    pub district: Option<Text>,
     /// The state column: the canonical state name when recognised, else the cleaned text.
-    pub state: Option<String>,
+    pub state: Option<Text>,
     /// The state named at the end of the address.
     pub address_state: Option<&'static str>,
     /// The postcode lies outside every postcode the state (column or address) uses.
     pub postcode_state_conflict: bool,
     /// E.164 (`+60123456789`).
-    pub phone: Option<String>,
+    pub phone: Option<Text>,
     /// `mobile`, `landline`, `ip_telephony`, `non_geographic`, `foreign`.
     pub phone_kind: Option<&'static str>,
 }
@@ -258,19 +262,19 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         n
     });
     let n = NormRecord {
-        key: name.key(),
-        sorted_key: name.sorted_key(),
-        compact: name.compact(),
-        given_compact: name.given_compact(),
-        phonetic: name.phonetic(),
-        khmer_key: name.khmer_key(),
-        initials_key: name.initials_key(),
+        key: name.key().into(),
+        sorted_key: name.sorted_key().into(),
+        compact: name.compact().into(),
+        given_compact: name.given_compact().into(),
+        phonetic: name.phonetic().into(),
+        khmer_key: name.khmer_key().into(),
+        initials_key: name.initials_key().map(Text::from),
         name,
         ic,
-        old_ic: v(Field::OldIc).and_then(identifier),
-        passport: v(Field::Passport).and_then(identifier),
-        national_id: v(Field::NationalId).and_then(identifier),
-        household_id: v(Field::HouseholdId).and_then(identifier),
+        old_ic: text_of(v(Field::OldIc).and_then(identifier)),
+        passport: text_of(v(Field::Passport).and_then(identifier)),
+        national_id: text_of(v(Field::NationalId).and_then(identifier)),
+        household_id: text_of(v(Field::HouseholdId).and_then(identifier)),
         dob,
         dob_partial,
         dob_from_ic,
@@ -280,18 +284,23 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         address_words: addr
             .as_ref()
             .map_or_else(Vec::new, |a| word_hashes(&a.text)),
-        address: addr.map(|a| a.text),
-        postcode,
+        address: text_of(addr.map(|a| a.text)),
+        postcode: text_of(postcode),
         district: v(Field::District)
             .map(text::clean)
-            .filter(|s| !s.is_empty()),
-        state,
+            .filter(|s| !s.is_empty())
+            .map(Text::from),
+        state: text_of(state),
         address_state,
         postcode_state_conflict,
         phone_kind: ph.as_ref().map(|p| p.kind),
-        phone: ph.map(|p| p.e164),
+        phone: ph.map(|p| Text::from(p.e164)),
     };
     (n, bad)
+}
+
+fn text_of(s: Option<String>) -> Option<Text> {
+    s.map(Text::from)
 }
 
 /// The distinct words of a text, hashed (XXH3) and sorted.
@@ -320,7 +329,7 @@ impl NormRecord {
             &mut self.phonetic,
             &mut self.khmer_key,
         ] {
-            *s = String::new();
+            *s = Text::default();
         }
         self.initials_key = None;
         self.address_words = Vec::new();

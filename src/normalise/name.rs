@@ -24,7 +24,7 @@ use super::chinese;
 use super::phonetic;
 use super::tables::{Word, LEXICON};
 use super::text::clean_name;
-use super::Sex;
+use super::{Sex, Text};
 
 /// The lexicon entries of a run of tokens.
 type Infos<'a> = Vec<Option<&'a Word>>;
@@ -51,24 +51,24 @@ pub enum NameKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Name {
     /// The person's own name tokens (canonical variants).
-    pub given: Vec<String>,
+    pub given: Vec<Text>,
     /// The father's name tokens, after BIN/BINTI/A/L/ANAK… (canonical variants); or the
     /// father's initials of an Indian short form (`S. RAJAGOPAL`).
-    pub patronym: Vec<String>,
+    pub patronym: Vec<Text>,
     /// The marker that introduced the patronym, as written (`BIN`, `B`, `A/L`…).
-    pub marker: Option<String>,
+    pub marker: Option<Text>,
     /// Honorifics removed from the name, each as its words (`DATO SRI`, `HAJI`).
-    pub titles: Vec<String>,
+    pub titles: Vec<Text>,
     /// Hereditary prefixes present in the name (canonical spelling; they stay in the name).
-    pub hereditary: Vec<String>,
+    pub hereditary: Vec<Text>,
     /// The alias after `@`, as tokens (not part of the keys; see `alt_keys`).
-    pub alias: Vec<String>,
+    pub alias: Vec<Text>,
     /// An English or Muslim name in front of a Chinese name (also in `given`).
-    pub other: Vec<String>,
+    pub other: Vec<Text>,
     /// The surname of a Chinese name (also in `given`).
-    pub surname: Option<String>,
+    pub surname: Option<Text>,
     /// Indian caste or family names present (also in the name; see `alt_keys`).
-    pub family: Vec<String>,
+    pub family: Vec<Text>,
     /// The patronym holds only the father's initials (Indian short form).
     pub initials: bool,
     /// Those initials were written after the name (RAJAGOPAL S.), not before.
@@ -159,7 +159,7 @@ fn title_spans(t: &[&str], info: &[Option<&Word>]) -> Vec<(usize, usize)> {
 fn strip_titles<'a>(
     t: &[&'a str],
     info: &[Option<&Word>],
-    titles: &mut Vec<String>,
+    titles: &mut Vec<Text>,
 ) -> Vec<(&'a str, usize)> {
     let mut cur: Vec<(&'a str, usize)> = t.iter().copied().zip(0..).collect();
     loop {
@@ -175,7 +175,7 @@ fn strip_titles<'a>(
         while i < cur.len() {
             if let Some(&&(start, n)) = s.peek() {
                 if start == i {
-                    titles.push(toks[i..i + n].join(" "));
+                    titles.push(toks[i..i + n].join(" ").into());
                     i += n;
                     s.next();
                     continue;
@@ -189,21 +189,21 @@ fn strip_titles<'a>(
 }
 
 /// A token's canonical spelling, noting hereditary prefixes and family names.
-fn canonical(t: &str, w: Option<&Word>, name: &mut Name) -> String {
+fn canonical(t: &str, w: Option<&Word>, name: &mut Name) -> Text {
     match w {
         Some(w) => {
             if let Some(h) = w.hereditary {
                 if !name.hereditary.iter().any(|x| x == h) {
-                    name.hereditary.push(h.to_string());
+                    name.hereditary.push(h.into());
                 }
-                return h.to_string();
+                return h.into();
             }
             if w.family {
-                name.family.push(t.to_string());
+                name.family.push(t.into());
             }
-            w.variant_of.unwrap_or(t).to_string()
+            w.variant_of.unwrap_or(t).into()
         }
-        None => t.to_string(),
+        None => t.into(),
     }
 }
 
@@ -267,7 +267,7 @@ impl Name {
         });
         let (g, gi, p, pi): (&[&str], &[Option<&Word>], Vec<&str>, Infos) = match split {
             Some(j) => {
-                name.marker = Some(main[j].to_string());
+                name.marker = Some(main[j].into());
                 name.kind = match marker_of(info[j]).map(|m| m.kind) {
                     Some("malay") => NameKind::Malay,
                     Some("indian") => NameKind::Indian,
@@ -348,12 +348,12 @@ impl Name {
     }
 
     fn read_chinese(&mut self) {
-        let t: Vec<&str> = self.given.iter().map(String::as_str).collect();
+        let t: Vec<&str> = self.given.iter().map(Text::as_str).collect();
         if let Some(c) = chinese::read(&t) {
             self.kind = NameKind::Chinese;
-            self.given = c.tokens();
-            self.surname = Some(c.surname);
-            self.other = c.other;
+            self.given = c.tokens().into_iter().map(Text::from).collect();
+            self.surname = Some(c.surname.into());
+            self.other = c.other.into_iter().map(Text::from).collect();
         }
     }
 
@@ -436,7 +436,7 @@ impl Name {
         if !self.alias.is_empty() {
             let a = Name::parse(&self.alias.join(" "));
             v.push(join(
-                &mut a.tokens().chain(self.patronym.iter().map(String::as_str)),
+                &mut a.tokens().chain(self.patronym.iter().map(Text::as_str)),
             ));
         }
         if !self.family.is_empty() {

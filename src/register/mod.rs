@@ -112,7 +112,7 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
             let mut sources: Vec<String> = records.iter().map(|&i| src(i).name.clone()).collect();
             sources.sort_unstable();
             sources.dedup();
-            fn text(v: &Option<String>) -> Option<Cow<'_, str>> {
+            fn text(v: &Option<crate::normalise::Text>) -> Option<Cow<'_, str>> {
                 v.as_deref().map(Cow::Borrowed)
             }
             let valid_ic = golden(&|r| {
