@@ -12,6 +12,22 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `purge_delay` option (its index in `mi_option_t`, mimalloc v3's `mimalloc.h`).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Freed memory goes back to the kernel after 100 ms instead of mimalloc's default second: a
+/// stage's large buffers are freed just before the next stage allocates its own, and with the
+/// longer delay both were resident together. 1M people, peak memory: 4.27 GB with the default,
+/// 3.76 GB with 100 ms, 3.75 GB with 0 ms; wall time within this machine's noise (54-59 s for
+/// all three). `MIMALLOC_PURGE_DELAY` in the environment still wins.
+fn purge_freed_memory_soon() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: called first thing in `main`, before any other thread exists (mimalloc's
+        // options are not thread-safe to set).
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 100) };
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "padan",
@@ -41,6 +57,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    purge_freed_memory_soon();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
