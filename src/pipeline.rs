@@ -353,6 +353,14 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     pairs.extend(again);
     let stage = progress.counted("score", pairs.len() as u64, "pairs");
     let packed = score::pack_all(&norm);
+    // The address words are read from the packed records from here on.
+    let mut norm = norm;
+    {
+        use rayon::prelude::*;
+        norm.par_iter_mut()
+            .for_each(|r| r.address_words = Vec::new());
+    }
+    let norm = norm;
     let mut levels = score::levels_all(&norm, &packed, &pairs, &stage.counter());
     linking.pairs_compared = pairs.len() as u64;
     linking.pairs_reused = kept.len() as u64;

@@ -341,7 +341,7 @@ impl NormRecord {
             &mut n.other,
             &mut n.family,
         ] {
-            *v = Vec::new();
+            *v = name::Words::new();
         }
         n.surname = None;
     }

@@ -26,6 +26,10 @@ use super::tables::{Word, LEXICON};
 use super::text::clean_name;
 use super::{Sex, Text};
 
+/// A name's words: one pointer wide, with nothing allocated while empty (most names have no
+/// titles, aliases or family names).
+pub type Words = thin_vec::ThinVec<Text>;
+
 /// The lexicon entries of a run of tokens.
 type Infos<'a> = Vec<Option<&'a Word>>;
 
@@ -51,24 +55,24 @@ pub enum NameKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Name {
     /// The person's own name tokens (canonical variants).
-    pub given: Vec<Text>,
+    pub given: Words,
     /// The father's name tokens, after BIN/BINTI/A/L/ANAK… (canonical variants); or the
     /// father's initials of an Indian short form (`S. RAJAGOPAL`).
-    pub patronym: Vec<Text>,
+    pub patronym: Words,
     /// The marker that introduced the patronym, as written (`BIN`, `B`, `A/L`…).
     pub marker: Option<Text>,
     /// Honorifics removed from the name, each as its words (`DATO SRI`, `HAJI`).
-    pub titles: Vec<Text>,
+    pub titles: Words,
     /// Hereditary prefixes present in the name (canonical spelling; they stay in the name).
-    pub hereditary: Vec<Text>,
+    pub hereditary: Words,
     /// The alias after `@`, as tokens (not part of the keys; see `alt_keys`).
-    pub alias: Vec<Text>,
+    pub alias: Words,
     /// An English or Muslim name in front of a Chinese name (also in `given`).
-    pub other: Vec<Text>,
+    pub other: Words,
     /// The surname of a Chinese name (also in `given`).
     pub surname: Option<Text>,
     /// Indian caste or family names present (also in the name; see `alt_keys`).
-    pub family: Vec<Text>,
+    pub family: Words,
     /// The patronym holds only the father's initials (Indian short form).
     pub initials: bool,
     /// Those initials were written after the name (RAJAGOPAL S.), not before.
@@ -159,7 +163,7 @@ fn title_spans(t: &[&str], info: &[Option<&Word>]) -> Vec<(usize, usize)> {
 fn strip_titles<'a>(
     t: &[&'a str],
     info: &[Option<&Word>],
-    titles: &mut Vec<Text>,
+    titles: &mut Words,
 ) -> Vec<(&'a str, usize)> {
     let mut cur: Vec<(&'a str, usize)> = t.iter().copied().zip(0..).collect();
     loop {
@@ -331,14 +335,14 @@ impl Name {
         // Initials on one side only: the rest is a name of full words.
         let inner = g.iter().filter(|t| is_initial(t)).count();
         if (1..=3).contains(&lead) && lead < g.len() && inner == lead {
-            self.patronym = g[..lead].to_vec();
+            self.patronym = g[..lead].iter().cloned().collect();
             self.given.drain(..lead);
             self.initials = true;
             return;
         }
         if (1..=3).contains(&trail) && trail < g.len() && inner == trail {
             let at = g.len() - trail;
-            self.patronym = g[at..].to_vec();
+            self.patronym = g[at..].iter().cloned().collect();
             self.given.truncate(at);
             self.initials = true;
             self.initials_last = true;
