@@ -237,41 +237,141 @@ pub fn read_all(config: &Config) -> Result<Ingested> {
     read(config, open_all(config)?)
 }
 
+/// A row mapped where its file was parsed: all but what needs the rows of other files (the
+/// source's number, and whether the id was seen in another file).
+struct Mapped {
+    row: u64,
+    /// The `source` column's value, when the file has one.
+    source: Option<String>,
+    record_id: String,
+    /// The record (its `source` not yet set), or why the row is rejected.
+    outcome: std::result::Result<Record, String>,
+    /// The row as read (for `rejects.csv`): kept for rejected rows, and for every row when a
+    /// duplicate can only be told once every file is read.
+    raw: Option<String>,
+}
+
+/// Maps one file's rows to records or reasons. `check_ids`: the file is its source's only
+/// file, so duplicate ids are found here.
+fn map_rows(
+    rows: impl Iterator<Item = Result<RawRow>>,
+    plan: &Plan,
+    spec: &SourceSpec,
+    ncols: usize,
+    sep: char,
+    check_ids: bool,
+) -> Result<Vec<Mapped>> {
+    let sep = sep.to_string();
+    let mut seen: AHashMap<String, u64> = AHashMap::new();
+    let mut out = Vec::new();
+    for row in rows {
+        let row = row?;
+        let source = plan
+            .source
+            .and_then(|c| row.cells.get(c))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let record_id = row
+            .cells
+            .get(plan.id)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
+        let reason = if let Some(p) = &row.problem {
+            Some(p.clone())
+        } else if row.cells.len() != ncols {
+            Some(format!(
+                "ragged row: {} fields where the header has {}",
+                row.cells.len(),
+                ncols
+            ))
+        } else if record_id.is_empty() {
+            Some(format!("missing record id (column `{}`)", spec.id))
+        } else if check_ids {
+            seen.get(&record_id).map(|first| {
+                format!("duplicate record id: first seen on row {first} of this source")
+            })
+        } else {
+            None
+        };
+        let outcome = match reason {
+            Some(r) => Err(r),
+            None => {
+                let mut r = Record::new(0, row.row, record_id.clone());
+                for (f, cols) in &plan.fields {
+                    if let [c] = cols[..] {
+                        r.set(*f, &row.cells[c]);
+                        continue;
+                    }
+                    let joined = cols
+                        .iter()
+                        .map(|&c| row.cells[c].trim())
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    r.set(*f, &joined);
+                }
+                r.shrink();
+                if r.has_identifying_field() {
+                    if check_ids {
+                        seen.insert(record_id.clone(), row.row);
+                    }
+                    Ok(r)
+                } else {
+                    Err("no usable identifying field: name, IC, old IC, passport and national id are all empty".to_string())
+                }
+            }
+        };
+        let raw = (outcome.is_err() || !check_ids).then(|| row.cells.join(&sep));
+        out.push(Mapped {
+            row: row.row,
+            source,
+            record_id,
+            outcome,
+            raw,
+        });
+    }
+    Ok(out)
+}
+
 /// Reads the rows of opened sources.
 pub fn read(config: &Config, opened: Opened) -> Result<Ingested> {
+    use rayon::prelude::*;
     let opened = opened.0;
     let mut out = Ingested::default();
     let mut index: AHashMap<String, u16> = AHashMap::new();
     let mut seen: Vec<AHashMap<String, u64>> = Vec::new();
-    // Files are parsed side by side; their rows are then taken in configuration order, so
-    // that source numbering, duplicate checks and row numbers do not depend on timing.
-    let (tables, rows): (Vec<_>, Vec<_>) = opened
-        .into_iter()
-        .map(|(t, plan)| ((t.headers, t.raw_separator, plan), t.rows))
-        .unzip();
-    let rows: Vec<Vec<Result<RawRow>>> = {
-        use rayon::prelude::*;
-        rows.into_par_iter().map(|r| r.collect()).collect()
-    };
-    for (si, ((headers, raw_separator, plan), rows)) in tables.into_iter().zip(rows).enumerate() {
+    // A file with a `source` column can name another file's source: duplicate ids are then
+    // found only once every file is read, in configuration order.
+    let ids_per_file = opened.iter().all(|(_, plan)| plan.source.is_none());
+    // Files are parsed and their rows mapped side by side; the rows are then taken in
+    // configuration order, so that source numbering, duplicate checks and row numbers do not
+    // depend on timing.
+    let mapped: Vec<Result<Vec<Mapped>>> = opened
+        .into_par_iter()
+        .enumerate()
+        .map(|(si, (t, plan))| {
+            map_rows(
+                t.rows,
+                &plan,
+                &config.sources[si],
+                t.headers.len(),
+                t.raw_separator,
+                ids_per_file,
+            )
+        })
+        .collect();
+    for (si, rows) in mapped.into_iter().enumerate() {
+        let rows = rows?;
         let spec = &config.sources[si];
         let mut stats = FileStats {
             source: spec.name.clone(),
             path: spec.path.display().to_string(),
             ..Default::default()
         };
-        let ncols = headers.len();
-        let sep = raw_separator.to_string();
-        for row in rows {
-            let row = row?;
+        for m in rows {
             stats.rows += 1;
-            let source_name = plan
-                .source
-                .and_then(|c| row.cells.get(c))
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-                .unwrap_or(&spec.name)
-                .to_string();
+            let source_name = m.source.unwrap_or_else(|| spec.name.clone());
             let src = match index.get(&source_name) {
                 Some(&i) => i,
                 None => {
@@ -294,64 +394,32 @@ pub fn read(config: &Config, opened: Opened) -> Result<Ingested> {
                     i
                 }
             };
-            let record_id = row
-                .cells
-                .get(plan.id)
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default();
-            let reason = if let Some(p) = &row.problem {
-                Some(p.clone())
-            } else if row.cells.len() != ncols {
-                Some(format!(
-                    "ragged row: {} fields where the header has {}",
-                    row.cells.len(),
-                    ncols
-                ))
-            } else if record_id.is_empty() {
-                Some(format!("missing record id (column `{}`)", spec.id))
-            } else {
-                seen[src as usize].get(&record_id).map(|first| {
-                    format!("duplicate record id: first seen on row {first} of this source")
-                })
-            };
-            let mut rec = None;
-            let reason = reason.or_else(|| {
-                let mut r = Record::new(src, row.row, record_id.clone());
-                for (f, cols) in &plan.fields {
-                    if let [c] = cols[..] {
-                        r.set(*f, &row.cells[c]);
-                        continue;
+            let outcome = match m.outcome {
+                Ok(r) if !ids_per_file => match seen[src as usize].get(&m.record_id) {
+                    Some(first) => Err(format!(
+                        "duplicate record id: first seen on row {first} of this source"
+                    )),
+                    None => {
+                        seen[src as usize].insert(m.record_id.clone(), m.row);
+                        Ok(r)
                     }
-                    let joined = cols
-                        .iter()
-                        .map(|&c| row.cells[c].trim())
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    r.set(*f, &joined);
-                }
-                r.shrink();
-                if r.has_identifying_field() {
-                    rec = Some(r);
-                    None
-                } else {
-                    Some("no usable identifying field: name, IC, old IC, passport and national id are all empty".to_string())
-                }
-            });
-            match (rec, reason) {
-                (Some(r), None) => {
-                    seen[src as usize].insert(record_id, row.row);
+                },
+                o => o,
+            };
+            match outcome {
+                Ok(mut r) => {
+                    r.source = src;
                     stats.records += 1;
                     out.records.push(r);
                 }
-                (_, reason) => {
+                Err(reason) => {
                     stats.rejected += 1;
                     out.rejects.push(Reject {
                         source: source_name,
-                        row: row.row,
-                        record_id,
-                        reason: reason.unwrap_or_default(),
-                        raw: row.cells.join(&sep),
+                        row: m.row,
+                        record_id: m.record_id,
+                        reason,
+                        raw: m.raw.unwrap_or_default(),
                     });
                 }
             }
@@ -458,5 +526,67 @@ mod tests {
         assert_eq!(names, ["A", "B"]);
         assert_eq!(ing.records.len(), 3);
         assert!(ing.rejects.is_empty());
+    }
+
+    #[test]
+    fn duplicate_ids_are_found_across_files_that_share_a_source() {
+        // b.csv's `source` column names a.csv's source: its id 1 repeats a.csv's row 2, its
+        // second id 7 of source B repeats its own row 2. Files are read side by side; the
+        // verdicts are those of reading them one after the other.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.csv"),
+            "record_id,full_name\n1,ALI\n2,ABU\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b.csv"),
+            "source,record_id,full_name\nB,7,SITI\njkm,1,ALI BIN ABU\nB,7,SITI AMINAH\njkm,3,AMIN\n",
+        )
+        .unwrap();
+        let text = "[[source]]\nname = \"jkm\"\npath = \"a.csv\"\n\n[[source]]\nname = \"other\"\npath = \"b.csv\"\n";
+        let c = Config::parse(text, &dir.path().join("padan.toml")).unwrap();
+        let ing = read_all(&c).unwrap();
+        let kept: Vec<_> = ing
+            .records
+            .iter()
+            .map(|r| {
+                (
+                    ing.sources[r.source as usize].name.as_str(),
+                    r.record_id.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(kept, [("jkm", "1"), ("jkm", "2"), ("B", "7"), ("jkm", "3")]);
+        let rejects: Vec<_> = ing
+            .rejects
+            .iter()
+            .map(|r| (r.source.as_str(), r.row, r.reason.as_str(), r.raw.as_str()))
+            .collect();
+        assert_eq!(
+            rejects,
+            [
+                (
+                    "jkm",
+                    3,
+                    "duplicate record id: first seen on row 2 of this source",
+                    "jkm,1,ALI BIN ABU"
+                ),
+                (
+                    "B",
+                    4,
+                    "duplicate record id: first seen on row 2 of this source",
+                    "B,7,SITI AMINAH"
+                ),
+            ]
+        );
+        assert_eq!(
+            (
+                ing.files[1].rows,
+                ing.files[1].records,
+                ing.files[1].rejected
+            ),
+            (4, 2, 2)
+        );
     }
 }
