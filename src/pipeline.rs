@@ -471,6 +471,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     seconds.insert("cluster.ids.load", t_ids.elapsed().as_secs_f64());
     let generation = store::generations(&config.out).last().map_or(1, |n| n + 1);
     let (first, changes) = ids::assign(&mut reg, &ing, previous.as_ref(), generation);
+    // The previous ids and their index are not needed to write (a few hundred MB at 1M).
+    drop(previous);
     for (p, f) in reg.persons.iter_mut().zip(first) {
         p.first_generation = f;
     }
