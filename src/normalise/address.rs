@@ -65,8 +65,9 @@ fn strip_suffixes<'a, 'b>(mut w: &'b [&'a str]) -> &'b [&'a str] {
         }
         let before = w.len();
         for s in STATE_SUFFIXES.iter() {
+            // The suffix's words against the address's last words, without joining them.
             let k = s.split(' ').count();
-            if w.len() > k && w[w.len() - k..].join(" ") == *s {
+            if w.len() > k && s.split(' ').eq(w[w.len() - k..].iter().copied()) {
                 w = &w[..w.len() - k];
                 break;
             }
