@@ -732,7 +732,7 @@ pub struct Model {
 /// How often each sorted name key occurs among the records.
 #[derive(Clone, Debug, Default)]
 struct TermFrequencies {
-    counts: ahash::AHashMap<String, u32>,
+    counts: ahash::AHashMap<Text, u32>,
     records: f64,
 }
 
@@ -867,7 +867,7 @@ impl Model {
             ..Default::default()
         };
         for r in recs.iter().filter(|r| !r.sorted_key.is_empty()) {
-            *tf.counts.entry(r.sorted_key.to_string()).or_default() += 1;
+            *tf.counts.entry(r.sorted_key.clone()).or_default() += 1;
         }
         self.name_tf = Some(tf);
         self
