@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::store::{Generation, OutFile};
 use super::{raw_value, Register};
@@ -104,11 +105,17 @@ const REGISTER_COLUMNS: [&str; 12] = [
 /// `register.csv` and `register.parquet`: one row per person, ordered by person id.
 pub fn register(g: &Generation, reg: &Register) -> Result<()> {
     let mut order: Vec<usize> = (0..reg.persons.len()).collect();
-    order.sort_by(|&a, &b| reg.persons[a].id.cmp(&reg.persons[b].id));
+    // Ids are distinct; the position breaks a tie all the same, as a stable sort would.
+    order.par_sort_unstable_by(|&a, &b| reg.persons[a].id.cmp(&reg.persons[b].id).then(a.cmp(&b)));
+    // Each person's sources, joined once for both files.
+    let sources: Vec<String> = order
+        .par_iter()
+        .map(|&i| reg.persons[i].sources.join(";"))
+        .collect();
     let name = "register.csv";
     let mut w = csv_writer(g, name)?;
     w.write_record(REGISTER_COLUMNS).map_err(csv_err(name))?;
-    for &i in &order {
+    for (&i, sources) in order.iter().zip(&sources) {
         let p = &reg.persons[i];
         fn o(v: &Option<String>) -> &[u8] {
             v.as_deref().unwrap_or_default().as_bytes()
@@ -124,7 +131,7 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
             o(&p.postcode),
             o(&p.phone),
             p.records.len().to_string().as_bytes(),
-            p.sources.join(";").as_bytes(),
+            sources.as_bytes(),
             p.first_generation.to_string().as_bytes(),
         ])
         .map_err(csv_err(name))?;
@@ -153,7 +160,7 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
         ),
         Column::new(
             "sources".into(),
-            ps.iter().map(|p| p.sources.join(";")).collect::<Vec<_>>(),
+            sources.iter().map(String::as_str).collect::<Vec<_>>(),
         ),
         Column::new(
             "first_generation".into(),
