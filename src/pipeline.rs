@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::block::{self, LargeBlock, RuleStats};
@@ -287,10 +288,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
 
     let today = chrono::Local::now().date_naive();
     let t = Instant::now();
-    let hashes: Vec<u64> = {
-        use rayon::prelude::*;
-        ing.records.par_iter().map(|r| r.content_hash()).collect()
-    };
+    let hashes: Vec<u64> = { ing.records.par_iter().map(|r| r.content_hash()).collect() };
     let fingerprint = config.link_fingerprint(chrono::Datelike::year(&today));
     let (mut linking, mut previous_link) =
         incremental_plan(config, &ing, &hashes, fingerprint, &mut warnings);
@@ -353,14 +351,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     pairs.extend(again);
     let stage = progress.counted("score", pairs.len() as u64, "pairs");
     let packed = score::pack_all(&norm);
-    // The address words are read from the packed records from here on.
-    let mut norm = norm;
-    {
-        use rayon::prelude::*;
-        norm.par_iter_mut()
-            .for_each(|r| r.address_words = Vec::new());
-    }
-    let norm = norm;
     let mut levels = score::levels_all(&norm, &packed, &pairs, &stage.counter());
     linking.pairs_compared = pairs.len() as u64;
     linking.pairs_reused = kept.len() as u64;
@@ -421,7 +411,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     drop(pairs);
     let mut norm = norm;
     {
-        use rayon::prelude::*;
         norm.par_iter_mut()
             .for_each(normalise::NormRecord::drop_comparison_forms);
     }
@@ -531,7 +520,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         ),
     ];
     {
-        use rayon::prelude::*;
         // Each file's own seconds (they overlap: files are written side by side).
         let took = writers
             .par_iter()

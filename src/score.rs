@@ -334,9 +334,7 @@ impl Packed {
         }
         p
     }
-}
 
-impl Packed {
     fn set_sketch(&mut self, i: usize, s: &str) {
         let k = Sketch::of(s);
         (

@@ -251,6 +251,11 @@ struct Mapped {
     raw: Option<String>,
 }
 
+/// Why a row whose record id its source already has is rejected.
+fn duplicate(first_row: u64) -> String {
+    format!("duplicate record id: first seen on row {first_row} of this source")
+}
+
 /// Maps one file's rows to records or reasons. `check_ids`: the file is its source's only
 /// file, so duplicate ids are found here.
 fn map_rows(
@@ -288,9 +293,7 @@ fn map_rows(
         } else if record_id.is_empty() {
             Some(format!("missing record id (column `{}`)", spec.id))
         } else if check_ids {
-            seen.get(&record_id).map(|first| {
-                format!("duplicate record id: first seen on row {first} of this source")
-            })
+            seen.get(&record_id).map(|&first| duplicate(first))
         } else {
             None
         };
@@ -396,9 +399,7 @@ pub fn read(config: &Config, opened: Opened) -> Result<Ingested> {
             };
             let outcome = match m.outcome {
                 Ok(r) if !ids_per_file => match seen[src as usize].get(&m.record_id) {
-                    Some(first) => Err(format!(
-                        "duplicate record id: first seen on row {first} of this source"
-                    )),
+                    Some(&first) => Err(duplicate(first)),
                     None => {
                         seen[src as usize].insert(m.record_id.clone(), m.row);
                         Ok(r)
