@@ -395,7 +395,10 @@ pub fn candidates_touching(
     let cx = Context::new(recs);
     let (cap, window) = (limits.max_block_size.max(2), limits.window.max(1));
     let mut out = Blocking::default();
-    let mut all: Vec<(u32, u32)> = Vec::new();
+    // Each rule's pairs, kept apart until all are known: one allocation of the exact total
+    // then holds their union (growing one vector rule by rule would, at 1M records, reserve
+    // twice the pairs' memory and copy it at each doubling).
+    let mut per_rule: Vec<Vec<(u32, u32)>> = Vec::with_capacity(RULES.len());
     out.context_seconds = t.elapsed().as_secs_f64();
     for rule in RULES {
         let t = std::time::Instant::now();
@@ -447,7 +450,7 @@ pub fn candidates_touching(
         let step = pairs.len().div_ceil(SAMPLE_PER_RULE).max(1);
         out.samples
             .push(pairs.iter().step_by(step).copied().collect());
-        all.extend(pairs);
+        per_rule.push(pairs);
         stats.seconds = t.elapsed().as_secs_f64();
         out.rules.push(stats);
         progress.inc(1);
@@ -466,6 +469,10 @@ pub fn candidates_touching(
         o.key = masked_key(rule.name, named.unwrap_or_default());
     }
     let t = std::time::Instant::now();
+    let mut all = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+    for pairs in per_rule {
+        all.extend_from_slice(&pairs);
+    }
     all.par_sort_unstable();
     all.dedup();
     all.shrink_to_fit();
