@@ -151,9 +151,9 @@ fn ic_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
 
 fn other_id_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
     for (tag, v) in [
-        ("old_ic", &r.old_ic),
-        ("passport", &r.passport),
-        ("national_id", &r.national_id),
+        ("old_ic", r.old_ic()),
+        ("passport", r.passport()),
+        ("national_id", r.national_id()),
     ] {
         if let Some(v) = v.as_ref().filter(|v| v.len() >= 5) {
             out.buf.push_str(tag);

@@ -277,7 +277,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // Once the inputs are known to fit the configuration, before any row is read: one run per
     // store, of a format this version reads.
     let _lock = store::lock(&config.out)?;
-    let ing = ingest::read(config, opened)?;
+    let mut ing = ingest::read(config, opened)?;
     stage.done(&format!(
         "{} records, {} rejected",
         ing.records.len(),
@@ -301,6 +301,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let stage = progress.counted("normalise", ing.records.len() as u64, "records");
     let (norm, unreadable) = normalise::all(&ing, today, &stage.counter());
+    // Only the review file and the report read the values as they came in, for few records.
+    ing.spill(&config.out)?;
     stage.done("");
     seconds.insert("normalise", t.elapsed().as_secs_f64());
     peaks.mark("normalise");

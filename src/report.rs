@@ -178,8 +178,7 @@ fn sign(w: f64) -> &'static str {
 
 /// A record's value for one comparison, as it came in, masked for display (unescaped).
 fn shown(ing: &Ingested, i: u32, comparison: &str) -> String {
-    let r = &ing.records[i as usize];
-    let get = |f: Field| r.get(f).unwrap_or("");
+    let get = |f: Field| ing.value(i as usize, f).unwrap_or("");
     let first = |fs: &[Field]| {
         fs.iter()
             .map(|&f| get(f))
@@ -1536,7 +1535,7 @@ mod tests {
         for (i, r) in run.norm.iter().enumerate() {
             if let Some(ic) = &r.ic {
                 assert!(!stripped.contains(ic.digits.as_str()), "IC of record {i}");
-                if let Some(raw) = run.ing.records[i].get(Field::Ic) {
+                if let Some(raw) = run.ing.value(i, Field::Ic) {
                     if raw.chars().filter(|c| c.is_ascii_digit()).count() >= 9 {
                         assert!(!stripped.contains(raw), "raw IC of record {i}");
                     }

@@ -291,9 +291,9 @@ impl Packed {
             initials: r.name.initials,
             has_address: r.address.is_some(),
             other_ids: [
-                hash_opt(&r.old_ic),
-                hash_opt(&r.passport),
-                hash_opt(&r.national_id),
+                hash_opt(r.old_ic()),
+                hash_opt(r.passport()),
+                hash_opt(r.national_id()),
             ],
             dob_days: r.dob.map_or(i32::MIN, |d| d.num_days_from_ce()),
             dob_ymd: r
@@ -302,7 +302,7 @@ impl Packed {
             sex: r.sex.map_or(0, |s| s as u8 + 1),
             postcode: hash_opt(&r.postcode),
             phone: hash_opt(&r.phone),
-            household_id: hash_opt(&r.household_id),
+            household_id: hash_opt(r.household_id()),
             ..Default::default()
         };
         p.set_sketch(SKETCH_COMPACT, &r.compact);

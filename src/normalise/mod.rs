@@ -93,6 +93,24 @@ pub enum SexFrom {
     Marker,
 }
 
+/// Identifiers other than the MyKad (`NormRecord::other_ids`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OtherIds {
+    pub old_ic: Option<Text>,
+    pub passport: Option<Text>,
+    pub national_id: Option<Text>,
+    pub household_id: Option<Text>,
+}
+
+impl OtherIds {
+    /// `None` when every identifier is missing.
+    fn boxed(self) -> Option<Box<OtherIds>> {
+        (self != OtherIds::default()).then(|| Box::new(self))
+    }
+}
+
+static MISSING: Option<Text> = None;
+
 /// One record's comparable forms.
 #[derive(Clone, Debug, Default)]
 pub struct NormRecord {
@@ -110,10 +128,9 @@ pub struct NormRecord {
     pub initials_key: Option<Text>,
     /// The IC column's value (placeholders such as 000000000000 are `None`).
     pub ic: Option<Ic>,
-    pub old_ic: Option<Text>,
-    pub passport: Option<Text>,
-    pub national_id: Option<Text>,
-    pub household_id: Option<Text>,
+    /// The old IC, passport, national id and household id: most records have none, so they
+    /// are kept out of line (`old_ic()`, `passport()`…).
+    pub other_ids: Option<Box<OtherIds>>,
     /// The birth date: as recorded, else the valid IC's (agreeing with a partial date if any).
     pub dob: Option<NaiveDate>,
     /// A recorded birth date known only to the year or month (00/00/1950).
@@ -271,10 +288,13 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         initials_key: name.initials_key().map(Text::from),
         name,
         ic,
-        old_ic: text_of(v(Field::OldIc).and_then(identifier)),
-        passport: text_of(v(Field::Passport).and_then(identifier)),
-        national_id: text_of(v(Field::NationalId).and_then(identifier)),
-        household_id: text_of(v(Field::HouseholdId).and_then(identifier)),
+        other_ids: OtherIds {
+            old_ic: text_of(v(Field::OldIc).and_then(identifier)),
+            passport: text_of(v(Field::Passport).and_then(identifier)),
+            national_id: text_of(v(Field::NationalId).and_then(identifier)),
+            household_id: text_of(v(Field::HouseholdId).and_then(identifier)),
+        }
+        .boxed(),
         dob,
         dob_partial,
         dob_from_ic,
@@ -321,6 +341,24 @@ impl NormRecord {
     /// the name's titles, aliases and other parts that the display form leaves out). What
     /// the register, the report and the written files read stays. Called once every pair is
     /// scored: at 1.8M records it returns several hundred MB before clustering and writing.
+    pub fn old_ic(&self) -> &Option<Text> {
+        self.other_ids.as_ref().map_or(&MISSING, |o| &o.old_ic)
+    }
+
+    pub fn passport(&self) -> &Option<Text> {
+        self.other_ids.as_ref().map_or(&MISSING, |o| &o.passport)
+    }
+
+    pub fn national_id(&self) -> &Option<Text> {
+        self.other_ids.as_ref().map_or(&MISSING, |o| &o.national_id)
+    }
+
+    pub fn household_id(&self) -> &Option<Text> {
+        self.other_ids
+            .as_ref()
+            .map_or(&MISSING, |o| &o.household_id)
+    }
+
     pub fn drop_comparison_forms(&mut self) {
         for s in [
             &mut self.key,

@@ -126,7 +126,7 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
                 ic: valid_ic.or_else(|| {
                     golden(&|r| r.ic.as_ref().map(|i| Cow::Borrowed(i.digits.as_str())))
                 }),
-                old_ic: golden(&|r| text(&r.old_ic)),
+                old_ic: golden(&|r| text(r.old_ic())),
                 dob: golden(&|r| r.dob.map(|d| Cow::Owned(d.to_string()))),
                 sex: golden(&|r| r.sex.map(|s| Cow::Borrowed(s.code()))),
                 address: golden(&|r| text(&r.address)),
@@ -155,7 +155,7 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
 
 /// A record's value of a field as it came in (for side-by-side review).
 pub fn raw_value(ing: &Ingested, i: u32, f: Field) -> &str {
-    ing.records[i as usize].get(f).unwrap_or("")
+    ing.value(i as usize, f).unwrap_or("")
 }
 
 #[cfg(test)]

@@ -28,14 +28,6 @@ fn csv_err(name: &str) -> impl Fn(csv::Error) -> Error + '_ {
     move |e| Error::Run(format!("writing {name}: {e}"))
 }
 
-fn write_parquet(g: &Generation, name: &str, mut df: DataFrame) -> Result<()> {
-    let mut f = g.create(name)?;
-    ParquetWriter::new(&mut f)
-        .finish(&mut df)
-        .map_err(|e| Error::Run(format!("writing {name}: {e}")))?;
-    f.finish()
-}
-
 /// Rows per row group (polars' default) and per batch built in memory.
 const PARQUET_BATCH: usize = 512 * 512;
 
@@ -138,6 +130,14 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
     }
     finish_csv(w)?;
 
+    // In batches, as records.parquet: the whole register as one frame would copy every value.
+    write_parquet_batched(g, "register.parquet", order.len(), &|range| {
+        register_batch(reg, &order[range.clone()], &sources[range])
+    })
+}
+
+/// One batch of `register.parquet`: the persons at `order`, with their joined sources.
+fn register_batch(reg: &Register, order: &[usize], sources: &[String]) -> Result<DataFrame> {
     let ps: Vec<_> = order.iter().map(|&i| &reg.persons[i]).collect();
     let text = |f: &dyn Fn(&super::Person) -> Option<&str>| -> Vec<Option<&str>> {
         ps.iter().map(|p| f(p)).collect()
@@ -167,8 +167,7 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
             ps.iter().map(|p| p.first_generation).collect::<Vec<_>>(),
         ),
     ];
-    let df = DataFrame::new_infer_height(cols).map_err(polars_err("register.parquet"))?;
-    write_parquet(g, "register.parquet", df)
+    DataFrame::new_infer_height(cols).map_err(polars_err("register.parquet"))
 }
 
 /// `pairs.parquet`: every scored pair at or above the floor, strongest first.
@@ -410,7 +409,7 @@ fn records_batch(
                 .map(|r| r.ic.as_ref().map(|x| x.valid))
                 .collect::<Vec<_>>(),
         ),
-        Column::new("old_ic".into(), text(&|r| r.old_ic.as_deref())),
+        Column::new("old_ic".into(), text(&|r| r.old_ic().as_deref())),
         Column::new(
             "dob".into(),
             norm.iter()
@@ -421,7 +420,10 @@ fn records_batch(
         Column::new("address".into(), text(&|r| r.address.as_deref())),
         Column::new("postcode".into(), text(&|r| r.postcode.as_deref())),
         Column::new("phone".into(), text(&|r| r.phone.as_deref())),
-        Column::new("household_id".into(), text(&|r| r.household_id.as_deref())),
+        Column::new(
+            "household_id".into(),
+            text(&|r| r.household_id().as_deref()),
+        ),
     ];
     DataFrame::new_infer_height(cols).map_err(polars_err("records.parquet"))
 }
