@@ -708,7 +708,7 @@ fn overlap_section(s: &mut String, input: &ReportInput) {
     let mut names: Vec<&str> = reg
         .persons
         .iter()
-        .flat_map(|p| p.sources.iter().map(String::as_str))
+        .flat_map(|p| p.sources.iter().map(|s| s.as_str()))
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -1498,7 +1498,7 @@ mod tests {
                 .reg
                 .persons
                 .iter()
-                .filter(|p| p.sources.contains(src))
+                .filter(|p| p.sources.iter().any(|s| s == src))
                 .count();
             assert!(page.contains(&format!(r#"<td class="diag" data-value="{persons}">"#)));
         }
@@ -1665,12 +1665,13 @@ window.addEventListener('load', function () {
         let persons: Vec<Person> = (0..n)
             .map(|p| {
                 let records = vec![2 * p as u32, 2 * p as u32 + 1];
-                let mut sources: Vec<String> = records
+                let mut sources: Vec<crate::normalise::Text> = records
                     .iter()
                     .map(|&i| {
                         ing.sources[ing.records[i as usize].source as usize]
                             .name
-                            .clone()
+                            .as_str()
+                            .into()
                     })
                     .collect();
                 sources.sort_unstable();

@@ -176,12 +176,12 @@ pub struct Ingested {
     pub rejects: Vec<Reject>,
     pub files: Vec<FileStats>,
     /// The records' values, once moved to disk by `spill`.
-    spilled: Option<Spilled>,
+    pub(crate) spilled: Option<Spilled>,
 }
 
 /// The records' values in an unnamed temporary file, mapped read-only.
 #[derive(Debug)]
-struct Spilled {
+pub(crate) struct Spilled {
     map: memmap2::Mmap,
     /// Where each record's text starts in `map`.
     starts: Vec<u64>,
@@ -541,6 +541,56 @@ mod tests {
         std::fs::write(dir.join(file), body).unwrap();
         let text = format!("[[source]]\nname = \"jkm\"\npath = \"{file}\"\n{toml_extra}");
         Config::parse(&text, &dir.join("padan.toml")).unwrap()
+    }
+
+    fn values(ing: &Ingested) -> Vec<Vec<Option<String>>> {
+        (0..ing.records.len())
+            .map(|i| {
+                Field::ALL
+                    .iter()
+                    .map(|&f| ing.value(i, f).map(str::to_string))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_field_set_again_or_out_of_order_keeps_the_others() {
+        let mut r = Record::new(0, 2, "1".into());
+        r.set(Field::Phone, " 0123456789 ");
+        r.set(Field::FullName, "ALI BIN ABU");
+        r.set(Field::Address, "12 JALAN MAWAR");
+        r.set(Field::FullName, "ALI");
+        r.set(Field::Address, "");
+        assert_eq!(r.get(Field::FullName), Some("ALI"));
+        assert_eq!(r.get(Field::Address), None);
+        assert_eq!(r.get(Field::Phone), Some("0123456789"));
+        assert_eq!(r.get(Field::Ic), None);
+    }
+
+    #[test]
+    fn spilled_values_read_back_as_they_came_in_and_leave_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = "record_id,full_name,ic,address\n1,ALI BIN ABU,850312-14-5567,  12 JALAN MAWAR\n2,TAN AH KOW,,\n3,,900101-01-1234,LOT 5 KG BARU\n4,SITI Ä ÑUR,,\n";
+        let config = config_for(dir.path(), "a.csv", body, "");
+        let mut ing = read_all(&config).unwrap();
+        assert_eq!(ing.records.len(), 4);
+        let before = values(&ing);
+        let store = dir.path().join("store");
+        std::fs::create_dir(&store).unwrap();
+        ing.spill(&store).unwrap();
+        assert!(ing.spilled.is_some());
+        assert_eq!(values(&ing), before);
+        assert_eq!(ing.value(1, Field::FullName), Some("TAN AH KOW"));
+        assert_eq!(ing.value(3, Field::FullName), Some("SITI Ä ÑUR"));
+        assert_eq!(ing.value(0, Field::Address), Some("12 JALAN MAWAR"));
+        assert_eq!(ing.value(1, Field::Ic), None);
+        // The values really left the records, and the file has no name in the store.
+        assert!(ing.records.iter().all(|r| r.text.is_empty()));
+        assert_eq!(std::fs::read_dir(&store).unwrap().count(), 0);
+        // Spilling again changes nothing.
+        ing.spill(&store).unwrap();
+        assert_eq!(values(&ing), before);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use super::Register;
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
+use crate::normalise::Text;
 
 /// What the previous generation said, with its person ids numbered (interned) so that the
 /// assignment works on numbers, not strings.
@@ -171,7 +172,7 @@ pub fn assign(
             .persons
             .iter()
             .map(|p| Change {
-                person_id: p.id.clone(),
+                person_id: p.id.to_string(),
                 change: "new",
                 detail: format!("{} records", p.records.len()),
             })
@@ -239,8 +240,8 @@ pub fn assign(
     let was_split: AHashSet<u32> = split.iter().map(|s| s.0).collect();
     let mut first = vec![generation; n];
     let mut changes = Vec::new();
-    let mut final_ids: Vec<String> = Vec::with_capacity(n);
-    let mut used: AHashSet<String> = AHashSet::new();
+    let mut final_ids: Vec<Text> = Vec::with_capacity(n);
+    let mut used: AHashSet<Text> = AHashSet::new();
     for c in 0..n {
         let mut cands = continues[c].clone();
         cands.sort_by(|&a, &b| {
@@ -255,10 +256,10 @@ pub fn assign(
                 let mut k = 1;
                 while prev.index.contains_key(id.as_str()) || used.contains(&id) {
                     k += 1;
-                    id = format!("{}-{k}", reg.persons[c].id);
+                    id = compact_str::format_compact!("{}-{k}", reg.persons[c].id);
                 }
                 changes.push(Change {
-                    person_id: id.clone(),
+                    person_id: id.to_string(),
                     change: "new",
                     detail: format!("{size} records"),
                 });
@@ -294,7 +295,7 @@ pub fn assign(
                         detail: format!("{old_size} -> {size} records"),
                     });
                 }
-                final_ids.push(name(keeper).to_string());
+                final_ids.push(Text::from(name(keeper)));
             }
         }
         used.insert(final_ids[c].clone());
@@ -358,7 +359,7 @@ mod tests {
                     person_of[i as usize] = c as u32;
                 }
                 Person {
-                    id: format!("F{c}"),
+                    id: format!("F{c}").into(),
                     records: r.to_vec(),
                     ..Default::default()
                 }

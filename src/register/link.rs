@@ -460,7 +460,7 @@ mod tests {
         let person_of: Vec<u32> = (0..n).map(|i| i.saturating_sub(1)).collect();
         let persons = (0..n.saturating_sub(1).max(1))
             .map(|k| super::super::Person {
-                id: format!("P{k}é"),
+                id: format!("P{k}é").into(),
                 first_generation: k + 1,
                 ..Default::default()
             })

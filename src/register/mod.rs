@@ -21,24 +21,25 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::field::Field;
 use crate::ingest::Ingested;
-use crate::normalise::NormRecord;
+use crate::normalise::{NormRecord, Text};
 
 /// A person's golden record.
 #[derive(Clone, Debug, Default)]
 pub struct Person {
-    pub id: String,
+    pub id: Text,
     /// Indices of its records, ascending.
     pub records: Vec<u32>,
-    pub full_name: Option<String>,
-    pub ic: Option<String>,
-    pub old_ic: Option<String>,
-    pub dob: Option<String>,
-    pub sex: Option<String>,
-    pub address: Option<String>,
-    pub postcode: Option<String>,
-    pub phone: Option<String>,
+    // Golden values: compact strings keep the short ones (IC, date, postcode…) inline.
+    pub full_name: Option<Text>,
+    pub ic: Option<Text>,
+    pub old_ic: Option<Text>,
+    pub dob: Option<Text>,
+    pub sex: Option<Text>,
+    pub address: Option<Text>,
+    pub postcode: Option<Text>,
+    pub phone: Option<Text>,
     /// Distinct source names, sorted.
-    pub sources: Vec<String>,
+    pub sources: Vec<Text>,
     /// The generation the person first appeared in (kept across runs, see `ids`).
     pub first_generation: u32,
 }
@@ -51,17 +52,17 @@ pub struct Register {
 }
 
 /// The id of a person anchored at a record.
-pub fn person_id(source: &str, record_id: &str) -> String {
+pub fn person_id(source: &str, record_id: &str) -> Text {
     let mut key = Vec::with_capacity(source.len() + record_id.len() + 1);
     key.extend_from_slice(source.as_bytes());
     key.push(0x1f);
     key.extend_from_slice(record_id.as_bytes());
-    format!("P{:016x}", xxh3_64(&key))
+    compact_str::format_compact!("P{:016x}", xxh3_64(&key))
 }
 
 /// Picks a golden value: values from the highest-priority source (lowest number) first, then
 /// the most frequent among those, then the smallest.
-fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<String> {
+fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<Text> {
     // Clusters are small: a sorted list beats a hash map per field and person.
     let mut v: Vec<(i64, &str)> = cands.collect();
     let best_priority = v.iter().map(|c| c.0).min()?;
@@ -74,7 +75,7 @@ fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<String> {
             best = Some((run[0].1, run.len()));
         }
     }
-    best.map(|(v, _)| v.to_string())
+    best.map(|(v, _)| Text::from(v))
 }
 
 /// Builds persons from cluster labels.
@@ -109,7 +110,10 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
                     .collect();
                 pick(v.iter().map(|(p, s)| (*p, s.as_ref())))
             };
-            let mut sources: Vec<String> = records.iter().map(|&i| src(i).name.clone()).collect();
+            let mut sources: Vec<Text> = records
+                .iter()
+                .map(|&i| Text::from(src(i).name.as_str()))
+                .collect();
             sources.sort_unstable();
             sources.dedup();
             fn text(v: &Option<crate::normalise::Text>) -> Option<Cow<'_, str>> {
@@ -139,12 +143,12 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
         })
         .collect();
     // A 64-bit collision is practically impossible; if one happens, keep ids unique.
-    let mut used: AHashMap<String, u32> = AHashMap::new();
+    let mut used: AHashMap<Text, u32> = AHashMap::new();
     for p in &mut persons {
         let seen = used.entry(p.id.clone()).or_insert(0);
         *seen += 1;
         if *seen > 1 {
-            p.id = format!("{}-{seen}", p.id);
+            p.id = compact_str::format_compact!("{}-{seen}", p.id);
         }
     }
     Register {

@@ -109,7 +109,7 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
     w.write_record(REGISTER_COLUMNS).map_err(csv_err(name))?;
     for (&i, sources) in order.iter().zip(&sources) {
         let p = &reg.persons[i];
-        fn o(v: &Option<String>) -> &[u8] {
+        fn o(v: &Option<crate::normalise::Text>) -> &[u8] {
             v.as_deref().unwrap_or_default().as_bytes()
         }
         w.write_record([
