@@ -195,6 +195,47 @@ fn review_and_pairs_files_carry_levels_and_both_sides() {
     ] {
         assert!(header.split(',').any(|c| c == col), "{col} not in {header}");
     }
+    // The values shown are the exports' own, read back after the run moved them out of
+    // memory: in the single-column sources, each record's line holds its name and birth date.
+    let files = [
+        ("jkm", "jkm.csv", ';'),
+        ("perkeso", "perkeso.csv", ','),
+        ("zakat", "zakat.tsv", '\t'),
+    ];
+    let mut checked = 0;
+    for row in csv_rows(&wd.join("store/current/review.csv")) {
+        for side in ["l", "r"] {
+            let Some((_, file, sep)) = files.iter().find(|f| f.0 == row[&format!("source_{side}")])
+            else {
+                continue;
+            };
+            let text = wd.read(&format!("demo/{file}"));
+            let id = &row[&format!("record_id_{side}")];
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(&format!("{id}{sep}")))
+                .unwrap_or_else(|| panic!("record {id} not in {file}"));
+            for field in ["name", "dob"] {
+                let v = &row[&format!("{field}_{side}")];
+                assert!(
+                    !v.is_empty() && line.contains(v.as_str()),
+                    "{field} of {id}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no review row from a single-column source");
+    // Nothing but the store's own files is left in it (the spilled values had no name).
+    let stray: Vec<_> = std::fs::read_dir(wd.join("store"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            ![".lock", "current", "generations"].contains(&n.as_str())
+                && !n.starts_with("padan-store")
+        })
+        .collect();
+    assert!(stray.is_empty(), "left in the store: {stray:?}");
     use polars::prelude::*;
     let f = std::fs::File::open(wd.join("store/current/pairs.parquet")).unwrap();
     let df = ParquetReader::new(f).finish().unwrap();
