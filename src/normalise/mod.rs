@@ -143,8 +143,6 @@ pub struct NormRecord {
     pub sex_from: Option<SexFrom>,
     /// The address text (`address::Address::text`).
     pub address: Option<Text>,
-    /// The address's distinct words, hashed and sorted, for fast overlap comparisons.
-    pub address_words: Vec<u64>,
     pub postcode: Option<Text>,
     pub district: Option<Text>,
     /// The state column: the canonical state name when recognised, else the cleaned text.
@@ -301,9 +299,6 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         ic_dob_agrees,
         sex,
         sex_from,
-        address_words: addr
-            .as_ref()
-            .map_or_else(Vec::new, |a| word_hashes(&a.text)),
         address: text_of(addr.map(|a| a.text)),
         postcode: text_of(postcode),
         district: v(Field::District)
@@ -337,7 +332,7 @@ pub fn word_hashes(text: &str) -> Vec<u64> {
 
 impl NormRecord {
     /// Frees the forms only blocking and comparison read (the name keys other than
-    /// `sorted_key`, which weighs a pair by the name's frequency; the address's word hashes;
+    /// `sorted_key`, which weighs a pair by the name's frequency;
     /// the name's titles, aliases and other parts that the display form leaves out). What
     /// the register, the report and the written files read stays. Called once every pair is
     /// scored: at 1.8M records it returns several hundred MB before clustering and writing.
@@ -370,7 +365,6 @@ impl NormRecord {
             *s = Text::default();
         }
         self.initials_key = None;
-        self.address_words = Vec::new();
         let n = &mut self.name;
         for v in [
             &mut n.titles,
