@@ -331,11 +331,6 @@ pub fn word_hashes(text: &str) -> Vec<u64> {
 }
 
 impl NormRecord {
-    /// Frees the forms only blocking and comparison read (the name keys other than
-    /// `sorted_key`, which weighs a pair by the name's frequency;
-    /// the name's titles, aliases and other parts that the display form leaves out). What
-    /// the register, the report and the written files read stays. Called once every pair is
-    /// scored: at 1.8M records it returns several hundred MB before clustering and writing.
     pub fn old_ic(&self) -> &Option<Text> {
         self.other_ids.as_ref().map_or(&MISSING, |o| &o.old_ic)
     }
@@ -354,6 +349,11 @@ impl NormRecord {
             .map_or(&MISSING, |o| &o.household_id)
     }
 
+    /// Frees the forms only blocking and comparison read (the name keys other than
+    /// `sorted_key`, which weighs a pair by the name's frequency; the name's titles, aliases
+    /// and other parts that the display form leaves out). What the register, the report and
+    /// the written files read stays. Called once every pair is scored: at 1.8M records it
+    /// returns several hundred MB before clustering and writing.
     pub fn drop_comparison_forms(&mut self) {
         for s in [
             &mut self.key,

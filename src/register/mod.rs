@@ -19,7 +19,6 @@ use ahash::AHashMap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::field::Field;
 use crate::ingest::Ingested;
 use crate::normalise::{NormRecord, Text};
 
@@ -155,11 +154,6 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
         persons,
         person_of: labels.to_vec(),
     }
-}
-
-/// A record's value of a field as it came in (for side-by-side review).
-pub fn raw_value(ing: &Ingested, i: u32, f: Field) -> &str {
-    ing.value(i as usize, f).unwrap_or("")
 }
 
 #[cfg(test)]

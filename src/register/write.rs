@@ -6,7 +6,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::store::{Generation, OutFile};
-use super::{raw_value, Register};
+use super::Register;
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::ingest::Ingested;
@@ -314,8 +314,7 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> R
     });
     let joined = |i: u32, fs: &[Field]| {
         fs.iter()
-            .map(|&f| raw_value(ing, i, f))
-            .filter(|v| !v.is_empty())
+            .filter_map(|&f| ing.value(i as usize, f))
             .collect::<Vec<_>>()
             .join(" / ")
     };
