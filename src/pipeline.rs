@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::ingest::{self, FileStats};
 use crate::normalise::{self, Unreadable};
 use crate::progress::Progress;
-use crate::register::{self, ids, link, store, store::Generation, write};
+use crate::register::{self, ids, link, normalised, store, store::Generation, write};
 use crate::score::{self, Comparison, Decision, Model, ModelKind, COMPARISONS};
 
 /// `summary.json`.
@@ -91,6 +91,9 @@ pub struct Linking {
     pub records_changed: u64,
     pub records_new: u64,
     pub records_removed: u64,
+    /// Records normalised by this run; the others' normalised forms were read from the
+    /// previous generation (`normalised.bin`).
+    pub records_normalised: u64,
     /// Pairs of unchanged records whose levels were taken from the previous generation.
     pub pairs_reused: u64,
     /// Pairs compared by this run.
@@ -300,7 +303,38 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
 
     let t = Instant::now();
     let stage = progress.counted("normalise", ing.records.len() as u64, "records");
-    let (norm, unreadable) = normalise::all(&ing, today, &stage.counter());
+    // An incremental run reads unchanged records' normalised forms from the previous
+    // generation instead of normalising them again.
+    let stored = incremental.and_then(|(state, plan)| {
+        let dir = config.out.join("current");
+        match normalised::Stored::open(&dir, fingerprint, state.records()) {
+            Ok(s) => Some((s, plan)),
+            Err(normalised::Unusable::Missing) => None,
+            Err(normalised::Unusable::Damaged(why)) => {
+                warnings.push(format!(
+                    "{}: cannot be used ({why}); every record was normalised again",
+                    dir.join(normalised::FILE).display()
+                ));
+                None
+            }
+        }
+    });
+    let reuse = |i: usize| {
+        let (s, plan) = stored.as_ref()?;
+        let p = plan.previous[i];
+        if plan.dirty[i] || p == u32::MAX || s.marks(p as usize).took_today() {
+            return None;
+        }
+        s.get(p as usize)
+    };
+    let normalise::Normalised {
+        records: norm,
+        unreadable,
+        marks,
+        normalised: records_normalised,
+    } = normalise::all_reusing(&ing, today, &stage.counter(), &reuse);
+    drop(stored);
+    linking.records_normalised = records_normalised;
     // Only the review file and the report read the values as they came in, for few records.
     ing.spill(&config.out)?;
     stage.done("");
@@ -482,7 +516,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // The files are independent: written side by side, each synced before the generation is
     // committed.
     type Writer<'a> = (&'static str, &'a (dyn Fn() -> Result<()> + Sync));
-    let writers: [Writer; 9] = [
+    let writers: [Writer; 10] = [
         ("write.link", &|| {
             let snap = link::Snapshot {
                 fingerprint,
@@ -494,6 +528,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
                 reg: &reg,
             };
             link::write(&g, &snap)
+        }),
+        ("write.normalised", &|| {
+            normalised::write(&g, fingerprint, &norm, &marks)
         }),
         ("write.crosswalk", &|| write::crosswalk(&g, &ing, &reg)),
         ("write.register", &|| write::register(&g, &reg)),
@@ -605,7 +642,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     summary.peak_memory_bytes = peaks.0.values().copied().max().or_else(peak_memory);
     summary.stage_peak_memory_bytes = peaks.0;
     write::summary(&g, &summary)?;
+    let number = g.number();
     let dir = g.commit()?;
+    normalised::remove_all_but(&config.out, number);
     store::prune(&config.out, config.keep)?;
     stage.done("");
     Ok((summary, dir))

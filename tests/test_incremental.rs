@@ -31,6 +31,42 @@ fn partition(wd: &Workdir, store: &str) -> BTreeSet<BTreeSet<String>> {
     by_person.into_values().collect()
 }
 
+/// Flips a bit in the middle of a store's file.
+fn damage(wd: &Workdir, file: &str) {
+    let path = std::fs::canonicalize(wd.join(file)).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+}
+
+/// The summary has a warning naming `what`.
+fn assert_warns(s: &serde_json::Value, what: &str) {
+    let warnings = s["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.as_str().unwrap().contains(what)),
+        "{warnings:?}"
+    );
+}
+
+/// The register's rows without their person ids and first generations, sorted.
+fn golden(wd: &Workdir, store: &str) -> Vec<Vec<(String, String)>> {
+    let mut rows: Vec<Vec<(String, String)>> =
+        csv_rows(&wd.join(&format!("{store}/current/register.csv")))
+            .into_iter()
+            .map(|r| {
+                let mut v: Vec<(String, String)> = r
+                    .into_iter()
+                    .filter(|(k, _)| k != "person_id" && k != "first_generation")
+                    .collect();
+                v.sort();
+                v
+            })
+            .collect();
+    rows.sort();
+    rows
+}
+
 /// Pairs of records put in one cluster.
 fn same_person_pairs(p: &BTreeSet<BTreeSet<String>>) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
@@ -114,12 +150,18 @@ fn an_incremental_run_compares_only_what_changed_and_clusters_as_a_full_run_does
     let first = run(&wd, "store", &[]);
     assert_eq!(first["linking"]["mode"], "full");
     assert_eq!(first["linking"]["reason"], "no previous generation");
+    assert_eq!(
+        first["linking"]["records_normalised"],
+        first["records_accepted"]
+    );
     let full_pairs = first["candidate_pairs"].as_u64().unwrap();
 
     // The same inputs again: nothing to compare, nothing changes.
     let again = run(&wd, "store", &[]);
     assert_eq!(again["linking"]["mode"], "incremental");
     assert_eq!(again["linking"]["pairs_compared"], 0);
+    // Nor anything to normalise: every record's normalised form comes from the store.
+    assert_eq!(again["linking"]["records_normalised"], 0);
     assert_eq!(
         again["linking"]["records_unchanged"],
         first["records_accepted"]
@@ -134,6 +176,7 @@ fn an_incremental_run_compares_only_what_changed_and_clusters_as_a_full_run_does
     assert_eq!(l["records_changed"], changed);
     assert_eq!(l["records_new"], added);
     assert_eq!(l["records_removed"], removed);
+    assert_eq!(l["records_normalised"], changed + added);
     let compared = l["pairs_compared"].as_u64().unwrap();
     assert!(l["pairs_reused"].as_u64().unwrap() > 0, "{l}");
     assert!(
@@ -149,6 +192,8 @@ fn an_incremental_run_compares_only_what_changed_and_clusters_as_a_full_run_does
     for k in ["match_pairs", "review_pairs", "pairs_written", "persons"] {
         assert_eq!(inc[k], fresh[k], "{k}");
     }
+    // The golden records too, built from normalised forms read back or made afresh.
+    eqnice!(golden(&wd, "fresh"), golden(&wd, "store"));
     let forced = run(&wd, "store", &["--full"]);
     assert_eq!(forced["linking"]["mode"], "full");
     assert!(forced["linking"]["reason"]
@@ -201,28 +246,42 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
     let ids_before = ids(&wd);
 
     // A damaged link state: a warning naming the file, a full run, the same register.
-    let link = std::fs::canonicalize(wd.join("store/current/link.bin")).unwrap();
-    let mut bytes = std::fs::read(&link).unwrap();
-    let mid = bytes.len() / 2;
-    bytes[mid] ^= 1;
-    std::fs::write(&link, bytes).unwrap();
+    damage(&wd, "store/current/link.bin");
     let s = run(&wd, "store", &[]);
     assert_eq!(s["linking"]["mode"], "full");
     assert!(s["linking"]["reason"].as_str().unwrap().contains("damaged"));
-    assert!(
-        s["warnings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|w| w.as_str().unwrap().contains("link.bin")),
-        "{}",
-        s["warnings"]
-    );
+    assert_warns(&s, "link.bin");
     eqnice!(before, partition(&wd, "store"));
     // The person ids came from the crosswalk instead, and are the same.
     eqnice!(ids_before, ids(&wd));
     // That run wrote a sound state again.
     assert_eq!(run(&wd, "store", &[])["linking"]["mode"], "incremental");
+
+    // Damaged normalised records: still incremental, every record normalised again, a
+    // warning naming the file, the same register.
+    damage(&wd, "store/current/normalised.bin");
+    let s = run(&wd, "store", &[]);
+    assert_eq!(s["linking"]["mode"], "incremental");
+    assert_eq!(s["linking"]["records_normalised"], s["records_accepted"]);
+    assert_warns(&s, "normalised.bin");
+    eqnice!(before, partition(&wd, "store"));
+    eqnice!(ids_before, ids(&wd));
+    // Only the current generation keeps the file.
+    let kept: Vec<u32> = std::fs::read_dir(wd.join("store/generations"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().join("normalised.bin").exists())
+        .map(|e| e.file_name().to_string_lossy().parse().unwrap())
+        .collect();
+    let current = std::fs::read_link(wd.join("store/current")).unwrap();
+    let current: u32 = current
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .parse()
+        .unwrap();
+    assert_eq!(kept, [current]);
+    assert_eq!(run(&wd, "store", &[])["linking"]["records_normalised"], 0);
 
     // A new blocking window changes which pairs are candidates: the next run is full.
     edit_config(&wd, |t| t + "\n[block]\nwindow = 4\n");

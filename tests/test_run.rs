@@ -588,6 +588,7 @@ fn a_run_killed_at_any_write_step_leaves_the_register_and_the_next_run_succeeds(
         "changes.csv",
         "records.parquet",
         "link.bin",
+        "normalised.bin",
         "summary.json",
         "rename",
     ];

@@ -224,6 +224,30 @@ fn num(s: &str) -> u32 {
     s.parse().unwrap_or(u32::MAX)
 }
 
+thread_local! {
+    /// Set on this thread when a date read was found to be after today's date (`took_today`).
+    static AFTER_TODAY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `d` is after `today`. When it is and lies in this year, the reading depended on the day: a
+/// later day of the year may read the same text otherwise, and `took_today` says so. (A date in
+/// a later year stays after every day of this one.)
+pub(crate) fn after(d: NaiveDate, today: NaiveDate) -> bool {
+    let after = d > today;
+    if after && d.year() == today.year() {
+        AFTER_TODAY.with(|c| c.set(true));
+    }
+    after
+}
+
+/// Whether a date read on this thread since the last call was found after today's date (and
+/// clears the mark). A record without one reads the same on any later day of the same year: a
+/// two-digit year's century and a year in the future depend on the year alone, which is part of
+/// the store's fingerprint (`Config::link_fingerprint`).
+pub fn took_today() -> bool {
+    AFTER_TODAY.with(|c| c.replace(false))
+}
+
 /// The year a written year stands for: two digits take the most recent past century.
 fn full_year(y: &str, today: NaiveDate) -> i32 {
     let v = num(y) as i32;
@@ -260,13 +284,13 @@ fn make(y: &str, m: u32, d: u32, how: How, today: NaiveDate) -> DateParse {
     let Some(mut date) = NaiveDate::from_ymd_opt(year, m, d) else {
         return DateParse::fail(DateReason::BadDate);
     };
-    if y.len() <= 2 && date > today {
+    if y.len() <= 2 && after(date, today) {
         match date.with_year(year - 100) {
             Some(x) => date = x,
             None => return DateParse::fail(DateReason::BadDate),
         }
     }
-    if date > today {
+    if after(date, today) {
         return DateParse::fail(DateReason::Future);
     }
     if date.year() < MIN_YEAR {
@@ -276,10 +300,13 @@ fn make(y: &str, m: u32, d: u32, how: How, today: NaiveDate) -> DateParse {
 }
 
 fn check_partial(p: PartialDate, today: NaiveDate) -> DateParse {
-    if p.year > today.year()
-        || p.month
-            .is_some_and(|m| p.year == today.year() && m > today.month())
+    if p.year > today.year() {
+        return DateParse::fail(DateReason::Future);
+    }
+    if p.month
+        .is_some_and(|m| p.year == today.year() && m > today.month())
     {
+        AFTER_TODAY.with(|c| c.set(true));
         return DateParse::fail(DateReason::Future);
     }
     if p.year < MIN_YEAR {
@@ -302,7 +329,7 @@ fn excel_serial(n: u32, today: NaiveDate) -> DateParse {
         return DateParse::fail(DateReason::TooOld);
     }
     let d = epoch + Duration::days(n as i64);
-    if d > today {
+    if after(d, today) {
         return DateParse::fail(DateReason::Future);
     }
     DateParse::ok(d, How::ExcelSerial)
@@ -357,7 +384,7 @@ pub fn parse_with(raw: &str, preferred: &[String], today: NaiveDate, ctx: Contex
     for f in preferred {
         for cand in [s, no_time] {
             if let Some(d) = try_format(cand, f) {
-                if d <= today && d.year() >= MIN_YEAR {
+                if !after(d, today) && d.year() >= MIN_YEAR {
                     return DateParse::ok(d, How::SourceFormat);
                 }
             }

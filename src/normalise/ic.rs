@@ -12,14 +12,14 @@
 //! number that is not a valid MyKad carries a machine-readable reason.
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::tables::{PbKind, ID_SHAPES, PB_CODES};
 use super::text::alnum_upper;
 use super::Text;
 
 /// What an identifier is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdKind {
     /// 12 digits shaped like a MyKad number (valid or not: see `Ic::valid`).
@@ -55,7 +55,7 @@ impl IdKind {
 }
 
 /// Why a number is not a valid MyKad number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// Neither 12 digits nor repairable to 12.
@@ -89,7 +89,7 @@ impl Reason {
 }
 
 /// A repair that was applied because the repaired number validates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Repair {
     /// Letters read for digits (O→0, I/L→1, S→5, B→8, Z→2).
@@ -111,7 +111,7 @@ impl Repair {
 }
 
 /// A normalised IC-column value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ic {
     /// The digits (12 when it looks like a MyKad; repaired when a repair validated).
     pub digits: Text,
@@ -197,7 +197,9 @@ pub fn birth_date_with(
             }
         }
     }
-    c20.filter(|d| *d <= today).or(c19).or(c20)
+    c20.filter(|d| !super::date::after(*d, today))
+        .or(c19)
+        .or(c20)
 }
 
 /// The birth date an IC encodes, choosing the century: 20YY if that is not in the future

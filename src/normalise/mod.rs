@@ -23,10 +23,11 @@ pub mod text;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
 use crate::ingest::{Ingested, Record};
+pub use crate::register::normalised::Marks;
 pub use date::PartialDate;
 pub use ic::Ic;
 pub use name::Name;
@@ -36,7 +37,7 @@ pub use name::Name;
 pub type Text = compact_str::CompactString;
 
 /// Sex as recorded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Sex {
     #[serde(rename = "M")]
     Male,
@@ -85,7 +86,7 @@ pub fn identifier(raw: &str) -> Option<String> {
 }
 
 /// Where a record's sex came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SexFrom {
     Recorded,
@@ -94,7 +95,7 @@ pub enum SexFrom {
 }
 
 /// Identifiers other than the MyKad (`NormRecord::other_ids`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OtherIds {
     pub old_ic: Option<Text>,
     pub passport: Option<Text>,
@@ -111,20 +112,100 @@ impl OtherIds {
 
 static MISSING: Option<Text> = None;
 
+/// A name from padan's own tables. (An alias: written `&'static str` in the record, serde's
+/// derive would make the record readable only from data that lives forever.)
+pub type Static = &'static str;
+
+/// How the fields that point into padan's own tables are kept in the store: by name, read back
+/// into the table's entry (an unknown name is an error, not a new entry).
+mod static_text {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    fn read<'de, D: Deserializer<'de>>(
+        d: D,
+        what: &str,
+        find: fn(&str) -> Option<&'static str>,
+    ) -> Result<Option<&'static str>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => find(&s)
+                .map(Some)
+                .ok_or_else(|| D::Error::custom(format!("unknown {what}"))),
+        }
+    }
+
+    pub mod state {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &Option<&'static str>, s: S) -> Result<S::Ok, S::Error> {
+            v.serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<&'static str>, D::Error> {
+            read(d, "state", |s| {
+                crate::normalise::address::canonical_state(s).filter(|c| *c == s)
+            })
+        }
+    }
+
+    pub mod phone_kind {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &Option<&'static str>, s: S) -> Result<S::Ok, S::Error> {
+            v.serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<&'static str>, D::Error> {
+            read(d, "phone kind", crate::normalise::phone::kind_named)
+        }
+    }
+
+    /// A partial date as its year and month (its own `Serialize` writes text, for JSON).
+    pub mod partial_date {
+        use super::*;
+        use crate::normalise::PartialDate;
+
+        pub fn serialize<S: Serializer>(v: &Option<PartialDate>, s: S) -> Result<S::Ok, S::Error> {
+            v.map(|p| (p.year, p.month)).serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<PartialDate>, D::Error> {
+            Ok(Option::<(i32, Option<u32>)>::deserialize(d)?
+                .map(|(year, month)| PartialDate { year, month }))
+        }
+    }
+}
+
 /// One record's comparable forms.
-#[derive(Clone, Debug, Default)]
+/// Kept in the store (`register::normalised`) without the comparison forms, which are made
+/// again from the name (`NormRecord::with_forms`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct NormRecord {
     pub name: Name,
     /// `Name::key`, `sorted_key`, `compact`, `given_compact`, kept for the comparators.
+    #[serde(skip)]
     pub key: Text,
+    #[serde(skip)]
     pub sorted_key: Text,
+    #[serde(skip)]
     pub compact: Text,
+    #[serde(skip)]
     pub given_compact: Text,
     /// `Name::phonetic`: the Malay phonetic key.
+    #[serde(skip)]
     pub phonetic: Text,
     /// `Name::khmer_key`: the Khmer-aware phonetic key, order-free.
+    #[serde(skip)]
     pub khmer_key: Text,
     /// `Name::initials_key`: father's initial + given name (Indian short form).
+    #[serde(skip)]
     pub initials_key: Option<Text>,
     /// The IC column's value (placeholders such as 000000000000 are `None`).
     pub ic: Option<Ic>,
@@ -134,6 +215,7 @@ pub struct NormRecord {
     /// The birth date: as recorded, else the valid IC's (agreeing with a partial date if any).
     pub dob: Option<NaiveDate>,
     /// A recorded birth date known only to the year or month (00/00/1950).
+    #[serde(with = "static_text::partial_date")]
     pub dob_partial: Option<PartialDate>,
     /// `dob` came from the IC.
     pub dob_from_ic: bool,
@@ -148,13 +230,15 @@ pub struct NormRecord {
     /// The state column: the canonical state name when recognised, else the cleaned text.
     pub state: Option<Text>,
     /// The state named at the end of the address.
-    pub address_state: Option<&'static str>,
+    #[serde(with = "static_text::state")]
+    pub address_state: Option<Static>,
     /// The postcode lies outside every postcode the state (column or address) uses.
     pub postcode_state_conflict: bool,
     /// E.164 (`+60123456789`).
     pub phone: Option<Text>,
     /// `mobile`, `landline`, `ip_telephony`, `non_geographic`, `foreign`.
-    pub phone_kind: Option<&'static str>,
+    #[serde(with = "static_text::phone_kind")]
+    pub phone_kind: Option<Static>,
 }
 
 /// Counts of values present but unreadable, per source (for warnings in `summary.json`).
@@ -276,14 +360,7 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         }
         n
     });
-    let n = NormRecord {
-        key: name.key().into(),
-        sorted_key: name.sorted_key().into(),
-        compact: name.compact().into(),
-        given_compact: name.given_compact().into(),
-        phonetic: name.phonetic().into(),
-        khmer_key: name.khmer_key().into(),
-        initials_key: name.initials_key().map(Text::from),
+    let mut n = NormRecord {
         name,
         ic,
         other_ids: OtherIds {
@@ -310,7 +387,9 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
         postcode_state_conflict,
         phone_kind: ph.as_ref().map(|p| p.kind),
         phone: ph.map(|p| Text::from(p.e164)),
+        ..Default::default()
     };
+    n.fill_forms();
     (n, bad)
 }
 
@@ -350,10 +429,11 @@ impl NormRecord {
     }
 
     /// Frees the forms only blocking and comparison read (the name keys other than
-    /// `sorted_key`, which weighs a pair by the name's frequency; the name's titles, aliases
-    /// and other parts that the display form leaves out). What the register, the report and
-    /// the written files read stays. Called once every pair is scored: at 1.8M records it
-    /// returns several hundred MB before clustering and writing.
+    /// `sorted_key`, which weighs a pair by the name's frequency). What the register, the
+    /// report and the written files read stays, and so does the whole name: `normalised.bin`
+    /// keeps it for the next run, which makes the forms again from it (`fill_forms`). Called
+    /// once every pair is scored: at 1.8M records it returns a few hundred MB before
+    /// clustering and writing.
     pub fn drop_comparison_forms(&mut self) {
         for s in [
             &mut self.key,
@@ -365,17 +445,18 @@ impl NormRecord {
             *s = Text::default();
         }
         self.initials_key = None;
-        let n = &mut self.name;
-        for v in [
-            &mut n.titles,
-            &mut n.hereditary,
-            &mut n.alias,
-            &mut n.other,
-            &mut n.family,
-        ] {
-            *v = name::Words::new();
-        }
-        n.surname = None;
+    }
+
+    /// Makes the name's comparison forms (`key`, `sorted_key`…) from the name.
+    pub fn fill_forms(&mut self) {
+        let n = &self.name;
+        self.key = n.key().into();
+        self.sorted_key = n.sorted_key().into();
+        self.compact = n.compact().into();
+        self.given_compact = n.given_compact().into();
+        self.phonetic = n.phonetic().into();
+        self.khmer_key = n.khmer_key().into();
+        self.initials_key = n.initials_key().map(Text::from);
     }
 }
 
@@ -386,21 +467,57 @@ pub fn all(
     today: NaiveDate,
     progress: &crate::progress::Counter,
 ) -> (Vec<NormRecord>, Vec<Unreadable>) {
-    let (recs, bads): (Vec<NormRecord>, Vec<(u16, Unreadable)>) = ing
+    let n = all_reusing(ing, today, progress, &|_| None);
+    (n.records, n.unreadable)
+}
+
+/// Records normalised, some perhaps read back from the store.
+pub struct Normalised {
+    pub records: Vec<NormRecord>,
+    /// Unreadable-value counts per source.
+    pub unreadable: Vec<Unreadable>,
+    /// Per record, what its normalisation noted (kept in the store with it).
+    pub marks: Vec<Marks>,
+    /// Records normalised by this call (the others were given by `stored`).
+    pub normalised: u64,
+}
+
+/// `all`, taking record `i`'s normalised form from `stored(i)` when it gives one: a form
+/// normalised on an earlier day from the same values, with what that normalisation noted.
+pub fn all_reusing(
+    ing: &Ingested,
+    today: NaiveDate,
+    progress: &crate::progress::Counter,
+    stored: &(dyn Fn(usize) -> Option<(NormRecord, Marks)> + Sync),
+) -> Normalised {
+    let (records, marked): (Vec<NormRecord>, Vec<(Marks, bool)>) = ing
         .records
         .par_iter()
-        .map(|r| {
-            let dates = &ing.sources[r.source as usize].dates;
-            let (n, b) = record(r, dates, today);
+        .enumerate()
+        .map(|(i, r)| {
+            let out = match stored(i) {
+                Some((n, m)) => (n, (m, false)),
+                None => {
+                    let dates = &ing.sources[r.source as usize].dates;
+                    date::took_today();
+                    let (n, b) = record(r, dates, today);
+                    (n, (Marks::new(&b, date::took_today()), true))
+                }
+            };
             progress.inc(1);
-            (n, (r.source, b))
+            out
         })
         .unzip();
-    let mut per_source = vec![Unreadable::default(); ing.sources.len()];
-    for (s, b) in &bads {
-        per_source[*s as usize].add(b);
+    let mut unreadable = vec![Unreadable::default(); ing.sources.len()];
+    for (r, (m, _)) in ing.records.iter().zip(&marked) {
+        unreadable[r.source as usize].add(&m.unreadable());
     }
-    (recs, per_source)
+    Normalised {
+        records,
+        unreadable,
+        normalised: marked.iter().filter(|m| m.1).count() as u64,
+        marks: marked.into_iter().map(|m| m.0).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -417,6 +534,38 @@ mod tests {
             r.set(*f, v);
         }
         record(&r, &[], today()).0
+    }
+
+    #[test]
+    fn a_reading_that_depended_on_the_day_is_marked() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let read = |fields: &[(Field, &str)]| {
+            let mut r = Record::new(0, 0, "x".into());
+            for (f, v) in fields {
+                r.set(*f, v);
+            }
+            date::took_today();
+            let (n, _) = record(&r, &[], today);
+            (n.dob.map(|d| d.to_string()), date::took_today())
+        };
+        let dob = |d| read(&[(Field::Dob, d)]);
+        // Later this year: refused today, read on 1 December.
+        assert_eq!(dob("01/12/2026"), (None, true));
+        // A two-digit year later this year goes back a century, until that day comes.
+        assert_eq!(dob("01/12/26"), (Some("1926-12-01".into()), true));
+        // Earlier this year, or a later year: the same answer on every day of this year.
+        assert_eq!(dob("01/03/2026"), (Some("2026-03-01".into()), false));
+        assert_eq!(dob("01/12/2027"), (None, false));
+        assert_eq!(dob("12/03/1985"), (Some("1985-03-12".into()), false));
+        // An IC's century: 2026-12-01 is still to come, so 1926 for now.
+        assert_eq!(
+            read(&[(Field::Ic, "261201-14-5567")]),
+            (Some("1926-12-01".into()), true)
+        );
+        assert_eq!(
+            read(&[(Field::Ic, "850312-14-5567")]),
+            (Some("1985-03-12".into()), false)
+        );
     }
 
     #[test]

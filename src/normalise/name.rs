@@ -18,7 +18,7 @@
 //! name without an English name in front, an alias, a caste name). The tables, not this code,
 //! hold the domain knowledge.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::chinese;
 use super::phonetic;
@@ -34,7 +34,7 @@ pub type Words = thin_vec::ThinVec<Text>;
 type Infos<'a> = Vec<Option<&'a Word>>;
 
 /// The naming tradition a name shows, as far as its markers and words tell.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NameKind {
     /// BIN / BINTI.
@@ -52,7 +52,7 @@ pub enum NameKind {
 }
 
 /// A parsed name. Every token is upper-case ASCII or another script's letters, never empty.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Name {
     /// The person's own name tokens (canonical variants).
     pub given: Words,

@@ -38,6 +38,15 @@ fn first_number(raw: &str) -> &str {
     &s[..cut]
 }
 
+/// The kind of that name (`mobile`…), as `Phone::kind` holds it.
+pub fn kind_named(name: &str) -> Option<&'static str> {
+    PHONE_PREFIXES
+        .iter()
+        .map(|p| p.kind)
+        .chain(["foreign"])
+        .find(|k| *k == name)
+}
+
 /// A Malaysian national significant number's kind, when its prefix and length fit.
 fn malaysian(nsn: &str) -> Option<&'static str> {
     PHONE_PREFIXES

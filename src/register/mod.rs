@@ -10,6 +10,7 @@
 
 pub mod ids;
 pub mod link;
+pub mod normalised;
 pub mod store;
 pub mod write;
 
