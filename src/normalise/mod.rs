@@ -145,8 +145,12 @@ mod static_text {
         pub fn deserialize<'de, D: Deserializer<'de>>(
             d: D,
         ) -> Result<Option<&'static str>, D::Error> {
+            // A canonical name is its own spelling in the table.
             read(d, "state", |s| {
-                crate::normalise::address::canonical_state(s).filter(|c| *c == s)
+                crate::normalise::tables::STATES
+                    .get(s)
+                    .copied()
+                    .filter(|c| *c == s)
             })
         }
     }
@@ -162,6 +166,25 @@ mod static_text {
             d: D,
         ) -> Result<Option<&'static str>, D::Error> {
             read(d, "phone kind", crate::normalise::phone::kind_named)
+        }
+    }
+
+    /// A date as its day number (chrono's own form is text, slower to read back).
+    pub mod date {
+        use super::*;
+        use chrono::{Datelike, NaiveDate};
+
+        pub fn serialize<S: Serializer>(v: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+            v.map(|d| d.num_days_from_ce()).serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+            Option::<i32>::deserialize(d)?
+                .map(|n| {
+                    NaiveDate::from_num_days_from_ce_opt(n)
+                        .ok_or_else(|| D::Error::custom("a day number out of range"))
+                })
+                .transpose()
         }
     }
 
@@ -213,6 +236,7 @@ pub struct NormRecord {
     /// are kept out of line (`old_ic()`, `passport()`…).
     pub other_ids: Option<Box<OtherIds>>,
     /// The birth date: as recorded, else the valid IC's (agreeing with a partial date if any).
+    #[serde(with = "static_text::date")]
     pub dob: Option<NaiveDate>,
     /// A recorded birth date known only to the year or month (00/00/1950).
     #[serde(with = "static_text::partial_date")]

@@ -25,7 +25,7 @@ use crate::normalise::{NormRecord, Unreadable};
 /// The file's name in a generation.
 pub const FILE: &str = "normalised.bin";
 const MAGIC: &[u8; 8] = b"PADANNRM";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 fn config() -> impl bincode::config::Config {
     bincode::config::standard()
@@ -321,6 +321,27 @@ mod tests {
             assert_eq!(*marks, got_marks);
         }
         assert!(stored.get(recs.len()).is_none());
+    }
+
+    #[test]
+    fn every_state_and_phone_kind_reads_back_as_the_tables_entry() {
+        let states = crate::normalise::tables::STATES.values().copied();
+        let kinds = crate::normalise::tables::PHONE_PREFIXES
+            .iter()
+            .map(|p| p.kind)
+            .chain(["foreign"]);
+        for (state, kind) in states.zip(kinds.cycle()) {
+            let r = NormRecord {
+                address_state: Some(state),
+                phone_kind: Some(kind),
+                ..Default::default()
+            };
+            let bytes = bincode::serde::encode_to_vec(&r, config()).unwrap();
+            let (back, _): (NormRecord, usize) =
+                bincode::serde::decode_from_slice(&bytes, config()).unwrap();
+            assert_eq!(back.address_state, Some(state));
+            assert_eq!(back.phone_kind, Some(kind));
+        }
     }
 
     #[test]
