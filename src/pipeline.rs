@@ -309,8 +309,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         let dir = config.out.join("current");
         match normalised::Stored::open(&dir, fingerprint, state.records()) {
             Ok(s) => Some((s, plan)),
-            Err(normalised::Unusable::Missing) => None,
-            Err(normalised::Unusable::Damaged(why)) => {
+            Err(link::Unusable::Missing) => None,
+            Err(link::Unusable::Damaged(why)) => {
                 warnings.push(format!(
                     "{}: cannot be used ({why}); every record was normalised again",
                     dir.join(normalised::FILE).display()

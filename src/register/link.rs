@@ -87,13 +87,13 @@ fn record_key(source: &str, id: &str) -> u64 {
 }
 
 /// Writes into a file while hashing what it writes.
-struct Hashing<W: Write> {
-    w: W,
-    h: Xxh3,
+pub(super) struct Hashing<W: Write> {
+    pub(super) w: W,
+    pub(super) h: Xxh3,
 }
 
 impl<W: Write> Hashing<W> {
-    fn put(&mut self, b: &[u8]) -> std::io::Result<()> {
+    pub(super) fn put(&mut self, b: &[u8]) -> std::io::Result<()> {
         self.h.update(b);
         self.w.write_all(b)
     }
@@ -210,12 +210,13 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Why a generation's link state cannot be used.
+/// Why a generation's link state (or its normalised records) cannot be used.
 #[derive(Debug)]
 pub enum Unusable {
-    /// The generation has no `link.bin` (written by an older padan, or no generation at all).
+    /// The generation has no such file (written by an older padan, or no generation at all).
     Missing,
-    /// The file is there but damaged or of another version: the reason.
+    /// The file is there but damaged, of another version or of another configuration: the
+    /// reason.
     Damaged(String),
 }
 

@@ -18,6 +18,7 @@ use std::path::Path;
 
 use xxhash_rust::xxh3::Xxh3;
 
+use super::link::{Hashing, Unusable};
 use super::store::Generation;
 use crate::error::{Error, Result};
 use crate::normalise::{NormRecord, Unreadable};
@@ -76,18 +77,17 @@ impl Marks {
 pub fn write(g: &Generation, fingerprint: u64, norm: &[NormRecord], marks: &[Marks]) -> Result<()> {
     let mut f = g.create(FILE)?;
     let path = f.path().to_path_buf();
-    let mut h = Xxh3::new();
+    let mut w = Hashing {
+        w: &mut f,
+        h: Xxh3::new(),
+    };
     let mut go = || -> std::io::Result<()> {
-        let mut put = |b: &[u8], f: &mut super::store::OutFile| -> std::io::Result<()> {
-            h.update(b);
-            f.write_all(b)
-        };
-        put(MAGIC, &mut f)?;
-        put(&VERSION.to_le_bytes(), &mut f)?;
-        put(&fingerprint.to_le_bytes(), &mut f)?;
-        put(&(norm.len() as u64).to_le_bytes(), &mut f)?;
+        w.put(MAGIC)?;
+        w.put(&VERSION.to_le_bytes())?;
+        w.put(&fingerprint.to_le_bytes())?;
+        w.put(&(norm.len() as u64).to_le_bytes())?;
         let bytes: Vec<u8> = marks.iter().map(|m| m.0).collect();
-        put(&bytes, &mut f)?;
+        w.put(&bytes)?;
         let mut ends = Vec::with_capacity(norm.len() * 8);
         let mut end = 0u64;
         let mut buf = Vec::with_capacity(512);
@@ -95,13 +95,13 @@ pub fn write(g: &Generation, fingerprint: u64, norm: &[NormRecord], marks: &[Mar
             buf.clear();
             bincode::serde::encode_into_std_write(r, &mut buf, config())
                 .map_err(std::io::Error::other)?;
-            put(&buf, &mut f)?;
+            w.put(&buf)?;
             end += buf.len() as u64;
             ends.extend_from_slice(&end.to_le_bytes());
         }
-        put(&ends, &mut f)?;
-        let sum = h.digest();
-        f.write_all(&sum.to_le_bytes())
+        w.put(&ends)?;
+        let sum = w.h.digest();
+        w.w.write_all(&sum.to_le_bytes())
     };
     go().map_err(|e| Error::io(&path, e))?;
     f.finish()
@@ -117,15 +117,6 @@ pub fn remove_all_but(root: &Path, current: u32) {
             let _ = std::fs::remove_file(path);
         }
     }
-}
-
-/// Why a generation's normalised records cannot be used.
-#[derive(Debug)]
-pub enum Unusable {
-    /// No `normalised.bin` (an older padan wrote the generation).
-    Missing,
-    /// The file is there but damaged, of another version or of another configuration.
-    Damaged(String),
 }
 
 /// A generation's normalised records, mapped from the file.
