@@ -129,19 +129,24 @@ fn kernels(c: &mut Criterion) {
     let pa = score::Packed::of(&a);
     let pb = score::Packed::of(&b);
     let pc = score::Packed::of(&c2);
+    let (la, lb, lc) = (
+        normalise::Linkable::of(&a),
+        normalise::Linkable::of(&b),
+        normalise::Linkable::of(&c2),
+    );
     g.bench_function("compare_packed", |bn| {
         bn.iter(|| {
             black_box(score::compare_packed(
                 black_box(&pa),
                 black_box(&pb),
-                &a,
-                &b,
+                &la,
+                &lb,
             ));
             black_box(score::compare_packed(
                 black_box(&pa),
                 black_box(&pc),
-                &a,
-                &c2,
+                &la,
+                &lc,
             ));
         })
     });
@@ -165,7 +170,7 @@ fn kernels(c: &mut Criterion) {
             r.set(Field::Postcode, &format!("{}", 40000 + (i % 40) * 100));
             r.set(Field::Dob, &format!("1980-01-{:02}", 1 + i % 28));
             r.set(Field::Phone, &format!("01{:08}", i % 5000));
-            normalise::record(&r, &[], today).0
+            normalise::Linkable::of(&normalise::record(&r, &[], today).0)
         })
         .collect();
     let mut g = c.benchmark_group("block");

@@ -17,7 +17,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::normalise::{ic, NormRecord};
+use crate::normalise::linkable::prefix;
+use crate::normalise::{ic, Linkable};
 
 /// A record's keys under one rule, written into one buffer (no allocation per key).
 #[derive(Default)]
@@ -55,11 +56,11 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(recs: &[NormRecord]) -> Context {
+    pub fn new(recs: &[Linkable]) -> Context {
         let token_counts = recs
             .par_iter()
             .fold(AHashMap::new, |mut m: AHashMap<u64, u32>, r| {
-                for t in r.name.tokens() {
+                for t in r.tokens() {
                     *m.entry(xxh3_64(t.as_bytes())).or_default() += 1;
                 }
                 m
@@ -95,17 +96,8 @@ pub enum Order {
     NameBackwards,
 }
 
-/// Up to the first `n` bytes of `s` as a big-endian number: sorting by it sorts by `s`'s start.
-fn prefix(s: &str, n: usize) -> u64 {
-    let mut v = 0u64;
-    for i in 0..n {
-        v = (v << 8) | *s.as_bytes().get(i).unwrap_or(&0) as u64;
-    }
-    v
-}
-
 impl Order {
-    fn key(self, r: &NormRecord) -> u64 {
+    fn key(self, r: &Linkable) -> u64 {
         match self {
             Order::Name => prefix(&r.sorted_key, 8),
             Order::Dob => {
@@ -122,10 +114,7 @@ impl Order {
                     (v << 8) | b.len().checked_sub(i + 1).map_or(0, |k| b[k]) as u64
                 })
             }
-            Order::Address => {
-                (prefix(r.address.as_deref().unwrap_or("\u{7f}"), 6) << 16)
-                    | prefix(&r.sorted_key, 2)
-            }
+            Order::Address => (r.address_order << 16) | prefix(&r.sorted_key, 2),
         }
     }
 }
@@ -133,7 +122,7 @@ impl Order {
 /// A blocking rule: a name and the keys it gives a record (records sharing a key are compared).
 pub struct Rule {
     pub name: &'static str,
-    pub keys: fn(&NormRecord, &Context, &mut Keys),
+    pub keys: fn(&Linkable, &Context, &mut Keys),
     /// How a block too large to compare in full is ordered: each order gives each record its
     /// `window` neighbours.
     pub orders: &'static [Order],
@@ -143,13 +132,13 @@ pub struct Rule {
     pub uses: &'static [&'static str],
 }
 
-fn ic_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
+fn ic_keys(r: &Linkable, _: &Context, out: &mut Keys) {
     if let Some(i) = r.ic.as_ref().filter(|i| i.digits.len() >= 6) {
         out.add(&[&i.digits]);
     }
 }
 
-fn other_id_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
+fn other_id_keys(r: &Linkable, _: &Context, out: &mut Keys) {
     for (tag, v) in [
         ("old_ic", r.old_ic()),
         ("passport", r.passport()),
@@ -163,10 +152,9 @@ fn other_id_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
     }
 }
 
-fn postcode_token_keys(r: &NormRecord, cx: &Context, out: &mut Keys) {
+fn postcode_token_keys(r: &Linkable, cx: &Context, out: &mut Keys) {
     let Some(pc) = &r.postcode else { return };
     let mut toks: Vec<(u32, &str)> = r
-        .name
         .tokens()
         .filter(|t| t.len() >= 2)
         .map(|t| (cx.count(t), t))
@@ -178,26 +166,26 @@ fn postcode_token_keys(r: &NormRecord, cx: &Context, out: &mut Keys) {
     }
 }
 
-fn dob_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
+fn dob_keys(r: &Linkable, _: &Context, out: &mut Keys) {
     if let Some(d) = r.dob {
         out.add(&[&d.to_string()]);
     }
 }
 
-fn postcode_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
+fn postcode_keys(r: &Linkable, _: &Context, out: &mut Keys) {
     if let Some(p) = &r.postcode {
         out.add(&[p]);
     }
 }
 
-fn phone_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
+fn phone_keys(r: &Linkable, _: &Context, out: &mut Keys) {
     if let Some(p) = &r.phone {
         out.add(&[p]);
     }
 }
 
-fn phonetic_keys(r: &NormRecord, _: &Context, out: &mut Keys) {
-    if r.name.tokens().nth(1).is_some() && !r.phonetic.is_empty() {
+fn phonetic_keys(r: &Linkable, _: &Context, out: &mut Keys) {
+    if r.tokens().nth(1).is_some() && !r.phonetic.is_empty() {
         let mut t: Vec<&str> = r.phonetic.split(' ').collect();
         t.sort_unstable();
         out.add(&[&t.join(" ")]);
@@ -324,7 +312,7 @@ fn masked_key(rule: &str, key: &str) -> String {
 
 /// One rule's blocks: `(key hash, order, record)`, sorted, so each block is a run of equal
 /// hashes in the rule's order.
-fn keyed(recs: &[NormRecord], cx: &Context, rule: &Rule, order: Order) -> Vec<(u64, u64, u32)> {
+fn keyed(recs: &[Linkable], cx: &Context, rule: &Rule, order: Order) -> Vec<(u64, u64, u32)> {
     let mut keyed: Vec<(u64, u64, u32)> = recs
         .par_iter()
         .enumerate()
@@ -368,13 +356,13 @@ fn code(a: u32, b: u32) -> (u32, u32) {
 }
 
 /// Proposes candidate pairs under every rule in `RULES`.
-pub fn candidates(recs: &[NormRecord], limits: Limits) -> Blocking {
+pub fn candidates(recs: &[Linkable], limits: Limits) -> Blocking {
     candidates_with(recs, limits, &Default::default())
 }
 
 /// `candidates`, advancing `progress` by one as each rule is done.
 pub fn candidates_with(
-    recs: &[NormRecord],
+    recs: &[Linkable],
     limits: Limits,
     progress: &crate::progress::Counter,
 ) -> Blocking {
@@ -385,7 +373,7 @@ pub fn candidates_with(
 /// (when given): an incremental run's new and changed records. Blocks are still formed over
 /// all records, so a changed record meets every record it would meet in a full run.
 pub fn candidates_touching(
-    recs: &[NormRecord],
+    recs: &[Linkable],
     limits: Limits,
     touching: Option<&[bool]>,
     progress: &crate::progress::Counter,
@@ -487,14 +475,14 @@ mod tests {
     use crate::field::Field;
     use crate::ingest::Record;
 
-    fn rec(name: &str, ic: &str, dob: &str, postcode: &str) -> NormRecord {
+    fn rec(name: &str, ic: &str, dob: &str, postcode: &str) -> Linkable {
         let mut r = Record::new(0, 0, "x".into());
         r.set(Field::FullName, name);
         r.set(Field::Ic, ic);
         r.set(Field::Dob, dob);
         r.set(Field::Postcode, postcode);
         let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        crate::normalise::record(&r, &[], today).0
+        Linkable::of(&crate::normalise::record(&r, &[], today).0)
     }
 
     #[test]
@@ -549,7 +537,7 @@ mod tests {
     fn pairs_grow_linearly_when_blocks_grow() {
         // One postcode whose population doubles: with windows, so do the pairs (at most), where
         // full blocks would quadruple them.
-        let make = |n: usize| -> Vec<NormRecord> {
+        let make = |n: usize| -> Vec<Linkable> {
             (0..n)
                 .map(|i| rec(&format!("SITI AMINAH {}", i % 7), "", "", "50000"))
                 .collect()

@@ -16,7 +16,7 @@ use crate::config::{Config, Thresholds};
 use crate::decisions::{self, Decisions};
 use crate::error::Result;
 use crate::ingest::{self, FileStats};
-use crate::normalise::{self, Unreadable};
+use crate::normalise::{Records, Unreadable};
 use crate::progress::Progress;
 use crate::register::{self, ids, link, normalised, store, store::Generation, write};
 use crate::score::{self, Comparison, Decision, Model, ModelKind, COMPARISONS};
@@ -240,10 +240,10 @@ fn reason_kind(reason: &str) -> String {
 pub fn constraints(
     config: &Config,
     ing: &crate::ingest::Ingested,
-    norm: &[crate::normalise::NormRecord],
+    links: &[crate::normalise::Linkable],
 ) -> cluster::Constraints {
     cluster::Constraints {
-        ic: norm
+        ic: links
             .iter()
             .map(|r| r.ic.as_ref().filter(|i| i.valid).map(|i| i.digits.clone()))
             .collect(),
@@ -327,12 +327,21 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         }
         s.get(p as usize)
     };
-    let normalise::Normalised {
+    // Each whole record goes to disk as it is made; linking keeps its own forms in memory.
+    let normalised::Staged {
+        links,
+        packed,
         records: norm,
         unreadable,
-        marks,
         normalised: records_normalised,
-    } = normalise::all_reusing(&ing, today, &stage.counter(), &reuse);
+    } = normalised::stage(
+        &ing,
+        today,
+        &stage.counter(),
+        &reuse,
+        &config.out,
+        fingerprint,
+    )?;
     drop(stored);
     linking.records_normalised = records_normalised;
     // Only the review file and the report read the values as they came in, for few records.
@@ -352,7 +361,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let stage = progress.counted("block", block::RULES.len() as u64, "rules");
     let mut blocking = block::candidates_touching(
-        &norm,
+        &links,
         config.block.limits(),
         incremental.as_ref().map(|(_, p)| &p.dirty[..]),
         &stage.counter(),
@@ -386,24 +395,23 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let blocked = pairs.len();
     pairs.extend(again);
     let stage = progress.counted("score", pairs.len() as u64, "pairs");
-    let packed = score::pack_all(&norm);
-    let mut levels = score::levels_all(&norm, &packed, &pairs, &stage.counter());
+    let mut levels = score::levels_all(&links, &packed, &pairs, &stage.counter());
     linking.pairs_compared = pairs.len() as u64;
     linking.pairs_reused = kept.len() as u64;
     stage.step("(fitting the model)");
     seconds.insert("score.compare", t.elapsed().as_secs_f64());
     let t_fit = Instant::now();
-    let em = config.score.em && norm.len() >= score::EM_MIN_RECORDS;
+    let em = config.score.em && links.len() >= score::EM_MIN_RECORDS;
     if config.score.em && !em {
         warnings.push(format!(
             "only {} records: too few to estimate the model (at least {} are needed); fixed weights used",
-            norm.len(),
+            links.len(),
             score::EM_MIN_RECORDS
         ));
     }
     let model = if let Some(kept_model) = kept_model {
         // The previous generation's weights, with name frequencies counted over this run.
-        kept_model.with_name_frequencies(&norm)
+        kept_model.with_name_frequencies(&score::names(&packed))
     } else if em {
         let samples: Vec<_> = block::RULES
             .iter()
@@ -418,13 +426,15 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
                 (r.uses, known)
             })
             .collect();
-        Model::fit(&norm, &packed, &levels, &samples)
+        Model::fit(&links, &packed, &levels, &samples)
     } else {
         Model::fixed()
     };
     let em = model.kind == ModelKind::Em;
     // The packed records served the comparisons and the model's random pairs; the memory goes
-    // back before the scored pairs are collected.
+    // back before the scored pairs are collected. The names stay for the model's name
+    // frequencies when pairs are written and explained.
+    let names = score::names(&packed);
     drop(packed);
     pairs.reserve_exact(kept.len());
     for k in kept {
@@ -440,17 +450,14 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     seconds.insert("score.fit", t_fit.elapsed().as_secs_f64());
     let t_weigh = Instant::now();
     let thresholds = config.score.thresholds(em);
-    let mut scored = score::score_all(&norm, &pairs, &levels, &model, &thresholds);
+    let mut scored = score::score_all(&names, &pairs, &levels, &model, &thresholds);
     // What scoring alone needed goes before the later stages allocate theirs.
     drop(levels);
     let candidate_pairs = pairs.len() as u64;
     drop(pairs);
-    let mut norm = norm;
-    {
-        norm.par_iter_mut()
-            .for_each(normalise::NormRecord::drop_comparison_forms);
-    }
-    let norm = norm;
+    // Linking is over: what clustering needs of the records is taken before they go.
+    let mut constraints = constraints(config, &ing, &links);
+    drop(links);
     blocking.samples = Vec::new();
     scored.sort_by(|a, b| {
         b.weight
@@ -470,13 +477,12 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         config.decisions.as_deref(),
         &ing,
     )?;
-    let mut constraints = constraints(config, &ing, &norm);
     if let Some(d) = &decisions {
         constraints.must_link = d.same.clone();
         constraints.cannot_link = d.different.clone();
         warnings.extend(d.warnings.iter().cloned());
     }
-    let clustering = cluster::constrained(norm.len(), &scored, &constraints);
+    let clustering = cluster::constrained(norm.count(), &scored, &constraints);
     drop(constraints);
     seconds.insert("cluster.join", t.elapsed().as_secs_f64());
     let t_reg = Instant::now();
@@ -529,13 +535,11 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             };
             link::write(&g, &snap)
         }),
-        ("write.normalised", &|| {
-            normalised::write(&g, fingerprint, &norm, &marks)
-        }),
+        ("write.normalised", &|| normalised::write(&g, &norm)),
         ("write.crosswalk", &|| write::crosswalk(&g, &ing, &reg)),
         ("write.register", &|| write::register(&g, &reg)),
         ("write.pairs", &|| {
-            write::pairs(&g, &ing, &norm, &reg, &scored, &model)
+            write::pairs(&g, &ing, &names, &reg, &scored, &model)
         }),
         ("write.review", &|| {
             write::review(&g, &ing, &scored, config.review_bom)
@@ -624,6 +628,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         summary: &summary,
         ing: &ing,
         norm: &norm,
+        names: &names,
         reg: &reg,
         scored: &scored,
         model: &summary.model.model,

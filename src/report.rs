@@ -17,7 +17,7 @@ use ahash::AHashMap;
 use crate::explain::mask_value;
 use crate::field::Field;
 use crate::ingest::Ingested;
-use crate::normalise::NormRecord;
+use crate::normalise::Records;
 use crate::pipeline::Summary;
 use crate::register::Register;
 use crate::score::{probability, Decision, Model, Scored, COMPARISONS};
@@ -41,7 +41,10 @@ pub const DOB_SPREAD_DAYS: i64 = 366;
 pub struct ReportInput<'a> {
     pub summary: &'a Summary,
     pub ing: &'a Ingested,
-    pub norm: &'a [NormRecord],
+    /// The whole normalised records (read back from disk in a run).
+    pub norm: &'a dyn Records,
+    /// Every record's name for the model's name frequencies (`score::names`).
+    pub names: &'a [u64],
     pub reg: &'a Register,
     pub scored: &'a [Scored],
     pub model: &'a Model,
@@ -349,15 +352,15 @@ impl Conflict {
     }
 }
 
-fn conflict(norm: &[NormRecord], records: &[u32]) -> Conflict {
-    let mut ics: Vec<&str> = Vec::new();
+fn conflict(norm: &dyn Records, records: &[u32]) -> Conflict {
+    let mut ics: Vec<crate::normalise::Text> = Vec::new();
     let mut sexes: Vec<&str> = Vec::new();
     let (mut lo, mut hi) = (None, None);
     for &i in records {
-        let r = &norm[i as usize];
+        let r = norm.record(i as usize);
         if let Some(ic) = r.ic.as_ref().filter(|ic| ic.valid) {
-            if !ics.contains(&ic.digits.as_str()) {
-                ics.push(&ic.digits);
+            if !ics.contains(&ic.digits) {
+                ics.push(ic.digits.clone());
             }
         }
         if let Some(s) = r.sex {
@@ -940,7 +943,7 @@ fn weights_section(s: &mut String, input: &ReportInput) {
 fn waterfall(s: &mut String, input: &ReportInput, p: &Scored) {
     let w = input
         .model
-        .field_weights(&input.norm[p.a as usize], &p.levels);
+        .field_weights(input.names[p.a as usize], &p.levels);
     let mut totals = vec![input.model.prior_weight];
     for x in w.iter() {
         totals.push(totals.last().copied().unwrap_or(0.0) + x);
@@ -1077,17 +1080,25 @@ fn clusters_section(s: &mut String, input: &ReportInput) {
     let mut sizes = vec![0u64; max_size.min(EXACT + 1) + 1];
     let mut conflicts: Vec<(usize, Conflict)> = Vec::new();
     let (mut n_ic, mut n_sex, mut n_dob) = (0u64, 0u64, 0u64);
-    for (i, p) in reg.persons.iter().enumerate() {
+    for p in &reg.persons {
         sizes[p.records.len().min(EXACT + 1)] += 1;
-        if p.records.len() > 1 {
-            let c = conflict(input.norm, &p.records);
-            if c.any() {
-                n_ic += (c.valid_ics > 1) as u64;
-                n_sex += c.mixed_sex as u64;
-                n_dob += (c.dob_spread_days > DOB_SPREAD_DAYS) as u64;
-                conflicts.push((i, c));
-            }
-        }
+    }
+    // In parallel: a run reads each record back from disk.
+    let found: Vec<(usize, Conflict)> = {
+        use rayon::prelude::*;
+        reg.persons
+            .par_iter()
+            .enumerate()
+            .filter(|(_, p)| p.records.len() > 1)
+            .map(|(i, p)| (i, conflict(input.norm, &p.records)))
+            .filter(|(_, c)| c.any())
+            .collect()
+    };
+    for (i, c) in found {
+        n_ic += (c.valid_ics > 1) as u64;
+        n_sex += c.mixed_sex as u64;
+        n_dob += (c.dob_spread_days > DOB_SPREAD_DAYS) as u64;
+        conflicts.push((i, c));
     }
     s.push_str(r#"<section id="clusters"><h2>Clusters</h2><h3>Cluster sizes</h3><table id="cluster-sizes"><tr><th class="n">records</th><th class="n">persons</th></tr>"#);
     let bars: Vec<Bar> = sizes
@@ -1297,6 +1308,7 @@ mod tests {
 
     use crate::config::Config;
     use crate::ingest::Record;
+    use crate::normalise::NormRecord;
     use crate::register::Person;
     use crate::{block, cluster, ingest, normalise, pipeline, register, score};
 
@@ -1304,6 +1316,7 @@ mod tests {
         summary: Summary,
         ing: Ingested,
         norm: Vec<NormRecord>,
+        names: Vec<u64>,
         reg: Register,
         scored: Vec<Scored>,
         model: Model,
@@ -1315,6 +1328,7 @@ mod tests {
                 summary: &self.summary,
                 ing: &self.ing,
                 norm: &self.norm,
+                names: &self.names,
                 reg: &self.reg,
                 scored: &self.scored,
                 model: &self.model,
@@ -1332,9 +1346,11 @@ mod tests {
         let ing = ingest::read_all(&config).unwrap();
         let (norm, _) =
             normalise::all(&ing, chrono::Local::now().date_naive(), &Default::default());
-        let blocking = block::candidates(&norm, config.block.limits());
+        let links = normalise::linkable::all(&norm);
+        let blocking = block::candidates(&links, config.block.limits());
         let packed = score::pack_all(&norm);
-        let levels = score::levels_all(&norm, &packed, &blocking.pairs, &Default::default());
+        let names = score::names(&packed);
+        let levels = score::levels_all(&links, &packed, &blocking.pairs, &Default::default());
         let em = config.score.em && norm.len() >= score::EM_MIN_RECORDS;
         let model = if em {
             let samples: Vec<_> = block::RULES
@@ -1343,22 +1359,22 @@ mod tests {
                 .map(|(r, pairs)| {
                     (
                         r.uses,
-                        score::levels_all(&norm, &packed, pairs, &Default::default()).to_vec(),
+                        score::levels_all(&links, &packed, pairs, &Default::default()).to_vec(),
                     )
                 })
                 .collect();
-            Model::fit(&norm, &packed, &levels, &samples)
+            Model::fit(&links, &packed, &levels, &samples)
         } else {
             Model::fixed()
         };
         let thresholds = config.score.thresholds(em);
-        let mut scored = score::score_all(&norm, &blocking.pairs, &levels, &model, &thresholds);
+        let mut scored = score::score_all(&names, &blocking.pairs, &levels, &model, &thresholds);
         scored.sort_by(|a, b| {
             b.weight
                 .total_cmp(&a.weight)
                 .then((a.a, a.b).cmp(&(b.a, b.b)))
         });
-        let constraints = crate::pipeline::constraints(&config, &ing, &norm);
+        let constraints = crate::pipeline::constraints(&config, &ing, &links);
         let clustering = cluster::constrained(norm.len(), &scored, &constraints);
         for &i in &clustering.refused {
             scored[i].decision = Decision::Review;
@@ -1370,6 +1386,7 @@ mod tests {
             summary,
             ing,
             norm,
+            names,
             reg,
             scored,
             model,
@@ -1662,6 +1679,7 @@ window.addEventListener('load', function () {
             ..Default::default()
         };
         let norm = vec![NormRecord::default(); 2 * n];
+        let names = vec![0u64; 2 * n];
         let persons: Vec<Person> = (0..n)
             .map(|p| {
                 let records = vec![2 * p as u32, 2 * p as u32 + 1];
@@ -1740,6 +1758,7 @@ window.addEventListener('load', function () {
             summary,
             ing,
             norm,
+            names,
             reg,
             scored,
             model,

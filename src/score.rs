@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Thresholds;
-use crate::normalise::{NormRecord, Text};
+use crate::normalise::{Linkable, NormRecord, Text};
 
 /// One level of a comparison.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -337,6 +337,12 @@ impl Packed {
         p
     }
 
+    /// The name (its sorted key) as a number, 0 for no name: what the model's name
+    /// frequencies count.
+    pub fn name(&self) -> u64 {
+        self.sorted_key
+    }
+
     fn set_sketch(&mut self, i: usize, s: &str) {
         let k = Sketch::of(s);
         (
@@ -377,7 +383,12 @@ pub fn pack_all(recs: &[NormRecord]) -> Vec<Packed> {
     recs.par_iter().map(Packed::of).collect()
 }
 
-fn name_level(pa: &Packed, pb: &Packed, a: &NormRecord, b: &NormRecord) -> u8 {
+/// Every record's name as the model's name frequencies know it (`Packed::name`).
+pub fn names(packed: &[Packed]) -> Vec<u64> {
+    packed.iter().map(Packed::name).collect()
+}
+
+fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
     if pa.compact == 0 || pb.compact == 0 {
         return 0;
     }
@@ -407,7 +418,7 @@ fn name_level(pa: &Packed, pb: &Packed, a: &NormRecord, b: &NormRecord) -> u8 {
     if ga != 0
         && gb != 0
         && ga != gb
-        && (!tokens_could_agree(pa, pb) || !tokens_agree(&a.name.given, &b.name.given))
+        && (!tokens_could_agree(pa, pb) || !tokens_agree(&a.given, &b.given))
     {
         return 1;
     }
@@ -502,7 +513,7 @@ fn one_edit_bytes(a: &[u8], b: &[u8]) -> bool {
     i + 1 < a.len() && a[i] == b[i + 1] && a[i + 1] == b[i] && a[i + 2..] == b[i + 2..]
 }
 
-fn ic_level(pa: &Packed, pb: &Packed, a: &NormRecord, b: &NormRecord) -> u8 {
+fn ic_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
     if pa.ic_hash == 0 || pb.ic_hash == 0 {
         return 0;
     }
@@ -514,7 +525,7 @@ fn ic_level(pa: &Packed, pb: &Packed, a: &NormRecord, b: &NormRecord) -> u8 {
         let n = pa.ic_len as usize;
         one_edit_bytes(&pa.ic[..n], &pb.ic[..n])
     } else {
-        let digits = |r: &NormRecord| r.ic.as_ref().map_or(Text::default(), |i| i.digits.clone());
+        let digits = |r: &Linkable| r.ic.as_ref().map_or(Text::default(), |i| i.digits.clone());
         one_edit(&digits(a), &digits(b))
     };
     if edit {
@@ -623,17 +634,17 @@ fn address_level(pa: &Packed, pb: &Packed) -> u8 {
 
 /// Each comparison's level for a pair.
 pub fn compare(a: &NormRecord, b: &NormRecord) -> [u8; N_COMPARISONS] {
-    compare_packed(&Packed::of(a), &Packed::of(b), a, b)
+    compare_packed(
+        &Packed::of(a),
+        &Packed::of(b),
+        &Linkable::of(a),
+        &Linkable::of(b),
+    )
 }
 
 /// Each comparison's level for a pair, from the packed records (and the records themselves
 /// for the similarity levels).
-pub fn compare_packed(
-    pa: &Packed,
-    pb: &Packed,
-    a: &NormRecord,
-    b: &NormRecord,
-) -> [u8; N_COMPARISONS] {
+pub fn compare_packed(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> [u8; N_COMPARISONS] {
     let name = name_level(pa, pb, a, b);
     let mut ic = ic_level(pa, pb, a, b);
     // Two valid MyKad numbers one digit apart under different given names are twins or
@@ -732,7 +743,8 @@ pub struct Model {
 /// How often each sorted name key occurs among the records.
 #[derive(Clone, Debug, Default)]
 struct TermFrequencies {
-    counts: ahash::AHashMap<Text, u32>,
+    /// By the name's hash (`Packed::name`).
+    counts: ahash::AHashMap<u64, u32>,
     records: f64,
 }
 
@@ -777,7 +789,7 @@ impl Model {
     /// model that every candidate agrees there), averaged over the rules that do not use a
     /// comparison; then the prior by EM over all candidates with m and u held.
     pub fn fit(
-        recs: &[NormRecord],
+        recs: &[Linkable],
         packed: &[Packed],
         candidate_levels: &Levels,
         rule_samples: &[(&[&str], Vec<[u8; N_COMPARISONS]>)],
@@ -852,39 +864,37 @@ impl Model {
             u_sample_pairs,
             name_tf: None,
         }
-        .with_name_frequencies(recs)
+        .with_name_frequencies(&names(packed))
     }
 
-    /// The model with its name frequencies counted over `recs` (an estimated model adjusts a
-    /// name's weight by how common the name is; the fixed weights do not).
-    pub fn with_name_frequencies(mut self, recs: &[NormRecord]) -> Model {
+    /// The model with its name frequencies counted over `names`, every record's name
+    /// (`Packed::name`; an estimated model adjusts a name's weight by how common the name is;
+    /// the fixed weights do not).
+    pub fn with_name_frequencies(mut self, names: &[u64]) -> Model {
         if self.kind != ModelKind::Em {
             self.name_tf = None;
             return self;
         }
         let mut tf = TermFrequencies {
-            records: recs.len() as f64,
+            records: names.len() as f64,
             ..Default::default()
         };
-        for r in recs.iter().filter(|r| !r.sorted_key.is_empty()) {
-            *tf.counts.entry(r.sorted_key.clone()).or_default() += 1;
+        for &n in names.iter().filter(|&&n| n != 0) {
+            *tf.counts.entry(n).or_default() += 1;
         }
         self.name_tf = Some(tf);
         self
     }
 
-    /// Each comparison's weight for a pair, the name's adjusted for its frequency.
-    pub fn field_weights(
-        &self,
-        a: &NormRecord,
-        levels: &[u8; N_COMPARISONS],
-    ) -> [f64; N_COMPARISONS] {
+    /// Each comparison's weight for a pair, the name's adjusted for its frequency (`name`:
+    /// the first record's, `Packed::name`).
+    pub fn field_weights(&self, name: u64, levels: &[u8; N_COMPARISONS]) -> [f64; N_COMPARISONS] {
         let mut w: [f64; N_COMPARISONS] =
             std::array::from_fn(|k| self.weights[k][levels[k] as usize]);
         if let (Some(tf), Some(p)) = (&self.name_tf, &self.params) {
             let l = levels[0];
             if NAME_TF_LEVELS.contains(&l) {
-                if let Some(&c) = tf.counts.get(a.sorted_key.as_str()) {
+                if let Some(&c) = tf.counts.get(&name) {
                     let u_v = c as f64 / tf.records;
                     let adjusted = (p.m[0][l as usize] / u_v).log2();
                     w[0] = adjusted.clamp(w[0].min(1.0), w[0] + TF_MAX_BONUS);
@@ -908,15 +918,15 @@ impl Model {
     }
 
     /// A pair's match weight.
-    pub fn pair_weight(&self, a: &NormRecord, levels: &[u8; N_COMPARISONS]) -> f64 {
-        self.prior_weight + self.field_weights(a, levels).iter().sum::<f64>()
+    pub fn pair_weight(&self, name: u64, levels: &[u8; N_COMPARISONS]) -> f64 {
+        self.prior_weight + self.field_weights(name, levels).iter().sum::<f64>()
     }
 }
 
 /// Levels of up to `n` random record pairs (deterministic: pairs are drawn from a fixed hash
 /// sequence), as a histogram of level patterns.
 pub fn random_pair_levels(
-    recs: &[NormRecord],
+    recs: &[Linkable],
     packed: &[Packed],
     n: u64,
 ) -> em::Histogram<N_COMPARISONS> {
@@ -1001,7 +1011,7 @@ impl Levels {
 
 /// Every candidate pair's levels, in parallel.
 pub fn levels_all(
-    recs: &[NormRecord],
+    recs: &[Linkable],
     packed: &[Packed],
     pairs: &[(u32, u32)],
     progress: &crate::progress::Counter,
@@ -1052,7 +1062,7 @@ pub fn levels_all(
 
 /// Weighs every candidate pair and keeps those at or above `pairs_floor`.
 pub fn score_all(
-    recs: &[NormRecord],
+    names: &[u64],
     pairs: &[(u32, u32)],
     levels: &Levels,
     model: &Model,
@@ -1063,7 +1073,7 @@ pub fn score_all(
         .enumerate()
         .filter_map(|(i, &(a, b))| {
             let levels = &levels.get(i);
-            let w = model.pair_weight(&recs[a as usize], levels);
+            let w = model.pair_weight(names[a as usize], levels);
             if w < t.pairs_floor {
                 return None;
             }
@@ -1129,11 +1139,12 @@ mod tests {
                 }
             }
         }
-        let levels = levels_all(&recs, &packed, &pairs, &Default::default());
+        let links = crate::normalise::linkable::all(&recs);
+        let levels = levels_all(&links, &packed, &pairs, &Default::default());
         assert_eq!(levels.len(), pairs.len());
         for (i, &(a, b)) in pairs.iter().enumerate() {
             let (a, b) = (a as usize, b as usize);
-            let want = compare_packed(&packed[a], &packed[b], &recs[a], &recs[b]);
+            let want = compare_packed(&packed[a], &packed[b], &links[a], &links[b]);
             assert_eq!(levels.get(i), want, "pair {i}");
         }
         let h = levels.histogram();
@@ -1416,8 +1427,10 @@ mod tests {
         let recs = vec![a, b, c];
         let cfg = crate::config::ScoreConfig::default().thresholds(false);
         let pairs = [(0, 1), (0, 2)];
-        let levels = levels_all(&recs, &pack_all(&recs), &pairs, &Default::default());
-        let s = score_all(&recs, &pairs, &levels, &Model::fixed(), &cfg);
+        let packed = pack_all(&recs);
+        let links = crate::normalise::linkable::all(&recs);
+        let levels = levels_all(&links, &packed, &pairs, &Default::default());
+        let s = score_all(&names(&packed), &pairs, &levels, &Model::fixed(), &cfg);
         assert_eq!(s.len(), 1, "the dissimilar pair falls under the floor");
         assert_eq!(s[0].decision, Decision::Match);
         assert!((s[0].weight - weight(&s[0].levels)).abs() < 1e-12);

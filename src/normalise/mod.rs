@@ -15,6 +15,7 @@ pub mod address;
 pub mod chinese;
 pub mod date;
 pub mod ic;
+pub mod linkable;
 pub mod name;
 pub mod phone;
 pub mod phonetic;
@@ -30,7 +31,8 @@ use crate::ingest::{Ingested, Record};
 pub use crate::register::normalised::Marks;
 pub use date::PartialDate;
 pub use ic::Ic;
-pub use name::Name;
+pub use linkable::Linkable;
+pub use name::{Name, Words};
 
 /// A normalised value: strings of up to 24 bytes (most keys, codes and name tokens) are kept
 /// inline, without a heap allocation of their own; longer ones are on the heap like `String`.
@@ -276,7 +278,7 @@ pub struct Unreadable {
 }
 
 impl Unreadable {
-    fn add(&mut self, o: &Unreadable) {
+    pub fn add(&mut self, o: &Unreadable) {
         self.dob += o.dob;
         self.sex += o.sex;
         self.ic_invalid += o.ic_invalid;
@@ -452,25 +454,6 @@ impl NormRecord {
             .map_or(&MISSING, |o| &o.household_id)
     }
 
-    /// Frees the forms only blocking and comparison read (the name keys other than
-    /// `sorted_key`, which weighs a pair by the name's frequency). What the register, the
-    /// report and the written files read stays, and so does the whole name: `normalised.bin`
-    /// keeps it for the next run, which makes the forms again from it (`fill_forms`). Called
-    /// once every pair is scored: at 1.8M records it returns a few hundred MB before
-    /// clustering and writing.
-    pub fn drop_comparison_forms(&mut self) {
-        for s in [
-            &mut self.key,
-            &mut self.compact,
-            &mut self.given_compact,
-            &mut self.phonetic,
-            &mut self.khmer_key,
-        ] {
-            *s = Text::default();
-        }
-        self.initials_key = None;
-    }
-
     /// Makes the name's comparison forms (`key`, `sorted_key`…) from the name.
     pub fn fill_forms(&mut self) {
         let n = &self.name;
@@ -491,56 +474,71 @@ pub fn all(
     today: NaiveDate,
     progress: &crate::progress::Counter,
 ) -> (Vec<NormRecord>, Vec<Unreadable>) {
-    let n = all_reusing(ing, today, progress, &|_| None);
-    (n.records, n.unreadable)
-}
-
-/// Records normalised, some perhaps read back from the store.
-pub struct Normalised {
-    pub records: Vec<NormRecord>,
-    /// Unreadable-value counts per source.
-    pub unreadable: Vec<Unreadable>,
-    /// Per record, what its normalisation noted (kept in the store with it).
-    pub marks: Vec<Marks>,
-    /// Records normalised by this call (the others were given by `stored`).
-    pub normalised: u64,
-}
-
-/// `all`, taking record `i`'s normalised form from `stored(i)` when it gives one: a form
-/// normalised on an earlier day from the same values, with what that normalisation noted.
-pub fn all_reusing(
-    ing: &Ingested,
-    today: NaiveDate,
-    progress: &crate::progress::Counter,
-    stored: &(dyn Fn(usize) -> Option<(NormRecord, Marks)> + Sync),
-) -> Normalised {
-    let (records, marked): (Vec<NormRecord>, Vec<(Marks, bool)>) = ing
-        .records
-        .par_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let out = match stored(i) {
-                Some((n, m)) => (n, (m, false)),
-                None => {
-                    let dates = &ing.sources[r.source as usize].dates;
-                    date::took_today();
-                    let (n, b) = record(r, dates, today);
-                    (n, (Marks::new(&b, date::took_today()), true))
-                }
-            };
+    let (records, marks): (Vec<NormRecord>, Vec<Marks>) = (0..ing.records.len())
+        .into_par_iter()
+        .map(|i| {
+            let (r, m, _) = one(ing, i, today, &|_| None);
             progress.inc(1);
-            out
+            (r, m)
         })
         .unzip();
     let mut unreadable = vec![Unreadable::default(); ing.sources.len()];
-    for (r, (m, _)) in ing.records.iter().zip(&marked) {
+    for (r, m) in ing.records.iter().zip(&marks) {
         unreadable[r.source as usize].add(&m.unreadable());
     }
-    Normalised {
-        records,
-        unreadable,
-        normalised: marked.iter().filter(|m| m.1).count() as u64,
-        marks: marked.into_iter().map(|m| m.0).collect(),
+    (records, unreadable)
+}
+
+/// Record `i` of `ing` normalised, with what its normalisation noted; taken from `stored(i)`
+/// when that gives one (a form normalised on an earlier day from the same values). The
+/// `bool` tells whether it was normalised here.
+pub fn one(
+    ing: &Ingested,
+    i: usize,
+    today: NaiveDate,
+    stored: &(dyn Fn(usize) -> Option<(NormRecord, Marks)> + Sync),
+) -> (NormRecord, Marks, bool) {
+    match stored(i) {
+        Some((n, m)) => (n, m, false),
+        None => {
+            let r = &ing.records[i];
+            let dates = &ing.sources[r.source as usize].dates;
+            date::took_today();
+            let (n, b) = record(r, dates, today);
+            (n, Marks::new(&b, date::took_today()), true)
+        }
+    }
+}
+
+/// Normalised records by index: in memory, or read back from disk a record at a time
+/// (`register::normalised::Stored`, without the comparison forms).
+pub trait Records: Sync {
+    fn count(&self) -> usize;
+
+    fn record(&self, i: usize) -> std::borrow::Cow<'_, NormRecord>;
+
+    /// The records of `range`, in order (read back in parallel).
+    fn range(&self, range: std::ops::Range<usize>) -> std::borrow::Cow<'_, [NormRecord]> {
+        std::borrow::Cow::Owned(
+            range
+                .into_par_iter()
+                .map(|i| self.record(i).into_owned())
+                .collect(),
+        )
+    }
+}
+
+impl Records for Vec<NormRecord> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn record(&self, i: usize) -> std::borrow::Cow<'_, NormRecord> {
+        std::borrow::Cow::Borrowed(&self[i])
+    }
+
+    fn range(&self, range: std::ops::Range<usize>) -> std::borrow::Cow<'_, [NormRecord]> {
+        std::borrow::Cow::Borrowed(&self[range])
     }
 }
 

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::ingest::Ingested;
-use crate::normalise::{NormRecord, Text};
+use crate::normalise::{NormRecord, Records, Text};
 
 /// A person's golden record.
 #[derive(Clone, Debug, Default)]
@@ -79,7 +79,7 @@ fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<Text> {
 }
 
 /// Builds persons from cluster labels.
-pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
+pub fn build<R: Records + ?Sized>(ing: &Ingested, norm: &R, labels: &[u32]) -> Register {
     let n_clusters = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); n_clusters];
     for (i, &l) in labels.iter().enumerate() {
@@ -103,10 +103,14 @@ pub fn build(ing: &Ingested, norm: &[NormRecord], labels: &[u32]) -> Register {
                 })
                 .expect("clusters are never empty");
             let id = person_id(&src(anchor).name, &ing.records[anchor as usize].record_id);
+            // Each member read once (from disk, when the run spilled them).
+            let recs: Vec<Cow<NormRecord>> =
+                records.iter().map(|&i| norm.record(i as usize)).collect();
             let golden = |get: &dyn Fn(&NormRecord) -> Option<Cow<str>>| {
                 let v: Vec<(i64, Cow<str>)> = records
                     .iter()
-                    .filter_map(|&i| get(&norm[i as usize]).map(|v| (src(i).priority, v)))
+                    .zip(&recs)
+                    .filter_map(|(&i, r)| get(r).map(|v| (src(i).priority, v)))
                     .collect();
                 pick(v.iter().map(|(p, s)| (*p, s.as_ref())))
             };

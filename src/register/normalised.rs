@@ -7,26 +7,35 @@
 //! and no date of it was found to lie after the day it was read (`date::took_today`): such a
 //! date may read otherwise on a later day, so that record is normalised again.
 //!
-//! Binary, little-endian: magic, version, fingerprint, record count; one byte of marks per
-//! record (`Marks`); the records' encodings (bincode, without the comparison forms, which are
-//! made again from the name); each record's end offset; an XXH3 checksum of everything before
-//! it. A file that does not check out is not used at all: every record is normalised again
-//! and the run says why.
+//! The same file serves the run that writes it (issue 7): records are encoded as they are
+//! normalised into an unnamed file in the store folder (`Spill`), so that only what linking
+//! reads (`Linkable`, `Packed`) stays in memory; the stages after linking read the whole
+//! records back one at a time (`Records`), and the write stage copies the file into the
+//! generation.
+//!
+//! Binary, little-endian: magic, version, fingerprint, record count; the records' encodings
+//! (bincode, without the comparison forms, which are made again from the name); one byte of
+//! marks per record (`Marks`); each record's end offset; an XXH3 checksum of everything
+//! before it. A file that does not check out is not used at all: every record is normalised
+//! again and the run says why.
 
+use std::borrow::Cow;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
 
 use super::link::{Hashing, Unusable};
 use super::store::Generation;
 use crate::error::{Error, Result};
-use crate::normalise::{NormRecord, Unreadable};
+use crate::ingest::Ingested;
+use crate::normalise::{Linkable, NormRecord, Records, Unreadable};
+use crate::score::Packed;
 
 /// The file's name in a generation.
 pub const FILE: &str = "normalised.bin";
 const MAGIC: &[u8; 8] = b"PADANNRM";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 fn config() -> impl bincode::config::Config {
     bincode::config::standard()
@@ -73,38 +82,151 @@ impl Marks {
     }
 }
 
-/// Writes `normalised.bin`: `norm[i]` with `marks[i]`, in the generation's record order.
-pub fn write(g: &Generation, fingerprint: u64, norm: &[NormRecord], marks: &[Marks]) -> Result<()> {
+/// Encodes a record as `normalised.bin` keeps it (without its comparison forms), into `buf`.
+pub fn encode(r: &NormRecord, buf: &mut Vec<u8>) {
+    bincode::serde::encode_into_std_write(r, buf, config())
+        .expect("a normalised record always encodes");
+}
+
+/// Records being normalised, written as they come into an unnamed file in the store folder in
+/// `normalised.bin`'s layout, so that a run need not hold every whole record in memory;
+/// `finish` maps the file back, and the write stage copies it into the generation.
+pub struct Spill {
+    w: Hashing<std::io::BufWriter<std::fs::File>>,
+    dir: PathBuf,
+    records: usize,
+    marks: Vec<u8>,
+    ends: Vec<u8>,
+    end: u64,
+}
+
+impl Spill {
+    /// Starts the file for `records` records in the folder `dir`.
+    pub fn new(dir: &Path, fingerprint: u64, records: usize) -> Result<Spill> {
+        let io = |e| Error::io(dir, e);
+        let file = tempfile::tempfile_in(dir).map_err(io)?;
+        let mut s = Spill {
+            w: Hashing {
+                w: std::io::BufWriter::with_capacity(1 << 20, file),
+                h: Xxh3::new(),
+            },
+            dir: dir.to_path_buf(),
+            records,
+            marks: Vec::with_capacity(records),
+            ends: Vec::with_capacity(records * 8),
+            end: 0,
+        };
+        let mut head = Vec::with_capacity(28);
+        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&VERSION.to_le_bytes());
+        head.extend_from_slice(&fingerprint.to_le_bytes());
+        head.extend_from_slice(&(records as u64).to_le_bytes());
+        s.w.put(&head).map_err(io)?;
+        Ok(s)
+    }
+
+    /// Appends the next record: its encoding (`encode`) and its marks.
+    pub fn push(&mut self, encoded: &[u8], marks: Marks) -> Result<()> {
+        self.w.put(encoded).map_err(|e| Error::io(&self.dir, e))?;
+        self.end += encoded.len() as u64;
+        self.ends.extend_from_slice(&self.end.to_le_bytes());
+        self.marks.push(marks.0);
+        Ok(())
+    }
+
+    /// Ends the file and maps it back. Every record must have been pushed.
+    pub fn finish(mut self) -> Result<Stored> {
+        assert_eq!(self.marks.len(), self.records, "every record is spilled");
+        let dir = self.dir.clone();
+        let io = |e| Error::io(&dir, e);
+        self.w.put(&self.marks).map_err(io)?;
+        self.w.put(&self.ends).map_err(io)?;
+        let sum = self.w.h.digest();
+        self.w.w.write_all(&sum.to_le_bytes()).map_err(io)?;
+        let file = self.w.w.into_inner().map_err(|e| io(e.into_error()))?;
+        // SAFETY: the file has no name and only this process holds it, so nothing else can
+        // change or truncate it while it is mapped.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        Stored::parse(map, None, self.records).map_err(|e| {
+            Error::Run(format!(
+                "the normalised records spilled to {} do not read back: {e:?}",
+                dir.display()
+            ))
+        })
+    }
+}
+
+/// Writes `normalised.bin` into the generation: the records spilled by this run.
+pub fn write(g: &Generation, stored: &Stored) -> Result<()> {
     let mut f = g.create(FILE)?;
     let path = f.path().to_path_buf();
-    let mut w = Hashing {
-        w: &mut f,
-        h: Xxh3::new(),
-    };
-    let mut go = || -> std::io::Result<()> {
-        w.put(MAGIC)?;
-        w.put(&VERSION.to_le_bytes())?;
-        w.put(&fingerprint.to_le_bytes())?;
-        w.put(&(norm.len() as u64).to_le_bytes())?;
-        let bytes: Vec<u8> = marks.iter().map(|m| m.0).collect();
-        w.put(&bytes)?;
-        let mut ends = Vec::with_capacity(norm.len() * 8);
-        let mut end = 0u64;
-        let mut buf = Vec::with_capacity(512);
-        for r in norm {
-            buf.clear();
-            bincode::serde::encode_into_std_write(r, &mut buf, config())
-                .map_err(std::io::Error::other)?;
-            w.put(&buf)?;
-            end += buf.len() as u64;
-            ends.extend_from_slice(&end.to_le_bytes());
-        }
-        w.put(&ends)?;
-        let sum = w.h.digest();
-        w.w.write_all(&sum.to_le_bytes())
-    };
-    go().map_err(|e| Error::io(&path, e))?;
+    f.write_all(&stored.map).map_err(|e| Error::io(&path, e))?;
     f.finish()
+}
+
+/// What the normalise stage leaves: what linking reads, in memory, and the whole records,
+/// spilled to disk.
+pub struct Staged {
+    pub links: Vec<Linkable>,
+    pub packed: Vec<Packed>,
+    pub records: Stored,
+    /// Unreadable-value counts per source.
+    pub unreadable: Vec<Unreadable>,
+    /// Records normalised (the others were given by `stored`).
+    pub normalised: u64,
+}
+
+/// Normalises every record of `ing` (taking record `i` from `stored(i)` when it gives one, as
+/// `normalise::one`), a slice at a time in parallel: each whole record is spilled to a file in
+/// the folder `dir` as soon as it is made, and only its `Linkable` and `Packed` forms stay.
+pub fn stage(
+    ing: &Ingested,
+    today: chrono::NaiveDate,
+    progress: &crate::progress::Counter,
+    stored: &(dyn Fn(usize) -> Option<(NormRecord, Marks)> + Sync),
+    dir: &Path,
+    fingerprint: u64,
+) -> Result<Staged> {
+    use rayon::prelude::*;
+    // A slice of records is made in parallel, what linking reads written straight into its
+    // place; the slice's encodings are then appended to the file in order.
+    const SLICE: usize = 1 << 15;
+    let n = ing.records.len();
+    let mut spill = Spill::new(dir, fingerprint, n)?;
+    // What linking reads; each record of the slice's encoding, marks and whether it was
+    // normalised here.
+    type Made = ((Vec<Linkable>, Vec<Packed>), Vec<(Vec<u8>, Marks, bool)>);
+    let mut made: Made = (
+        (Vec::with_capacity(n), Vec::with_capacity(n)),
+        Vec::with_capacity(SLICE),
+    );
+    let mut unreadable = vec![Unreadable::default(); ing.sources.len()];
+    let mut normalised = 0;
+    for start in (0..n).step_by(SLICE) {
+        let end = (start + SLICE).min(n);
+        made.1.clear();
+        made.par_extend((start..end).into_par_iter().map(|i| {
+            let (r, marks, fresh) = crate::normalise::one(ing, i, today, stored);
+            let mut bytes = Vec::with_capacity(256);
+            encode(&r, &mut bytes);
+            let packed = Packed::of(&r);
+            progress.inc(1);
+            ((Linkable::from_record(r), packed), (bytes, marks, fresh))
+        }));
+        for (i, (bytes, marks, fresh)) in (start..).zip(&made.1) {
+            spill.push(bytes, *marks)?;
+            unreadable[ing.records[i].source as usize].add(&marks.unreadable());
+            normalised += u64::from(*fresh);
+        }
+    }
+    let ((links, packed), _) = made;
+    Ok(Staged {
+        links,
+        packed,
+        records: spill.finish()?,
+        unreadable,
+        normalised,
+    })
 }
 
 /// Removes `normalised.bin` from every generation but `current` (its number): only the
@@ -123,9 +245,9 @@ pub fn remove_all_but(root: &Path, current: u32) {
 pub struct Stored {
     map: memmap2::Mmap,
     records: usize,
-    /// Where the marks, the encodings and the end offsets start.
-    marks_at: usize,
+    /// Where the encodings, the marks and the end offsets start.
     data_at: usize,
+    marks_at: usize,
     ends_at: usize,
 }
 
@@ -148,6 +270,16 @@ impl Stored {
         // memory unsafety of ours (the bytes are only read through slices).
         let map =
             unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Unusable::Damaged(e.to_string()))?;
+        Stored::parse(map, Some(fingerprint), records)
+    }
+
+    /// Checks a mapped file's layout; its fingerprint and checksum too when `fingerprint` is
+    /// given (a file of this run's own has no need).
+    fn parse(
+        map: memmap2::Mmap,
+        fingerprint: Option<u64>,
+        records: usize,
+    ) -> std::result::Result<Stored, Unusable> {
         let damaged = |why: &str| Unusable::Damaged(why.to_string());
         let b = &map[..];
         let head = 8 + 4 + 8 + 8;
@@ -159,7 +291,7 @@ impl Stored {
         if u32_at(8) != VERSION {
             return Err(damaged("written by another version of padan"));
         }
-        if u64_at(12) != fingerprint {
+        if fingerprint.is_some_and(|f| u64_at(12) != f) {
             return Err(damaged("normalised under another configuration"));
         }
         if u64_at(20) != records as u64 {
@@ -168,24 +300,25 @@ impl Stored {
             ));
         }
         let body = b.len() - 8;
-        let mut h = Xxh3::new();
-        h.update(&b[..body]);
-        if h.digest() != u64_at(body) {
-            return Err(damaged("checksum mismatch"));
+        if fingerprint.is_some() {
+            let mut h = Xxh3::new();
+            h.update(&b[..body]);
+            if h.digest() != u64_at(body) {
+                return Err(damaged("checksum mismatch"));
+            }
         }
-        let marks_at = head;
-        let data_at = marks_at + records;
-        let Some(ends_at) = body.checked_sub(records * 8).filter(|&e| e >= data_at) else {
+        let data_at = head;
+        let Some(marks_at) = body.checked_sub(records * 9).filter(|&m| m >= data_at) else {
             return Err(damaged("the file ends early"));
         };
         let s = Stored {
             map,
             records,
-            marks_at,
             data_at,
-            ends_at,
+            marks_at,
+            ends_at: marks_at + records,
         };
-        if s.end(records) != (ends_at - data_at) as u64 {
+        if s.end(records) != (marks_at - data_at) as u64 {
             return Err(damaged("the record offsets do not add up"));
         }
         Ok(s)
@@ -199,27 +332,53 @@ impl Stored {
         u64::from_le_bytes(self.map[at..at + 8].try_into().unwrap())
     }
 
+    pub fn len(&self) -> usize {
+        self.records
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
     pub fn marks(&self, i: usize) -> Marks {
         Marks(self.map[self.marks_at + i])
     }
 
-    /// Record `i` with its comparison forms and its marks; `None` when it does not decode.
-    pub fn get(&self, i: usize) -> Option<(NormRecord, Marks)> {
+    /// Record `i` without its comparison forms; `None` when it does not decode.
+    fn decode(&self, i: usize) -> Option<NormRecord> {
         if i >= self.records {
             return None;
         }
         let (start, end) = (self.end(i), self.end(i + 1));
-        if start > end || end > (self.ends_at - self.data_at) as u64 {
+        if start > end || end > (self.marks_at - self.data_at) as u64 {
             return None;
         }
         let bytes = &self.map[self.data_at + start as usize..self.data_at + end as usize];
-        let (mut r, used): (NormRecord, usize) =
+        let (r, used): (NormRecord, usize) =
             bincode::serde::decode_from_slice(bytes, config()).ok()?;
-        if used != bytes.len() {
-            return None;
-        }
+        (used == bytes.len()).then_some(r)
+    }
+
+    /// Record `i` with its comparison forms and its marks; `None` when it does not decode.
+    pub fn get(&self, i: usize) -> Option<(NormRecord, Marks)> {
+        let mut r = self.decode(i)?;
         r.fill_forms();
         Some((r, self.marks(i)))
+    }
+}
+
+/// The records a run spilled, read back a record at a time (without comparison forms: the
+/// stages after linking read none).
+impl Records for Stored {
+    fn count(&self) -> usize {
+        self.records
+    }
+
+    fn record(&self, i: usize) -> Cow<'_, NormRecord> {
+        Cow::Owned(
+            self.decode(i)
+                .expect("records spilled by this run read back"),
+        )
     }
 }
 
@@ -287,13 +446,21 @@ mod tests {
     ) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let g = Generation::begin(dir.path()).unwrap();
-        let mut norm: Vec<NormRecord> = recs.iter().map(|r| r.0.clone()).collect();
-        // As the run writes them: after the comparison forms were dropped.
-        norm.iter_mut().for_each(NormRecord::drop_comparison_forms);
-        let marks: Vec<Marks> = recs.iter().map(|r| r.1).collect();
-        write(&g, fingerprint, &norm, &marks).unwrap();
+        write(&g, &spilled(dir.path(), recs, fingerprint)).unwrap();
         let out = g.commit().unwrap();
         (dir, out)
+    }
+
+    /// `recs` spilled as a run spills them, in the folder `dir`.
+    fn spilled(dir: &Path, recs: &[(NormRecord, Marks)], fingerprint: u64) -> Stored {
+        let mut spill = Spill::new(dir, fingerprint, recs.len()).unwrap();
+        let mut buf = Vec::new();
+        for (r, m) in recs {
+            buf.clear();
+            encode(r, &mut buf);
+            spill.push(&buf, *m).unwrap();
+        }
+        spill.finish().unwrap()
     }
 
     #[test]
@@ -312,6 +479,36 @@ mod tests {
             assert_eq!(*marks, got_marks);
         }
         assert!(stored.get(recs.len()).is_none());
+    }
+
+    #[test]
+    fn a_runs_spill_reads_back_each_record_and_leaves_no_file() {
+        let recs = records();
+        let dir = tempfile::tempdir().unwrap();
+        let stored = spilled(dir.path(), &recs, 3);
+        assert_eq!(stored.count(), recs.len());
+        for (i, (want, marks)) in recs.iter().enumerate() {
+            // Read back without the comparison forms, which the stages after linking never read.
+            let mut want = want.clone();
+            for s in [
+                &mut want.key,
+                &mut want.sorted_key,
+                &mut want.compact,
+                &mut want.given_compact,
+                &mut want.phonetic,
+                &mut want.khmer_key,
+            ] {
+                *s = Default::default();
+            }
+            want.initials_key = None;
+            assert_eq!(format!("{want:?}"), format!("{:?}", stored.record(i)));
+            assert_eq!(stored.marks(i), *marks);
+        }
+        let all = stored.range(1..4);
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].name.display(), recs[1].0.name.display());
+        // The file has no name: nothing is left in the folder.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
@@ -366,9 +563,7 @@ mod tests {
         let mut dirs = Vec::new();
         for _ in 0..3 {
             let g = Generation::begin(dir.path()).unwrap();
-            let norm: Vec<NormRecord> = recs.iter().map(|r| r.0.clone()).collect();
-            let marks: Vec<Marks> = recs.iter().map(|r| r.1).collect();
-            write(&g, 1, &norm, &marks).unwrap();
+            write(&g, &spilled(dir.path(), &recs, 1)).unwrap();
             let n = g.number();
             dirs.push(g.commit().unwrap());
             remove_all_but(dir.path(), n);

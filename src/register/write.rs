@@ -10,7 +10,7 @@ use super::Register;
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::ingest::Ingested;
-use crate::normalise::NormRecord;
+use crate::normalise::{NormRecord, Records};
 use crate::score::{probability, Decision, Model, Scored, COMPARISONS};
 
 fn csv_writer(g: &Generation, name: &str) -> Result<csv::Writer<OutFile>> {
@@ -183,20 +183,20 @@ fn register_batch(reg: &Register, order: &[usize], sources: &[String]) -> Result
 pub fn pairs(
     g: &Generation,
     ing: &Ingested,
-    norm: &[NormRecord],
+    names: &[u64],
     reg: &Register,
     scored: &[Scored],
     model: &Model,
 ) -> Result<()> {
     write_parquet_batched(g, "pairs.parquet", scored.len(), &|range| {
-        pairs_batch(ing, norm, reg, &scored[range], model)
+        pairs_batch(ing, names, reg, &scored[range], model)
     })
 }
 
 /// One batch of `pairs.parquet`.
 fn pairs_batch(
     ing: &Ingested,
-    norm: &[NormRecord],
+    names: &[u64],
     reg: &Register,
     scored: &[Scored],
     model: &Model,
@@ -254,7 +254,7 @@ fn pairs_batch(
     ];
     let weights: Vec<_> = scored
         .iter()
-        .map(|p| model.field_weights(&norm[p.a as usize], &p.levels))
+        .map(|p| model.field_weights(names[p.a as usize], &p.levels))
         .collect();
     for (k, c) in COMPARISONS.iter().enumerate() {
         cols.push(Column::new(
@@ -351,11 +351,16 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> R
 
 /// `records.parquet`: every record's normalised values and person, for `padan explain` and
 /// audits. Personal data, unmasked: the file is private like the others.
-pub fn records(g: &Generation, ing: &Ingested, norm: &[NormRecord], reg: &Register) -> Result<()> {
-    write_parquet_batched(g, "records.parquet", norm.len(), &|range| {
+pub fn records<R: Records + ?Sized>(
+    g: &Generation,
+    ing: &Ingested,
+    norm: &R,
+    reg: &Register,
+) -> Result<()> {
+    write_parquet_batched(g, "records.parquet", norm.count(), &|range| {
         records_batch(
             &ing.records[range.clone()],
-            &norm[range.clone()],
+            &norm.range(range.clone()),
             &reg.person_of[range],
             ing,
             reg,
