@@ -99,22 +99,22 @@ pub enum Order {
 impl Order {
     fn key(self, r: &Linkable) -> u64 {
         match self {
-            Order::Name => prefix(&r.sorted_key, 8),
+            Order::Name => prefix(r.sorted_key(), 8),
             Order::Dob => {
                 // Days since 1 January of year 1 fit in 24 bits; no date sorts last.
                 let days = r.dob.map_or(0xFF_FFFF, |d| {
                     use chrono::Datelike;
                     d.num_days_from_ce().clamp(0, 0xFF_FFFE) as u64
                 });
-                (days << 40) | prefix(&r.sorted_key, 5)
+                (days << 40) | prefix(r.sorted_key(), 5)
             }
             Order::NameBackwards => {
-                let b = r.compact.as_bytes();
+                let b = r.compact().as_bytes();
                 (0..8).fold(0u64, |v, i| {
                     (v << 8) | b.len().checked_sub(i + 1).map_or(0, |k| b[k]) as u64
                 })
             }
-            Order::Address => (r.address_order << 16) | prefix(&r.sorted_key, 2),
+            Order::Address => (r.address_order << 16) | prefix(r.sorted_key(), 2),
         }
     }
 }
@@ -133,8 +133,8 @@ pub struct Rule {
 }
 
 fn ic_keys(r: &Linkable, _: &Context, out: &mut Keys) {
-    if let Some(i) = r.ic.as_ref().filter(|i| i.digits.len() >= 6) {
-        out.add(&[&i.digits]);
+    if let Some(d) = r.ic().filter(|d| d.len() >= 6) {
+        out.add(&[d]);
     }
 }
 
@@ -144,7 +144,7 @@ fn other_id_keys(r: &Linkable, _: &Context, out: &mut Keys) {
         ("passport", r.passport()),
         ("national_id", r.national_id()),
     ] {
-        if let Some(v) = v.as_ref().filter(|v| v.len() >= 5) {
+        if let Some(v) = v.filter(|v| v.len() >= 5) {
             out.buf.push_str(tag);
             out.buf.push(':');
             out.add(&[v]);
@@ -153,7 +153,7 @@ fn other_id_keys(r: &Linkable, _: &Context, out: &mut Keys) {
 }
 
 fn postcode_token_keys(r: &Linkable, cx: &Context, out: &mut Keys) {
-    let Some(pc) = &r.postcode else { return };
+    let Some(pc) = r.postcode() else { return };
     let mut toks: Vec<(u32, &str)> = r
         .tokens()
         .filter(|t| t.len() >= 2)
@@ -173,20 +173,20 @@ fn dob_keys(r: &Linkable, _: &Context, out: &mut Keys) {
 }
 
 fn postcode_keys(r: &Linkable, _: &Context, out: &mut Keys) {
-    if let Some(p) = &r.postcode {
+    if let Some(p) = r.postcode() {
         out.add(&[p]);
     }
 }
 
 fn phone_keys(r: &Linkable, _: &Context, out: &mut Keys) {
-    if let Some(p) = &r.phone {
+    if let Some(p) = r.phone() {
         out.add(&[p]);
     }
 }
 
 fn phonetic_keys(r: &Linkable, _: &Context, out: &mut Keys) {
-    if r.tokens().nth(1).is_some() && !r.phonetic.is_empty() {
-        let mut t: Vec<&str> = r.phonetic.split(' ').collect();
+    if r.tokens().nth(1).is_some() && !r.phonetic().is_empty() {
+        let mut t: Vec<&str> = r.phonetic().split(' ').collect();
         t.sort_unstable();
         out.add(&[&t.join(" ")]);
     }

@@ -245,7 +245,7 @@ pub fn constraints(
     cluster::Constraints {
         ic: links
             .iter()
-            .map(|r| r.ic.as_ref().filter(|i| i.valid).map(|i| i.digits.clone()))
+            .map(|r| r.valid_ic().map(crate::normalise::Text::from))
             .collect(),
         distinct_source: ing
             .records

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Thresholds;
-use crate::normalise::{Linkable, NormRecord, Text};
+use crate::normalise::{Linkable, NormRecord};
 
 /// One level of a comparison.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -415,11 +415,7 @@ fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
     // The given name is compared more strictly than the whole (DOMAIN.md): every given token
     // of the shorter name must be found, near enough, in the other. NUR IMAN and NUR AIN share
     // NUR and are close as strings, but are two people.
-    if ga != 0
-        && gb != 0
-        && ga != gb
-        && (!tokens_could_agree(pa, pb) || !tokens_agree(&a.given, &b.given))
-    {
+    if ga != 0 && gb != 0 && ga != gb && (!tokens_could_agree(pa, pb) || !tokens_agree(a, b)) {
         return 1;
     }
     let given = if ga == 0 || gb == 0 {
@@ -428,7 +424,7 @@ fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
         .sketch(SKETCH_GIVEN_COMPACT)
         .could_reach(pb.sketch(SKETCH_GIVEN_COMPACT), 0.85)
     {
-        jaro_winkler(&a.given_compact, &b.given_compact)
+        jaro_winkler(a.given_compact(), b.given_compact())
     } else {
         0.0
     };
@@ -439,7 +435,7 @@ fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
     {
         return 1;
     }
-    let full = jaro_winkler(&a.compact, &b.compact);
+    let full = jaro_winkler(a.compact(), b.compact());
     if full >= 0.92 {
         3
     } else if full >= 0.80 {
@@ -460,13 +456,18 @@ pub fn could_reach(a: &str, b: &str, at_least: f64) -> bool {
 
 /// Whether every token of the shorter list has a near twin in the other: equal, an initial of
 /// it, or Jaro–Winkler at least 0.88 (a typo or a spelling variant).
-fn tokens_agree(a: &[Text], b: &[Text]) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    short.iter().all(|t| {
-        long.iter().any(|u| {
+fn tokens_agree(a: &Linkable, b: &Linkable) -> bool {
+    let (a, b) = (a.given(), b.given());
+    let (short, long) = if a.clone().count() <= b.clone().count() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    short.clone().all(|t| {
+        long.clone().any(|u| {
             t == u
-                || (t.len() == 1 && u.starts_with(t.as_str()))
-                || (u.len() == 1 && t.starts_with(u.as_str()))
+                || (t.len() == 1 && u.starts_with(t))
+                || (u.len() == 1 && t.starts_with(u))
                 || (could_reach(t, u, TOKEN_JW) && jaro_winkler(t, u) >= TOKEN_JW)
         })
     })
@@ -525,8 +526,7 @@ fn ic_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
         let n = pa.ic_len as usize;
         one_edit_bytes(&pa.ic[..n], &pb.ic[..n])
     } else {
-        let digits = |r: &Linkable| r.ic.as_ref().map_or(Text::default(), |i| i.digits.clone());
-        one_edit(&digits(a), &digits(b))
+        one_edit(a.ic().unwrap_or(""), b.ic().unwrap_or(""))
     };
     if edit {
         3
@@ -1208,10 +1208,11 @@ mod tests {
         ];
         let recs: Vec<NormRecord> = names.iter().map(|n| rec(&[(Field::FullName, n)])).collect();
         let packed: Vec<Packed> = recs.iter().map(Packed::of).collect();
+        let links = crate::normalise::linkable::all(&recs);
         let (mut ruled_out, mut agreeing) = (0, 0);
         for i in 0..recs.len() {
             for j in 0..recs.len() {
-                let agree = tokens_agree(&recs[i].name.given, &recs[j].name.given);
+                let agree = tokens_agree(&links[i], &links[j]);
                 agreeing += agree as usize;
                 if !tokens_could_agree(&packed[i], &packed[j]) {
                     ruled_out += 1;

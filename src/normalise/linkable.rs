@@ -6,39 +6,46 @@
 
 use chrono::NaiveDate;
 
-use super::{NormRecord, Text, Words};
+use super::NormRecord;
 
-/// A record's IC as linking reads it: the digits and whether they make a valid MyKad.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LinkIc {
-    pub digits: Text,
-    pub valid: bool,
+/// The parts of a record's text, in the order `Linkable::text` holds them.
+#[derive(Clone, Copy)]
+enum Part {
+    Given,
+    Patronym,
+    SortedKey,
+    Compact,
+    GivenCompact,
+    Phonetic,
+    Ic,
+    OldIc,
+    Passport,
+    NationalId,
+    Postcode,
+    Phone,
 }
 
-/// The old IC, passport and national id, out of line: most records have none.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LinkIds {
-    pub old_ic: Option<Text>,
-    pub passport: Option<Text>,
-    pub national_id: Option<Text>,
-}
+const PARTS: usize = 12;
 
-/// The parts of a `NormRecord` that blocking and comparing read.
-#[derive(Clone, Debug, Default)]
+/// Separates the words of a list (`Part::Given`, `Part::Patronym`) in `Linkable::text`: cleaned
+/// text never holds it (`text::clean` turns control characters into spaces).
+const SEP: char = '\u{1f}';
+
+/// `Linkable::present`: which optional parts are there (an empty part may be a missing value
+/// or an empty one), and whether the IC is a valid MyKad.
+const IC_VALID: u16 = 1 << PARTS;
+
+/// The parts of a `NormRecord` that blocking and comparing read: the name's tokens and forms,
+/// the IC, the other ids, the birth date, postcode, phone and where the address sorts. The
+/// text is one allocation with the parts' end offsets (a string or list of its own per part
+/// would take three times the memory), read through the methods.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Linkable {
-    /// `Name::given` and `Name::patronym`.
-    pub given: Words,
-    pub patronym: Words,
-    /// The name's forms (`NormRecord::sorted_key`, `compact`, `given_compact`, `phonetic`).
-    pub sorted_key: Text,
-    pub compact: Text,
-    pub given_compact: Text,
-    pub phonetic: Text,
-    pub ic: Option<LinkIc>,
-    pub other_ids: Option<Box<LinkIds>>,
+    text: Box<str>,
+    ends: [u32; PARTS],
+    /// Bit `p` for each optional part `p` present, and `IC_VALID`.
+    present: u16,
     pub dob: Option<NaiveDate>,
-    pub postcode: Option<Text>,
-    pub phone: Option<Text>,
     /// The address's first bytes as a number, for ordering large blocks by address
     /// (`block::Order::Address`); the largest number when there is no address.
     pub address_order: u64,
@@ -53,82 +60,132 @@ pub fn prefix(s: &str, n: usize) -> u64 {
     v
 }
 
-static MISSING: Option<Text> = None;
+fn words(s: &str) -> impl Iterator<Item = &str> + Clone {
+    s.split(SEP).filter(|w| !w.is_empty())
+}
 
 impl Linkable {
     pub fn of(r: &NormRecord) -> Linkable {
-        let ids = LinkIds {
-            old_ic: r.old_ic().clone(),
-            passport: r.passport().clone(),
-            national_id: r.national_id().clone(),
-        };
+        let n = &r.name;
+        let mut text = String::with_capacity(128);
+        let mut ends = [0u32; PARTS];
+        let mut present = 0u16;
+        let mut end = |text: &mut String, p: Part| ends[p as usize] = text.len() as u32;
+        for (p, list) in [(Part::Given, &n.given), (Part::Patronym, &n.patronym)] {
+            for (i, w) in list.iter().enumerate() {
+                debug_assert!(!w.contains(SEP));
+                if i > 0 {
+                    text.push(SEP);
+                }
+                text.push_str(w);
+            }
+            end(&mut text, p);
+        }
+        for (p, s) in [
+            (Part::SortedKey, &r.sorted_key),
+            (Part::Compact, &r.compact),
+            (Part::GivenCompact, &r.given_compact),
+            (Part::Phonetic, &r.phonetic),
+        ] {
+            text.push_str(s);
+            end(&mut text, p);
+        }
+        let ic = r.ic.as_ref().map(|i| i.digits.as_str());
+        for (p, v) in [
+            (Part::Ic, ic),
+            (Part::OldIc, r.old_ic().as_deref()),
+            (Part::Passport, r.passport().as_deref()),
+            (Part::NationalId, r.national_id().as_deref()),
+            (Part::Postcode, r.postcode.as_deref()),
+            (Part::Phone, r.phone.as_deref()),
+        ] {
+            if let Some(v) = v {
+                present |= 1 << p as u16;
+                text.push_str(v);
+            }
+            end(&mut text, p);
+        }
+        if r.ic.as_ref().is_some_and(|i| i.valid) {
+            present |= IC_VALID;
+        }
         Linkable {
-            given: r.name.given.clone(),
-            patronym: r.name.patronym.clone(),
-            sorted_key: r.sorted_key.clone(),
-            compact: r.compact.clone(),
-            given_compact: r.given_compact.clone(),
-            phonetic: r.phonetic.clone(),
-            ic: r.ic.as_ref().map(|i| LinkIc {
-                digits: i.digits.clone(),
-                valid: i.valid,
-            }),
-            other_ids: (ids != LinkIds::default()).then(|| Box::new(ids)),
+            text: text.into_boxed_str(),
+            ends,
+            present,
             dob: r.dob,
-            postcode: r.postcode.clone(),
-            phone: r.phone.clone(),
             address_order: prefix(r.address.as_deref().unwrap_or("\u{7f}"), 6),
         }
     }
 
-    /// `of`, taking the record's parts rather than copying them.
-    pub fn from_record(r: NormRecord) -> Linkable {
-        let address_order = prefix(r.address.as_deref().unwrap_or("\u{7f}"), 6);
-        let other_ids = r.other_ids.and_then(|o| {
-            let ids = LinkIds {
-                old_ic: o.old_ic,
-                passport: o.passport,
-                national_id: o.national_id,
-            };
-            (ids != LinkIds::default()).then(|| Box::new(ids))
-        });
-        Linkable {
-            given: r.name.given,
-            patronym: r.name.patronym,
-            sorted_key: r.sorted_key,
-            compact: r.compact,
-            given_compact: r.given_compact,
-            phonetic: r.phonetic,
-            ic: r.ic.map(|i| LinkIc {
-                digits: i.digits,
-                valid: i.valid,
-            }),
-            other_ids,
-            dob: r.dob,
-            postcode: r.postcode,
-            phone: r.phone,
-            address_order,
-        }
+    fn part(&self, p: Part) -> &str {
+        let i = p as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    fn optional(&self, p: Part) -> Option<&str> {
+        (self.present & (1 << p as u16) != 0).then(|| self.part(p))
+    }
+
+    /// The given name's tokens (`Name::given`).
+    pub fn given(&self) -> impl Iterator<Item = &str> + Clone {
+        words(self.part(Part::Given))
+    }
+
+    /// The patronym's tokens (`Name::patronym`).
+    pub fn patronym(&self) -> impl Iterator<Item = &str> + Clone {
+        words(self.part(Part::Patronym))
     }
 
     /// The name's tokens: the given name's, then the patronym's (`Name::tokens`).
     pub fn tokens(&self) -> impl Iterator<Item = &str> {
-        self.given
-            .iter()
-            .chain(self.patronym.iter())
-            .map(|s| s.as_str())
+        self.given().chain(self.patronym())
     }
 
-    pub fn old_ic(&self) -> &Option<Text> {
-        self.other_ids.as_ref().map_or(&MISSING, |o| &o.old_ic)
+    pub fn sorted_key(&self) -> &str {
+        self.part(Part::SortedKey)
     }
 
-    pub fn passport(&self) -> &Option<Text> {
-        self.other_ids.as_ref().map_or(&MISSING, |o| &o.passport)
+    pub fn compact(&self) -> &str {
+        self.part(Part::Compact)
     }
 
-    pub fn national_id(&self) -> &Option<Text> {
-        self.other_ids.as_ref().map_or(&MISSING, |o| &o.national_id)
+    pub fn given_compact(&self) -> &str {
+        self.part(Part::GivenCompact)
+    }
+
+    pub fn phonetic(&self) -> &str {
+        self.part(Part::Phonetic)
+    }
+
+    /// The IC column's digits (`Ic::digits`).
+    pub fn ic(&self) -> Option<&str> {
+        self.optional(Part::Ic)
+    }
+
+    /// The IC's digits when they make a valid MyKad.
+    pub fn valid_ic(&self) -> Option<&str> {
+        self.ic().filter(|_| self.present & IC_VALID != 0)
+    }
+
+    pub fn old_ic(&self) -> Option<&str> {
+        self.optional(Part::OldIc)
+    }
+
+    pub fn passport(&self) -> Option<&str> {
+        self.optional(Part::Passport)
+    }
+
+    pub fn national_id(&self) -> Option<&str> {
+        self.optional(Part::NationalId)
+    }
+
+    pub fn postcode(&self) -> Option<&str> {
+        self.optional(Part::Postcode)
+    }
+
+    pub fn phone(&self) -> Option<&str> {
+        self.optional(Part::Phone)
     }
 }
 
@@ -144,47 +201,72 @@ mod tests {
     use crate::field::Field;
     use crate::ingest::Record;
 
+    fn read(fields: &[(Field, &str)]) -> NormRecord {
+        let mut r = Record::new(0, 0, "x".into());
+        for (f, v) in fields {
+            r.set(*f, v);
+        }
+        let today = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        super::super::record(&r, &[], today).0
+    }
+
     #[test]
     fn holds_what_linking_reads() {
-        let mut r = Record::new(0, 0, "x".into());
-        for (f, v) in [
-            (Field::FullName, "Muhammad Hafiz bin Abdul Rahman"),
+        let n = read(&[
+            (Field::FullName, "Dato' Muhammad Hafiz bin Abdul Rahman"),
             (Field::Ic, "850312-14-5567"),
             (Field::OldIc, "A1234567"),
             (Field::Postcode, "50450"),
             (Field::Phone, "012-3456789"),
             (Field::Address, "12 Jalan Mawar"),
-        ] {
-            r.set(f, v);
-        }
-        let today = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
-        let (n, _) = super::super::record(&r, &[], today);
+        ]);
         let l = Linkable::of(&n);
-        assert_eq!(
-            format!("{l:?}"),
-            format!("{:?}", Linkable::from_record(n.clone()))
-        );
+        let strs =
+            |v: &[crate::normalise::Text]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        assert_eq!(l.given().collect::<Vec<_>>(), strs(&n.name.given));
+        assert_eq!(l.patronym().collect::<Vec<_>>(), strs(&n.name.patronym));
         assert_eq!(
             l.tokens().collect::<Vec<_>>(),
             n.name.tokens().collect::<Vec<_>>()
         );
-        assert_eq!(l.sorted_key, n.sorted_key);
-        assert_eq!(l.compact, n.compact);
-        assert_eq!(l.given_compact, n.given_compact);
-        assert_eq!(l.phonetic, n.phonetic);
-        let ic = l.ic.as_ref().unwrap();
-        assert_eq!((ic.digits.as_str(), ic.valid), ("850312145567", true));
-        assert_eq!(l.old_ic(), n.old_ic());
-        assert_eq!(l.passport(), &None);
+        assert_eq!(l.given().count(), 2);
+        assert_eq!(l.sorted_key(), n.sorted_key);
+        assert_eq!(l.compact(), n.compact);
+        assert_eq!(l.given_compact(), n.given_compact);
+        assert_eq!(l.phonetic(), n.phonetic);
+        assert_eq!(l.ic(), Some("850312145567"));
+        assert_eq!(l.valid_ic(), Some("850312145567"));
+        assert_eq!(l.old_ic(), n.old_ic().as_deref());
+        assert_eq!(l.passport(), None);
+        assert_eq!(l.national_id(), None);
         assert_eq!(l.dob, n.dob);
-        assert_eq!(l.postcode.as_deref(), Some("50450"));
-        assert_eq!(l.phone, n.phone);
+        assert_eq!(l.postcode(), Some("50450"));
+        assert_eq!(l.phone(), n.phone.as_deref());
         assert!(l.address_order < prefix("\u{7f}", 6));
-        // No other id: nothing out of line.
-        let mut r = Record::new(0, 0, "y".into());
-        r.set(Field::FullName, "TAN AH KOW");
-        let l = Linkable::of(&super::super::record(&r, &[], today).0);
-        assert!(l.other_ids.is_none());
+    }
+
+    #[test]
+    fn missing_and_invalid_values_read_as_such() {
+        let l = Linkable::of(&read(&[
+            (Field::FullName, "TAN"),
+            (Field::Ic, "850399-14-5567"),
+        ]));
+        assert_eq!(l.ic(), Some("850399145567"));
+        assert_eq!(l.valid_ic(), None);
+        assert_eq!(l.patronym().count(), 0);
+        assert_eq!(l.given().collect::<Vec<_>>(), ["TAN"]);
+        for v in [
+            l.old_ic(),
+            l.passport(),
+            l.national_id(),
+            l.postcode(),
+            l.phone(),
+        ] {
+            assert_eq!(v, None);
+        }
         assert_eq!(l.address_order, prefix("\u{7f}", 6));
+        let empty = Linkable::of(&NormRecord::default());
+        assert_eq!(empty.tokens().count(), 0);
+        assert_eq!((empty.ic(), empty.compact()), (None, ""));
     }
 }

@@ -211,7 +211,7 @@ pub fn stage(
             encode(&r, &mut bytes);
             let packed = Packed::of(&r);
             progress.inc(1);
-            ((Linkable::from_record(r), packed), (bytes, marks, fresh))
+            ((Linkable::of(&r), packed), (bytes, marks, fresh))
         }));
         for (i, (bytes, marks, fresh)) in (start..).zip(&made.1) {
             spill.push(bytes, *marks)?;
