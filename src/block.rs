@@ -439,6 +439,8 @@ pub fn candidates_touching(
         out.samples
             .push(pairs.iter().step_by(step).copied().collect());
         per_rule.push(pairs);
+        // The rule's keys and the pieces its pairs were gathered in.
+        crate::release_freed_memory();
         stats.seconds = t.elapsed().as_secs_f64();
         out.rules.push(stats);
         progress.inc(1);
@@ -460,6 +462,10 @@ pub fn candidates_touching(
     let mut all = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
     for pairs in per_rule {
         all.extend_from_slice(&pairs);
+        // Each rule's pairs go back as soon as they are copied: copying and sorting allocate
+        // nothing that would hand them back otherwise.
+        drop(pairs);
+        crate::release_freed_memory();
     }
     all.par_sort_unstable();
     all.dedup();
