@@ -124,7 +124,7 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// A record's comparison fields packed for speed: one small struct per record in one array,
 /// strings as 64-bit hashes (0: empty or missing), so that most comparisons touch no string.
 /// The strings are read only for the similarity levels (Jaro–Winkler, address overlap).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Packed {
     key: u64,
     compact: u64,
@@ -141,14 +141,15 @@ pub struct Packed {
     ic_len: u8,
     ic: [u8; 20],
     ic_hash: u64,
-    other_ids: [u64; 3],
+    /// The old IC, passport, national id and household id hashed (in that order), out of line:
+    /// most records have none.
+    other_ids: Option<Box<[u64; 4]>>,
     /// Birth date as (year, month, day) and as a day number; `dob_days == i32::MIN`: none.
     dob_days: i32,
     dob_ymd: (i32, u8, u8),
     sex: u8,
     postcode: u64,
     phone: u64,
-    household_id: u64,
     /// The address's distinct words as the top halves of their sorted hashes, at most
     /// `ADDRESS_WORDS` of them (the smallest: a bottom-k sketch); `address_len` is the number
     /// of distinct words (capped at 255).
@@ -290,11 +291,14 @@ impl Packed {
             has_patronym: !r.name.patronym.is_empty(),
             initials: r.name.initials,
             has_address: r.address.is_some(),
-            other_ids: [
+            other_ids: Some([
                 hash_opt(r.old_ic()),
                 hash_opt(r.passport()),
                 hash_opt(r.national_id()),
-            ],
+                hash_opt(r.household_id()),
+            ])
+            .filter(|ids| ids != &[0; 4])
+            .map(Box::new),
             dob_days: r.dob.map_or(i32::MIN, |d| d.num_days_from_ce()),
             dob_ymd: r
                 .dob
@@ -302,7 +306,6 @@ impl Packed {
             sex: r.sex.map_or(0, |s| s as u8 + 1),
             postcode: hash_opt(&r.postcode),
             phone: hash_opt(&r.phone),
-            household_id: hash_opt(r.household_id()),
             ..Default::default()
         };
         p.set_sketch(SKETCH_COMPACT, &r.compact);
@@ -335,6 +338,11 @@ impl Packed {
             }
         }
         p
+    }
+
+    /// The household id's hash, 0 when there is none.
+    fn household_id(&self) -> u64 {
+        self.other_ids.as_ref().map_or(0, |ids| ids[3])
     }
 
     /// The name (its sorted key) as a number, 0 for no name: what the model's name
@@ -538,8 +546,11 @@ fn ic_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
 }
 
 fn other_id_level(pa: &Packed, pb: &Packed) -> u8 {
+    let (Some(a), Some(b)) = (&pa.other_ids, &pb.other_ids) else {
+        return 0;
+    };
     let mut level = 0;
-    for (&x, &y) in pa.other_ids.iter().zip(&pb.other_ids) {
+    for (&x, &y) in a[..3].iter().zip(&b[..3]) {
         if x != 0 && y != 0 {
             if x == y {
                 return 2;
@@ -662,7 +673,7 @@ pub fn compare_packed(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> [
         eq_level(pa.postcode, pb.postcode),
         address_level(pa, pb),
         eq_level(pa.phone, pb.phone),
-        eq_level(pa.household_id, pb.household_id),
+        eq_level(pa.household_id(), pb.household_id()),
     ]
 }
 
@@ -958,13 +969,54 @@ pub fn random_pair_levels(
 }
 
 /// Candidate pairs' comparison levels, each pair's level pattern stored as a number into the
-/// patterns that occur (a few thousand, where there are tens of millions of pairs): 4 bytes
-/// a pair instead of `N_COMPARISONS`.
+/// patterns that occur (a few thousand, where there are tens of millions of pairs): 2 bytes a
+/// pair instead of `N_COMPARISONS`, or 4 once more than 65,536 patterns occur.
 #[derive(Clone, Debug, Default)]
 pub struct Levels {
     patterns: Vec<[u8; N_COMPARISONS]>,
     index: ahash::AHashMap<[u8; N_COMPARISONS], u32>,
-    of_pair: Vec<u32>,
+    of_pair: PatternIds,
+}
+
+/// Each pair's pattern number, as narrow as the number of patterns allows.
+#[derive(Clone, Debug)]
+enum PatternIds {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Default for PatternIds {
+    fn default() -> Self {
+        PatternIds::Narrow(Vec::new())
+    }
+}
+
+impl PatternIds {
+    fn len(&self) -> usize {
+        match self {
+            PatternIds::Narrow(v) => v.len(),
+            PatternIds::Wide(v) => v.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> usize {
+        match self {
+            PatternIds::Narrow(v) => v[i] as usize,
+            PatternIds::Wide(v) => v[i] as usize,
+        }
+    }
+
+    fn push(&mut self, id: u32) {
+        if let PatternIds::Narrow(v) = self {
+            match u16::try_from(id) {
+                Ok(id) => return v.push(id),
+                Err(_) => *self = PatternIds::Wide(v.iter().map(|&x| u32::from(x)).collect()),
+            }
+        }
+        if let PatternIds::Wide(v) = self {
+            v.push(id);
+        }
+    }
 }
 
 impl Levels {
@@ -973,12 +1025,12 @@ impl Levels {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.of_pair.is_empty()
+        self.len() == 0
     }
 
     /// The levels of pair `i`.
     pub fn get(&self, i: usize) -> [u8; N_COMPARISONS] {
-        self.patterns[self.of_pair[i] as usize]
+        self.patterns[self.of_pair.get(i)]
     }
 
     fn intern(&mut self, l: [u8; N_COMPARISONS]) -> u32 {
@@ -997,8 +1049,8 @@ impl Levels {
     /// How many pairs have each level pattern.
     pub fn histogram(&self) -> em::Histogram<N_COMPARISONS> {
         let mut counts = vec![0u64; self.patterns.len()];
-        for &id in &self.of_pair {
-            counts[id as usize] += 1;
+        for i in 0..self.len() {
+            counts[self.of_pair.get(i)] += 1;
         }
         self.patterns.iter().copied().zip(counts).collect()
     }
@@ -1019,10 +1071,12 @@ pub fn levels_all(
     // Pairs come sorted by their first record, so the second is a jump in memory: its packed
     // record is fetched a few pairs ahead, while earlier pairs are compared.
     const AHEAD: usize = 8;
+    // A chunk's own pattern numbers always fit in 16 bits.
     const CHUNK: usize = 1 << 16;
     // Each chunk numbers its own patterns in its part of `of_pair`; the numbers are then made
-    // global in place (no second array of numbers).
-    let mut of_pair = vec![0u32; pairs.len()];
+    // global in place (no second array of numbers, unless more patterns occur than 16 bits
+    // number).
+    let mut of_pair = vec![0u16; pairs.len()];
     let tables: Vec<Vec<[u8; N_COMPARISONS]>> = of_pair
         .par_chunks_mut(CHUNK)
         .zip(pairs.par_chunks(CHUNK))
@@ -1037,7 +1091,8 @@ pub fn levels_all(
                     prefetch(&packed[next as usize]);
                 }
                 let (a, b) = (a as usize, b as usize);
-                *id = local.intern(compare_packed(&packed[a], &packed[b], &recs[a], &recs[b]));
+                *id =
+                    local.intern(compare_packed(&packed[a], &packed[b], &recs[a], &recs[b])) as u16;
             }
             progress.inc(chunk.len() as u64);
             local.patterns
@@ -1048,15 +1103,25 @@ pub fn levels_all(
         .iter()
         .map(|t| t.iter().map(|&l| all.intern(l)).collect())
         .collect();
-    of_pair
-        .par_chunks_mut(CHUNK)
-        .zip(global.par_iter())
-        .for_each(|(ids, g)| {
-            for id in ids {
-                *id = g[*id as usize];
-            }
-        });
-    all.of_pair = of_pair;
+    all.of_pair = if all.patterns.len() <= 1 << 16 {
+        of_pair
+            .par_chunks_mut(CHUNK)
+            .zip(global.par_iter())
+            .for_each(|(ids, g)| {
+                for id in ids {
+                    *id = g[*id as usize] as u16;
+                }
+            });
+        PatternIds::Narrow(of_pair)
+    } else {
+        PatternIds::Wide(
+            of_pair
+                .par_chunks(CHUNK)
+                .zip(global.par_iter())
+                .flat_map_iter(|(ids, g)| ids.iter().map(move |&id| g[id as usize]))
+                .collect(),
+        )
+    };
     all
 }
 
@@ -1151,6 +1216,29 @@ mod tests {
         assert_eq!(h.values().sum::<u64>(), pairs.len() as u64);
         assert!(h.len() > 1 && h.len() < 190, "{} patterns", h.len());
         assert_eq!(levels.to_vec().len(), pairs.len());
+    }
+
+    #[test]
+    fn levels_widen_when_more_patterns_occur_than_16_bits_number() {
+        let mut levels = Levels::default();
+        let pattern = |i: usize| -> [u8; N_COMPARISONS] {
+            std::array::from_fn(|k| ((i >> (2 * k)) & 3) as u8)
+        };
+        let n = (1 << 16) + 10;
+        for i in 0..n {
+            levels.push(pattern(i));
+        }
+        assert!(matches!(levels.of_pair, PatternIds::Wide(_)));
+        assert_eq!(levels.len(), n);
+        for i in [0, 1, 65_535, 65_536, n - 1] {
+            assert_eq!(levels.get(i), pattern(i), "pair {i}");
+        }
+        assert_eq!(levels.histogram().len(), n);
+        let mut few = Levels::default();
+        few.push(pattern(3));
+        few.push(pattern(3));
+        assert!(matches!(few.of_pair, PatternIds::Narrow(_)));
+        assert_eq!(few.histogram()[&pattern(3)], 2);
     }
 
     fn label(levels: &[u8; N_COMPARISONS], field: &str) -> &'static str {
