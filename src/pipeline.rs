@@ -627,7 +627,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let html = crate::report::render(&crate::report::ReportInput {
         summary: &summary,
         ing: &ing,
-        norm: &norm,
         names: &names,
         reg: &reg,
         scored: &scored,

@@ -17,8 +17,8 @@ use ahash::AHashMap;
 use crate::explain::mask_value;
 use crate::field::Field;
 use crate::ingest::Ingested;
-use crate::normalise::Records;
 use crate::pipeline::Summary;
+use crate::register::Conflict;
 use crate::register::Register;
 use crate::score::{probability, Decision, Model, Scored, COMPARISONS};
 
@@ -41,8 +41,6 @@ pub const DOB_SPREAD_DAYS: i64 = 366;
 pub struct ReportInput<'a> {
     pub summary: &'a Summary,
     pub ing: &'a Ingested,
-    /// The whole normalised records (read back from disk in a run).
-    pub norm: &'a dyn Records,
     /// Every record's name for the model's name frequencies (`score::names`).
     pub names: &'a [u64],
     pub reg: &'a Register,
@@ -324,14 +322,6 @@ fn bar_chart(id: &str, title: &str, bars: &[Bar], rules: &[Rule], x_title: &str)
     s
 }
 
-/// What makes a cluster doubtful.
-#[derive(Default)]
-struct Conflict {
-    valid_ics: usize,
-    mixed_sex: bool,
-    dob_spread_days: i64,
-}
-
 impl Conflict {
     fn any(&self) -> bool {
         self.valid_ics > 1 || self.mixed_sex || self.dob_spread_days > DOB_SPREAD_DAYS
@@ -349,37 +339,6 @@ impl Conflict {
             v.push(format!("birth dates {} days apart", self.dob_spread_days));
         }
         v.join(", ")
-    }
-}
-
-fn conflict(norm: &dyn Records, records: &[u32]) -> Conflict {
-    let mut ics: Vec<crate::normalise::Text> = Vec::new();
-    let mut sexes: Vec<&str> = Vec::new();
-    let (mut lo, mut hi) = (None, None);
-    for &i in records {
-        let r = norm.record(i as usize);
-        if let Some(ic) = r.ic.as_ref().filter(|ic| ic.valid) {
-            if !ics.contains(&ic.digits) {
-                ics.push(ic.digits.clone());
-            }
-        }
-        if let Some(s) = r.sex {
-            if !sexes.contains(&s.code()) {
-                sexes.push(s.code());
-            }
-        }
-        if let Some(d) = r.dob {
-            lo = Some(lo.map_or(d, |l: chrono::NaiveDate| l.min(d)));
-            hi = Some(hi.map_or(d, |x: chrono::NaiveDate| x.max(d)));
-        }
-    }
-    Conflict {
-        valid_ics: ics.len(),
-        mixed_sex: sexes.len() > 1,
-        dob_spread_days: match (lo, hi) {
-            (Some(l), Some(x)) => (x - l).num_days(),
-            _ => 0,
-        },
     }
 }
 
@@ -1080,25 +1039,15 @@ fn clusters_section(s: &mut String, input: &ReportInput) {
     let mut sizes = vec![0u64; max_size.min(EXACT + 1) + 1];
     let mut conflicts: Vec<(usize, Conflict)> = Vec::new();
     let (mut n_ic, mut n_sex, mut n_dob) = (0u64, 0u64, 0u64);
-    for p in &reg.persons {
+    for (i, p) in reg.persons.iter().enumerate() {
         sizes[p.records.len().min(EXACT + 1)] += 1;
-    }
-    // In parallel: a run reads each record back from disk.
-    let found: Vec<(usize, Conflict)> = {
-        use rayon::prelude::*;
-        reg.persons
-            .par_iter()
-            .enumerate()
-            .filter(|(_, p)| p.records.len() > 1)
-            .map(|(i, p)| (i, conflict(input.norm, &p.records)))
-            .filter(|(_, c)| c.any())
-            .collect()
-    };
-    for (i, c) in found {
-        n_ic += (c.valid_ics > 1) as u64;
-        n_sex += c.mixed_sex as u64;
-        n_dob += (c.dob_spread_days > DOB_SPREAD_DAYS) as u64;
-        conflicts.push((i, c));
+        let c = p.conflict;
+        if c.any() {
+            n_ic += (c.valid_ics > 1) as u64;
+            n_sex += c.mixed_sex as u64;
+            n_dob += (c.dob_spread_days > DOB_SPREAD_DAYS) as u64;
+            conflicts.push((i, c));
+        }
     }
     s.push_str(r#"<section id="clusters"><h2>Clusters</h2><h3>Cluster sizes</h3><table id="cluster-sizes"><tr><th class="n">records</th><th class="n">persons</th></tr>"#);
     let bars: Vec<Bar> = sizes
@@ -1183,7 +1132,7 @@ fn clusters_section(s: &mut String, input: &ReportInput) {
         num(input.summary.persons_with_several_records)
     );
     for &i in &largest {
-        let c = conflict(input.norm, &reg.persons[i].records);
+        let c = reg.persons[i].conflict;
         cluster_details(s, input, i, &c, &edges[&(i as u32)]);
     }
     let _ = write!(
@@ -1327,7 +1276,6 @@ mod tests {
             ReportInput {
                 summary: &self.summary,
                 ing: &self.ing,
-                norm: &self.norm,
                 names: &self.names,
                 reg: &self.reg,
                 scored: &self.scored,

@@ -42,6 +42,50 @@ pub struct Person {
     pub sources: Vec<Text>,
     /// The generation the person first appeared in (kept across runs, see `ids`).
     pub first_generation: u32,
+    /// What makes the cluster doubtful (the report lists such clusters).
+    pub conflict: Conflict,
+}
+
+/// What makes a cluster doubtful: its records' distinct valid ICs, whether they give more
+/// than one sex, and how many days lie between the earliest and latest birth dates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Conflict {
+    pub valid_ics: usize,
+    pub mixed_sex: bool,
+    pub dob_spread_days: i64,
+}
+
+impl Conflict {
+    /// Of a cluster's records.
+    pub fn of(recs: &[Cow<NormRecord>]) -> Conflict {
+        let mut ics: Vec<&str> = Vec::new();
+        let mut sexes: Vec<&str> = Vec::new();
+        let (mut lo, mut hi) = (None, None);
+        for r in recs {
+            if let Some(ic) = r.ic.as_ref().filter(|ic| ic.valid) {
+                if !ics.contains(&ic.digits.as_str()) {
+                    ics.push(&ic.digits);
+                }
+            }
+            if let Some(s) = r.sex {
+                if !sexes.contains(&s.code()) {
+                    sexes.push(s.code());
+                }
+            }
+            if let Some(d) = r.dob {
+                lo = Some(lo.map_or(d, |l: chrono::NaiveDate| l.min(d)));
+                hi = Some(hi.map_or(d, |x: chrono::NaiveDate| x.max(d)));
+            }
+        }
+        Conflict {
+            valid_ics: ics.len(),
+            mixed_sex: sexes.len() > 1,
+            dob_spread_days: match (lo, hi) {
+                (Some(l), Some(x)) => (x - l).num_days(),
+                _ => 0,
+            },
+        }
+    }
 }
 
 /// The persons and, per record, the index of its person.
@@ -141,6 +185,11 @@ pub fn build<R: Records + ?Sized>(ing: &Ingested, norm: &R, labels: &[u32]) -> R
                 postcode: golden(&|r| text(&r.postcode)),
                 phone: golden(&|r| text(&r.phone)),
                 sources,
+                conflict: if recs.len() > 1 {
+                    Conflict::of(&recs)
+                } else {
+                    Conflict::default()
+                },
                 records,
                 first_generation: 0,
             }
