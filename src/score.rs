@@ -1164,15 +1164,9 @@ pub fn score_all(
 mod tests {
     use super::*;
     use crate::field::Field;
-    use crate::ingest::Record;
 
     fn rec(fields: &[(Field, &str)]) -> NormRecord {
-        let mut r = Record::new(0, 0, "x".into());
-        for (f, v) in fields {
-            r.set(*f, v);
-        }
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        crate::normalise::record(&r, &[], today).0
+        crate::normalise::read_fields(fields, chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
     }
 
     #[test]

@@ -199,15 +199,9 @@ pub fn all(recs: &[NormRecord]) -> Vec<Linkable> {
 mod tests {
     use super::*;
     use crate::field::Field;
-    use crate::ingest::Record;
 
     fn read(fields: &[(Field, &str)]) -> NormRecord {
-        let mut r = Record::new(0, 0, "x".into());
-        for (f, v) in fields {
-            r.set(*f, v);
-        }
-        let today = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
-        super::super::record(&r, &[], today).0
+        super::super::read_fields(fields, NaiveDate::from_ymd_opt(2026, 6, 15).unwrap())
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub use crate::register::normalised::Marks;
 pub use date::PartialDate;
 pub use ic::Ic;
 pub use linkable::Linkable;
-pub use name::{Name, Words};
+pub use name::Name;
 
 /// A normalised value: strings of up to 24 bytes (most keys, codes and name tokens) are kept
 /// inline, without a heap allocation of their own; longer ones are on the heap like `String`.
@@ -209,8 +209,8 @@ mod static_text {
 }
 
 /// One record's comparable forms.
-/// Kept in the store (`register::normalised`) without the comparison forms, which are made
-/// again from the name (`NormRecord::with_forms`).
+/// Kept on disk (`register::normalised`) without the comparison forms, which are made again
+/// from the name (`NormRecord::fill_forms`) when a later run reads a record back to link it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct NormRecord {
     pub name: Name,
@@ -278,7 +278,7 @@ pub struct Unreadable {
 }
 
 impl Unreadable {
-    pub fn add(&mut self, o: &Unreadable) {
+    fn add(&mut self, o: &Unreadable) {
         self.dob += o.dob;
         self.sex += o.sex;
         self.ic_invalid += o.ic_invalid;
@@ -482,11 +482,27 @@ pub fn all(
             (r, m)
         })
         .unzip();
-    let mut unreadable = vec![Unreadable::default(); ing.sources.len()];
-    for (r, m) in ing.records.iter().zip(&marks) {
-        unreadable[r.source as usize].add(&m.unreadable());
-    }
+    let unreadable = unreadable_per_source(ing, |i| marks[i]);
     (records, unreadable)
+}
+
+/// The unreadable-value counts per source, from each record's marks.
+pub fn unreadable_per_source(ing: &Ingested, marks: impl Fn(usize) -> Marks) -> Vec<Unreadable> {
+    let mut unreadable = vec![Unreadable::default(); ing.sources.len()];
+    for (i, r) in ing.records.iter().enumerate() {
+        unreadable[r.source as usize].add(&marks(i).unreadable());
+    }
+    unreadable
+}
+
+/// A record of `fields` normalised on `today` (for tests).
+#[cfg(test)]
+pub(crate) fn read_fields(fields: &[(Field, &str)], today: NaiveDate) -> NormRecord {
+    let mut r = Record::new(0, 0, "x".into());
+    for (f, v) in fields {
+        r.set(*f, v);
+    }
+    record(&r, &[], today).0
 }
 
 /// Record `i` of `ing` normalised, with what its normalisation noted; taken from `stored(i)`
@@ -551,11 +567,7 @@ mod tests {
     }
 
     fn rec(fields: &[(Field, &str)]) -> NormRecord {
-        let mut r = Record::new(0, 0, "x".into());
-        for (f, v) in fields {
-            r.set(*f, v);
-        }
-        record(&r, &[], today()).0
+        read_fields(fields, today())
     }
 
     #[test]

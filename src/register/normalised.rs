@@ -200,7 +200,6 @@ pub fn stage(
         (Vec::with_capacity(n), Vec::with_capacity(n)),
         Vec::with_capacity(SLICE),
     );
-    let mut unreadable = vec![Unreadable::default(); ing.sources.len()];
     let mut normalised = 0;
     for start in (0..n).step_by(SLICE) {
         let end = (start + SLICE).min(n);
@@ -213,18 +212,18 @@ pub fn stage(
             progress.inc(1);
             ((Linkable::of(&r), packed), (bytes, marks, fresh))
         }));
-        for (i, (bytes, marks, fresh)) in (start..).zip(&made.1) {
+        for (bytes, marks, fresh) in &made.1 {
             spill.push(bytes, *marks)?;
-            unreadable[ing.records[i].source as usize].add(&marks.unreadable());
             normalised += u64::from(*fresh);
         }
     }
     let ((links, packed), _) = made;
+    let records = spill.finish()?;
     Ok(Staged {
         links,
         packed,
-        records: spill.finish()?,
-        unreadable,
+        unreadable: crate::normalise::unreadable_per_source(ing, |i| records.marks(i)),
+        records,
         normalised,
     })
 }
