@@ -346,13 +346,74 @@ fn keyed(recs: &[Linkable], cx: &Context, rule: &Rule, order: Order) -> Vec<(u64
         })
         .flatten_iter()
         .collect();
-    keyed.par_sort_unstable();
+    sort_entries(&mut keyed);
     keyed
 }
 
 /// A pair of two records, the smaller index first (pairs sort by it).
 fn code(a: u32, b: u32) -> (u32, u32) {
     (a.min(b), a.max(b))
+}
+
+/// A pair as a radix sort's key: the first record, then the second.
+#[derive(Clone, Copy, bytemuck::TransparentWrapper)]
+#[repr(transparent)]
+struct PairKey((u32, u32));
+
+impl rdst::RadixKey for PairKey {
+    const LEVELS: usize = 8;
+
+    #[inline]
+    fn get_level(&self, level: usize) -> u8 {
+        // Level 0 is the least significant byte.
+        let (a, b) = self.0;
+        (if level < 4 {
+            b >> (8 * level)
+        } else {
+            a >> (8 * (level - 4))
+        }) as u8
+    }
+}
+
+/// A rule's entry (`keyed`) as a radix sort's key: the key's hash, the order, the record.
+#[derive(Clone, Copy, bytemuck::TransparentWrapper)]
+#[repr(transparent)]
+struct EntryKey((u64, u64, u32));
+
+impl rdst::RadixKey for EntryKey {
+    const LEVELS: usize = 20;
+
+    #[inline]
+    fn get_level(&self, level: usize) -> u8 {
+        let (hash, order, i) = self.0;
+        (match level {
+            0..4 => u64::from(i) >> (8 * level),
+            4..12 => order >> (8 * (level - 4)),
+            _ => hash >> (8 * (level - 12)),
+        }) as u8
+    }
+}
+
+/// Sorts pairs by a parallel radix sort that works in place (rdst's low-memory tuning: the
+/// union of all rules' pairs is the largest allocation of a run). At 1M people, sorting the
+/// union took 2.4 s by comparisons and 1.7 s so (`block.union`, 65M pairs).
+fn sort_pairs(pairs: &mut [(u32, u32)]) {
+    use bytemuck::TransparentWrapper;
+    use rdst::RadixSort;
+    PairKey::wrap_slice_mut(pairs)
+        .radix_sort_builder()
+        .with_low_mem_tuner()
+        .sort();
+}
+
+/// Sorts a rule's entries, as `sort_pairs` does pairs.
+fn sort_entries(entries: &mut [(u64, u64, u32)]) {
+    use bytemuck::TransparentWrapper;
+    use rdst::RadixSort;
+    EntryKey::wrap_slice_mut(entries)
+        .radix_sort_builder()
+        .with_low_mem_tuner()
+        .sort();
 }
 
 /// Proposes candidate pairs under every rule in `RULES`.
@@ -431,7 +492,7 @@ pub fn candidates_touching(
             );
         }
         if rule.orders.len() > 1 {
-            pairs.par_sort_unstable();
+            sort_pairs(&mut pairs);
             pairs.dedup();
         }
         stats.pairs = pairs.len() as u64;
@@ -467,7 +528,7 @@ pub fn candidates_touching(
         drop(pairs);
         crate::release_freed_memory();
     }
-    all.par_sort_unstable();
+    sort_pairs(&mut all);
     all.dedup();
     all.shrink_to_fit();
     out.pairs = all;
@@ -489,6 +550,40 @@ mod tests {
         r.set(Field::Postcode, postcode);
         let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         Linkable::of(&crate::normalise::record(&r, &[], today).0)
+    }
+
+    #[test]
+    fn radix_sorts_order_pairs_and_entries_as_comparisons_do() {
+        let x = |i: u64| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes());
+        // Sizes that take each of the sort's paths (comparisons, in place, by regions), with
+        // values over every byte and many repeats.
+        for n in [0usize, 1, 100, 60_000, 1_200_000] {
+            let mut pairs: Vec<(u32, u32)> = (0..n as u64)
+                .map(|i| {
+                    let h = x(i);
+                    let a = if i % 3 == 0 {
+                        h as u32 % 1000
+                    } else {
+                        h as u32
+                    };
+                    (a, (h >> 32) as u32 % (1 + (i % 4) as u32 * 0x3fff_ffff))
+                })
+                .collect();
+            let mut want = pairs.clone();
+            want.sort_unstable();
+            sort_pairs(&mut pairs);
+            assert!(pairs == want, "{n} pairs");
+            if n > 100_000 {
+                continue;
+            }
+            let mut entries: Vec<(u64, u64, u32)> = (0..n as u64)
+                .map(|i| (x(i % 500), x(i + 7) >> (i % 60), x(i) as u32))
+                .collect();
+            let mut want = entries.clone();
+            want.sort_unstable();
+            sort_entries(&mut entries);
+            assert!(entries == want, "{n} entries");
+        }
     }
 
     #[test]

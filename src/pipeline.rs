@@ -413,16 +413,14 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         // The previous generation's weights, with name frequencies counted over this run.
         kept_model.with_name_frequencies(&score::names(&packed))
     } else if em {
+        // Every sampled pair is a candidate: its levels are already known.
+        let lists: Vec<&[(u32, u32)]> = blocking.samples.iter().map(Vec::as_slice).collect();
+        let positions = score::positions_in(&pairs[..blocked], &lists);
         let samples: Vec<_> = block::RULES
             .iter()
-            .zip(&blocking.samples)
-            .map(|(r, sample)| {
-                // Every sampled pair is a candidate: its levels are already known.
-                let known = sample
-                    .iter()
-                    .filter_map(|p| pairs[..blocked].binary_search(p).ok())
-                    .map(|i| levels.get(i))
-                    .collect();
+            .zip(positions)
+            .map(|(r, found)| {
+                let known = found.into_iter().flatten().map(|i| levels.get(i)).collect();
                 (r.uses, known)
             })
             .collect();
