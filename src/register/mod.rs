@@ -104,6 +104,15 @@ pub fn person_id(source: &str, record_id: &str) -> Text {
     compact_str::format_compact!("P{:016x}", xxh3_64(&key))
 }
 
+/// The number in an id `person_id` makes ("P" and 16 lowercase hex digits), which orders
+/// such ids as their text does; `None` for an id of another shape (one carried from an
+/// earlier store, say).
+pub fn id_number(id: &str) -> Option<u64> {
+    let hex = id.strip_prefix('P')?;
+    let ok = hex.len() == 16 && hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
+    ok.then(|| u64::from_str_radix(hex, 16).ok()).flatten()
+}
+
 /// Picks a golden value: values from the highest-priority source (lowest number) first, then
 /// the most frequent among those, then the smallest.
 fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<Text> {
@@ -228,5 +237,24 @@ mod tests {
         assert_eq!(person_id("jkm", "1"), person_id("jkm", "1"));
         assert_ne!(person_id("jkm", "1"), person_id("jkm1", ""));
         assert_eq!(person_id("jkm", "1").len(), 17);
+    }
+
+    #[test]
+    fn made_ids_order_by_their_number_as_by_their_text() {
+        let mut ids: Vec<Text> = (0..2000)
+            .map(|i| person_id("jkm", &i.to_string()))
+            .chain(["P0000000000000000".into(), "Pffffffffffffffff".into()])
+            .collect();
+        ids.sort_by_key(|id| id_number(id).expect("a made id"));
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        for other in [
+            "P00000000000000001",
+            "PFFFFFFFFFFFFFFFF",
+            "Q0000000000000000",
+            "P1é",
+            "P",
+        ] {
+            assert_eq!(id_number(other), None, "{other}");
+        }
     }
 }

@@ -189,34 +189,48 @@ pub fn stage(
 ) -> Result<Staged> {
     use rayon::prelude::*;
     // A slice of records is made in parallel, what linking reads written straight into its
-    // place; the slice's encodings are then appended to the file in order.
+    // place; the slice's encodings are appended to the file in order while the next slice is
+    // made.
     const SLICE: usize = 1 << 15;
     let n = ing.records.len();
     let mut spill = Spill::new(dir, fingerprint, n)?;
-    // What linking reads; each record of the slice's encoding, marks and whether it was
+    // What linking reads; each record of a slice's encoding, marks and whether it was
     // normalised here.
     type Made = ((Vec<Linkable>, Vec<Packed>), Vec<(Vec<u8>, Marks, bool)>);
     let mut made: Made = (
         (Vec::with_capacity(n), Vec::with_capacity(n)),
         Vec::with_capacity(SLICE),
     );
+    let mut previous: Vec<(Vec<u8>, Marks, bool)> = Vec::with_capacity(SLICE);
     let mut normalised = 0;
-    for start in (0..n).step_by(SLICE) {
-        let end = (start + SLICE).min(n);
-        made.1.clear();
-        made.par_extend((start..end).into_par_iter().map(|i| {
-            let (r, marks, fresh) = crate::normalise::one(ing, i, today, stored);
-            let mut bytes = Vec::with_capacity(256);
-            encode(&r, &mut bytes);
-            let packed = Packed::of(&r);
-            progress.inc(1);
-            ((Linkable::of(&r), packed), (bytes, marks, fresh))
-        }));
-        for (bytes, marks, fresh) in &made.1 {
+    let mut push = |slice: &[(Vec<u8>, Marks, bool)]| -> Result<()> {
+        for (bytes, marks, fresh) in slice {
             spill.push(bytes, *marks)?;
             normalised += u64::from(*fresh);
         }
+        Ok(())
+    };
+    for start in (0..n).step_by(SLICE) {
+        let end = (start + SLICE).min(n);
+        std::mem::swap(&mut made.1, &mut previous);
+        made.1.clear();
+        let (pushed, ()) = rayon::join(
+            || push(&previous),
+            || {
+                made.par_extend((start..end).into_par_iter().map(|i| {
+                    let (r, marks, fresh) = crate::normalise::one(ing, i, today, stored);
+                    let mut bytes = Vec::with_capacity(256);
+                    encode(&r, &mut bytes);
+                    let packed = Packed::of(&r);
+                    progress.inc(1);
+                    ((Linkable::of(&r), packed), (bytes, marks, fresh))
+                }))
+            },
+        );
+        pushed?;
     }
+    push(&made.1)?;
+    drop(push);
     let ((links, packed), _) = made;
     let records = spill.finish()?;
     Ok(Staged {

@@ -105,9 +105,7 @@ const REGISTER_COLUMNS: [&str; 12] = [
 
 /// `register.csv` and `register.parquet`: one row per person, ordered by person id.
 pub fn register(g: &Generation, reg: &Register) -> Result<()> {
-    let mut order: Vec<usize> = (0..reg.persons.len()).collect();
-    // Ids are distinct; the position breaks a tie all the same, as a stable sort would.
-    order.par_sort_unstable_by(|&a, &b| reg.persons[a].id.cmp(&reg.persons[b].id).then(a.cmp(&b)));
+    let order = id_order(reg);
     // Each person's sources, joined once for both files.
     let sources: Vec<String> = order
         .par_iter()
@@ -143,6 +141,26 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
     write_parquet_batched(g, "register.parquet", order.len(), &|range| {
         register_batch(reg, &order[range.clone()], &sources[range])
     })
+}
+
+/// The persons' positions in the order of their ids. Ids are distinct; the position breaks a
+/// tie all the same, as a stable sort would.
+fn id_order(reg: &Register) -> Vec<usize> {
+    // Ids made by `person_id` sort as their number: sorting numbers took 0.2 s at 1M people,
+    // sorting the strings (each a jump in memory) 1.2 s.
+    let numbered: Option<Vec<(u64, u32)>> = reg
+        .persons
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| Some((super::id_number(&p.id)?, i as u32)))
+        .collect();
+    if let Some(mut numbered) = numbered {
+        numbered.par_sort_unstable();
+        return numbered.into_iter().map(|(_, i)| i as usize).collect();
+    }
+    let mut order: Vec<usize> = (0..reg.persons.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| reg.persons[a].id.cmp(&reg.persons[b].id).then(a.cmp(&b)));
+    order
 }
 
 /// One batch of `register.parquet`: the persons at `order`, with their joined sources.
@@ -377,67 +395,79 @@ fn records_batch(
     reg: &Register,
 ) -> Result<DataFrame> {
     // Columns borrow the records' text; only the name and the date are formatted.
-    let text = |f: &dyn Fn(&NormRecord) -> Option<&str>| -> Vec<Option<&str>> {
-        norm.iter().map(f).collect()
+    let text = |name: &str, f: &dyn Fn(&NormRecord) -> Option<&str>| {
+        Column::new(name.into(), norm.iter().map(f).collect::<Vec<_>>())
     };
-    let cols = vec![
-        Column::new(
-            "source".into(),
-            records
-                .iter()
-                .map(|r| ing.sources[r.source as usize].name.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "record_id".into(),
-            records
-                .iter()
-                .map(|r| r.record_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "row".into(),
-            records.iter().map(|r| r.row).collect::<Vec<u64>>(),
-        ),
-        Column::new(
-            "person_id".into(),
-            person_of
-                .iter()
-                .map(|&p| reg.persons[p as usize].id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "name".into(),
-            norm.iter()
-                .map(|r| (!r.name.is_empty()).then(|| r.name.display()))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "ic".into(),
-            text(&|r| r.ic.as_ref().map(|x| x.digits.as_str())),
-        ),
-        Column::new(
-            "ic_valid".into(),
-            norm.iter()
-                .map(|r| r.ic.as_ref().map(|x| x.valid))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new("old_ic".into(), text(&|r| r.old_ic().as_deref())),
-        Column::new(
-            "dob".into(),
-            norm.iter()
-                .map(|r| r.dob.map(|d| d.to_string()))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new("sex".into(), text(&|r| r.sex.map(|s| s.code()))),
-        Column::new("address".into(), text(&|r| r.address.as_deref())),
-        Column::new("postcode".into(), text(&|r| r.postcode.as_deref())),
-        Column::new("phone".into(), text(&|r| r.phone.as_deref())),
-        Column::new(
-            "household_id".into(),
-            text(&|r| r.household_id().as_deref()),
-        ),
+    // Each column is built on its own, in parallel: one by one they took 2.7 s of the file's
+    // 7.3 s at 1M people.
+    type Build<'a> = Box<dyn Fn() -> Column + Sync + 'a>;
+    let builds: Vec<Build> = vec![
+        Box::new(|| {
+            Column::new(
+                "source".into(),
+                records
+                    .iter()
+                    .map(|r| ing.sources[r.source as usize].name.as_str())
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "record_id".into(),
+                records
+                    .iter()
+                    .map(|r| r.record_id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "row".into(),
+                records.iter().map(|r| r.row).collect::<Vec<u64>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "person_id".into(),
+                person_of
+                    .iter()
+                    .map(|&p| reg.persons[p as usize].id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "name".into(),
+                norm.iter()
+                    .map(|r| (!r.name.is_empty()).then(|| r.name.display()))
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| text("ic", &|r| r.ic.as_ref().map(|x| x.digits.as_str()))),
+        Box::new(|| {
+            Column::new(
+                "ic_valid".into(),
+                norm.iter()
+                    .map(|r| r.ic.as_ref().map(|x| x.valid))
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| text("old_ic", &|r| r.old_ic().as_deref())),
+        Box::new(|| {
+            Column::new(
+                "dob".into(),
+                norm.iter()
+                    .map(|r| r.dob.map(|d| d.to_string()))
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| text("sex", &|r| r.sex.map(|s| s.code()))),
+        Box::new(|| text("address", &|r| r.address.as_deref())),
+        Box::new(|| text("postcode", &|r| r.postcode.as_deref())),
+        Box::new(|| text("phone", &|r| r.phone.as_deref())),
+        Box::new(|| text("household_id", &|r| r.household_id().as_deref())),
     ];
+    let cols: Vec<Column> = builds.par_iter().map(|b| b()).collect();
     DataFrame::new_infer_height(cols).map_err(polars_err("records.parquet"))
 }
 
@@ -480,4 +510,49 @@ pub fn summary<T: serde::Serialize>(g: &Generation, summary: &T) -> Result<()> {
         .map_err(|e| Error::Run(format!("writing summary.json: {e}")))?;
     f.write_all(b"\n").map_err(|e| Error::io(f.path(), e))?;
     f.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::register::{person_id, Person};
+
+    fn register_of(ids: &[&str]) -> Register {
+        Register {
+            persons: ids
+                .iter()
+                .map(|&id| Person {
+                    id: id.into(),
+                    ..Default::default()
+                })
+                .collect(),
+            person_of: Vec::new(),
+        }
+    }
+
+    fn ids_in_order(reg: &Register) -> Vec<String> {
+        id_order(reg)
+            .into_iter()
+            .map(|i| reg.persons[i].id.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn persons_are_written_in_the_order_of_their_ids_made_or_carried() {
+        let made: Vec<String> = (0..500)
+            .map(|i| person_id("jkm", &i.to_string()).to_string())
+            .collect();
+        let mut want = made.clone();
+        want.sort();
+        let reg = register_of(&made.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(ids_in_order(&reg), want);
+        // An id carried from an older store, of another shape: sorted as text, with the rest.
+        let mut mixed = made.clone();
+        mixed.insert(250, "P17é".into());
+        mixed.insert(10, "A1".into());
+        let mut want = mixed.clone();
+        want.sort();
+        let reg = register_of(&mixed.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(ids_in_order(&reg), want);
+    }
 }
