@@ -230,7 +230,6 @@ pub fn stage(
         pushed?;
     }
     push(&made.1)?;
-    drop(push);
     let ((links, packed), _) = made;
     let records = spill.finish()?;
     Ok(Staged {
