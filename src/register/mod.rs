@@ -160,6 +160,10 @@ pub fn build<R: Records + ?Sized>(ing: &Ingested, norm: &R, labels: &[u32]) -> R
             let recs: Vec<Cow<NormRecord>> =
                 records.iter().map(|&i| norm.record(i as usize)).collect();
             let golden = |get: &dyn Fn(&NormRecord) -> Option<Cow<str>>| {
+                // One record (most persons): its value, as `pick` would choose it.
+                if let [only] = &recs[..] {
+                    return get(only).map(|v| Text::from(v.as_ref()));
+                }
                 let v: Vec<(i64, Cow<str>)> = records
                     .iter()
                     .zip(&recs)
@@ -204,18 +208,31 @@ pub fn build<R: Records + ?Sized>(ing: &Ingested, norm: &R, labels: &[u32]) -> R
             }
         })
         .collect();
-    // A 64-bit collision is practically impossible; if one happens, keep ids unique.
+    make_ids_unique(&mut persons);
+    Register {
+        persons,
+        person_of: labels.to_vec(),
+    }
+}
+
+/// A 64-bit collision of made ids is practically impossible; if one happens, the later
+/// person's id gets `-2` (`-3`…) so that ids stay unique. The ids are checked as numbers
+/// first, in parallel (hashing 1M ids one by one took 0.3 s).
+fn make_ids_unique(persons: &mut [Person]) {
+    let numbers: Option<Vec<u64>> = persons.par_iter().map(|p| id_number(&p.id)).collect();
+    if let Some(mut numbers) = numbers {
+        numbers.par_sort_unstable();
+        if numbers.windows(2).all(|w| w[0] != w[1]) {
+            return;
+        }
+    }
     let mut used: AHashMap<Text, u32> = AHashMap::new();
-    for p in &mut persons {
+    for p in persons {
         let seen = used.entry(p.id.clone()).or_insert(0);
         *seen += 1;
         if *seen > 1 {
             p.id = compact_str::format_compact!("{}-{seen}", p.id);
         }
-    }
-    Register {
-        persons,
-        person_of: labels.to_vec(),
     }
 }
 
@@ -237,6 +254,29 @@ mod tests {
         assert_eq!(person_id("jkm", "1"), person_id("jkm", "1"));
         assert_ne!(person_id("jkm", "1"), person_id("jkm1", ""));
         assert_eq!(person_id("jkm", "1").len(), 17);
+    }
+
+    #[test]
+    fn colliding_ids_are_made_unique_and_distinct_ones_kept() {
+        let persons = |ids: &[&str]| -> Vec<Person> {
+            ids.iter()
+                .map(|&id| Person {
+                    id: id.into(),
+                    ..Default::default()
+                })
+                .collect()
+        };
+        let ids = |ps: &[Person]| ps.iter().map(|p| p.id.to_string()).collect::<Vec<_>>();
+        let (a, b) = ("P00000000000000a1", "P00000000000000b2");
+        let mut distinct = persons(&[b, a, "P1é"]);
+        make_ids_unique(&mut distinct);
+        assert_eq!(ids(&distinct), [b, a, "P1é"]);
+        let mut made = persons(&[a, b, a, a]);
+        make_ids_unique(&mut made);
+        assert_eq!(ids(&made), [a, b, &format!("{a}-2"), &format!("{a}-3")]);
+        let mut carried = persons(&["P1é", a, "P1é"]);
+        make_ids_unique(&mut carried);
+        assert_eq!(ids(&carried), ["P1é", a, "P1é-2"]);
     }
 
     #[test]
