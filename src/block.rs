@@ -456,8 +456,19 @@ pub fn candidates_touching(
             ..Default::default()
         };
         let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut keyed_entries: Vec<(u64, u64, u32)> = Vec::new();
         for (pass, &order) in rule.orders.iter().enumerate() {
-            let keyed = keyed(recs, &cx, rule, order);
+            if pass == 0 {
+                keyed_entries = keyed(recs, &cx, rule, order);
+            } else {
+                // The same keys in another order: only the order changes (making the keys
+                // again took 0.2-0.3 s a rule at 1M people).
+                keyed_entries
+                    .par_iter_mut()
+                    .for_each(|e| e.1 = order.key(&recs[e.2 as usize]));
+                sort_entries(&mut keyed_entries);
+            }
+            let keyed = &keyed_entries;
             let groups: Vec<&[(u64, u64, u32)]> = keyed
                 .chunk_by(|a, b| a.0 == b.0)
                 .filter(|g| g.len() > 1)
@@ -491,6 +502,8 @@ pub fn candidates_touching(
                     }),
             );
         }
+        // The rule's entries go before its pairs are sorted and handed back.
+        drop(keyed_entries);
         if rule.orders.len() > 1 {
             sort_pairs(&mut pairs);
             pairs.dedup();
