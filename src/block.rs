@@ -395,8 +395,9 @@ impl rdst::RadixKey for EntryKey {
 }
 
 /// Sorts pairs by a parallel radix sort that works in place (rdst's low-memory tuning: the
-/// union of all rules' pairs is the largest allocation of a run). At 1M people, sorting the
-/// union took 2.4 s by comparisons and 1.7 s so (`block.union`, 65M pairs).
+/// union of all rules' pairs is the largest allocation of a run). At 1M people, forming the
+/// union (`block.union`: copying, sorting and deduplicating 65M pairs) took 2.4-2.5 s with a
+/// comparison sort and 1.7 s with this one.
 fn sort_pairs(pairs: &mut [(u32, u32)]) {
     use bytemuck::TransparentWrapper;
     use rdst::RadixSort;

@@ -160,7 +160,7 @@ pub fn build<R: Records + ?Sized>(ing: &Ingested, norm: &R, labels: &[u32]) -> R
             let recs: Vec<Cow<NormRecord>> =
                 records.iter().map(|&i| norm.record(i as usize)).collect();
             let golden = |get: &dyn Fn(&NormRecord) -> Option<Cow<str>>| {
-                // One record (most persons): its value, as `pick` would choose it.
+                // A person of one record: its value, as `pick` would choose it.
                 if let [only] = &recs[..] {
                     return get(only).map(|v| Text::from(v.as_ref()));
                 }
@@ -217,7 +217,8 @@ pub fn build<R: Records + ?Sized>(ing: &Ingested, norm: &R, labels: &[u32]) -> R
 
 /// A 64-bit collision of made ids is practically impossible; if one happens, the later
 /// person's id gets `-2` (`-3`…) so that ids stay unique. The ids are checked as numbers
-/// first, in parallel (hashing 1M ids one by one took 0.3 s).
+/// first, in parallel, rather than hashed one by one into a map (together with taking a
+/// one-record person's values as they are: `cluster.register` 3.6 → 2.6 s at 1M people).
 fn make_ids_unique(persons: &mut [Person]) {
     let numbers: Option<Vec<u64>> = persons.par_iter().map(|p| id_number(&p.id)).collect();
     if let Some(mut numbers) = numbers {
