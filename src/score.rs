@@ -1117,7 +1117,7 @@ pub fn levels_all(
         .enumerate()
         .map(|(c, (ids, chunk))| {
             let mut local = Levels::default();
-            // Neighbouring pairs often share a pattern (a record against its block).
+            // Neighbouring pairs (one record against its block) may share a pattern: no lookup then.
             let mut last: Option<([u8; N_COMPARISONS], u16)> = None;
             for (j, (&(a, b), id)) in chunk.iter().zip(ids.iter_mut()).enumerate() {
                 if let Some(&(_, next)) = pairs.get(c * CHUNK + j + AHEAD) {
