@@ -900,9 +900,19 @@ impl Model {
     /// Each comparison's weight for a pair, the name's adjusted for its frequency (`name`:
     /// the first record's, `Packed::name`).
     pub fn field_weights(&self, name: u64, levels: &[u8; N_COMPARISONS]) -> [f64; N_COMPARISONS] {
-        let mut w = self.pattern_weights(levels);
-        w[0] = self.name_weight(name, levels[0], w[0]);
+        self.with_name(name, levels[0], self.pattern_weights(levels))
+    }
+
+    /// A pattern's weights (`pattern_weights`) with the name's adjusted for a name
+    /// (`Packed::name`) at name level `level`: `field_weights`, from weights worked out before.
+    fn with_name(&self, name: u64, level: u8, mut w: [f64; N_COMPARISONS]) -> [f64; N_COMPARISONS] {
+        w[0] = self.name_weight(name, level, w[0]);
         w
+    }
+
+    /// The match weight of a pair's field weights: the prior's and theirs, added in order.
+    fn total(&self, field_weights: &[f64; N_COMPARISONS]) -> f64 {
+        self.prior_weight + field_weights.iter().sum::<f64>()
     }
 
     /// The name's weight at level `level` for a name (`Packed::name`), adjusted for how
@@ -944,7 +954,7 @@ impl Model {
 
     /// A pair's match weight.
     pub fn pair_weight(&self, name: u64, levels: &[u8; N_COMPARISONS]) -> f64 {
-        self.prior_weight + self.field_weights(name, levels).iter().sum::<f64>()
+        self.total(&self.field_weights(name, levels))
     }
 }
 
@@ -1218,9 +1228,7 @@ pub fn score_all(
         .filter_map(|(i, &(a, b))| {
             let id = levels.of_pair.get(i);
             let levels = &levels.patterns[id];
-            let mut fw = weights[id];
-            fw[0] = model.name_weight(names[a as usize], levels[0], fw[0]);
-            let w = model.prior_weight + fw.iter().sum::<f64>();
+            let w = model.total(&model.with_name(names[a as usize], levels[0], weights[id]));
             if w < t.pairs_floor {
                 return None;
             }
