@@ -100,8 +100,8 @@ impl Config {
     /// A hash of everything in the configuration that decides a record's comparison levels
     /// and which pairs are kept: each source's reading and mapping (not its path, which may
     /// name a new export every night, nor its priority), the blocking limits, the model
-    /// kind and the pairs floor, with padan's version and the year (two-digit years are read
-    /// against it). An incremental run needs the previous generation's to be the same.
+    /// kind and the pairs floor, with padan's version, the blocking rules' revision and the
+    /// year (two-digit years are read against it). An incremental run needs the previous generation's to be the same.
     pub fn link_fingerprint(&self, year: i32) -> u64 {
         let mut sources: Vec<String> = self
             .sources
@@ -115,12 +115,13 @@ impl Config {
             .collect();
         sources.sort();
         let text = format!(
-            "padan {}|{year}|{sources:?}|{}|{}|{}|{:?}",
+            "padan {}|{year}|{sources:?}|{}|{}|{}|{:?}|rules {}",
             env!("CARGO_PKG_VERSION"),
             self.block.max_block_size,
             self.block.window,
             self.score.em,
             self.score.pairs_floor.map(f64::to_bits),
+            crate::block::RULES_REVISION,
         );
         xxhash_rust::xxh3::xxh3_64(text.as_bytes())
     }

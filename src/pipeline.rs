@@ -166,7 +166,7 @@ fn incremental_plan(
     linking.reason = if !config.incremental {
         "asked for (--full, or [run] incremental = false)".into()
     } else if state.fingerprint != fingerprint {
-        "the configuration (a source's columns, dates or encoding; [block]; the [score] model or pairs_floor), padan's version or the year changed since the previous generation".into()
+        "the configuration (a source's columns, dates or encoding; [block]; the [score] model or pairs_floor), padan's version or blocking rules, or the year changed since the previous generation".into()
     } else if config.score.em
         && state.model.kind == ModelKind::Fixed
         && ing.records.len() >= score::EM_MIN_RECORDS
@@ -374,8 +374,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let windowed: u64 = blocking.rules.iter().map(|r| r.windowed_blocks).sum();
     if windowed > 0 {
         warnings.push(format!(
-            "blocking: {windowed} blocks held more than max_block_size {} records; each of their records was compared with its {} nearest neighbours in the rule's order, not with all (largest in `large_blocks`)",
-            config.block.max_block_size, config.block.window
+            "blocking: {windowed} blocks held more than max_block_size {} records; each of their records was compared with its {} nearest neighbours in the rule's order ({} for the postcode rules), not with all (largest in `large_blocks`)",
+            config.block.max_block_size,
+            config.block.window,
+            block::Reach::HalfWindow.of(config.block.window),
         ));
     }
 
