@@ -720,6 +720,11 @@ pub struct Scored {
     pub decision: Decision,
 }
 
+/// The most EM iterations a rule's m is estimated in. A rule whose pairs are few matches among
+/// many non-matches converges slowly (at 1M people, up to 363 iterations to move no estimate by
+/// 1e-7); an iteration costs one pass over the level patterns (a few thousand).
+pub const EM_MAX_ITERATIONS: u32 = 1000;
+
 /// Below this many records, u and m cannot be estimated well and the fixed weights are used.
 pub const EM_MIN_RECORDS: usize = 500;
 
@@ -832,7 +837,7 @@ impl Model {
                 }
                 *h.entry(l).or_default() += 1;
             }
-            let p = em::estimate(&h, u.clone(), &n_levels, 200);
+            let p = em::estimate(&h, u.clone(), &n_levels, EM_MAX_ITERATIONS);
             all_converged &= p.converged;
             iterations = iterations.max(p.iterations);
             for k in (0..N_COMPARISONS).filter(|&k| !skip[k]) {
