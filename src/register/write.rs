@@ -40,26 +40,35 @@ fn compression() -> ParquetCompression {
 }
 
 /// Writes a parquet file of `rows` rows one row group at a time: `batch(range)` builds the
-/// DataFrame of those rows, so only one batch of copied values is in memory at once.
+/// DataFrame of those rows. The next batch is built while polars encodes the last, so at most
+/// two batches of copied values are in memory at once.
 fn write_parquet_batched(
     g: &Generation,
     name: &str,
     rows: usize,
-    batch: &dyn Fn(std::ops::Range<usize>) -> Result<DataFrame>,
+    batch: &(dyn Fn(std::ops::Range<usize>) -> Result<DataFrame> + Sync),
 ) -> Result<()> {
     let mut f = g.create(name)?;
     let err = |e: PolarsError| Error::Run(format!("writing {name}: {e}"));
     {
-        let first = batch(0..rows.min(PARQUET_BATCH))?;
+        let range = |start: usize| start..(start + PARQUET_BATCH).min(rows);
+        let mut df = batch(range(0))?;
         let mut w = ParquetWriter::new(&mut f)
             .with_compression(compression())
-            .batched(first.schema())
+            .batched(df.schema())
             .map_err(err)?;
-        w.write_batch(&first).map_err(err)?;
-        drop(first);
-        for start in (PARQUET_BATCH..rows).step_by(PARQUET_BATCH) {
-            let df = batch(start..(start + PARQUET_BATCH).min(rows))?;
-            w.write_batch(&df).map_err(err)?;
+        let mut start = PARQUET_BATCH;
+        loop {
+            let (written, next) = rayon::join(
+                || w.write_batch(&df),
+                || (start < rows).then(|| batch(range(start))),
+            );
+            written.map_err(err)?;
+            match next {
+                Some(next) => df = next?,
+                None => break,
+            }
+            start += PARQUET_BATCH;
         }
         w.finish().map_err(err)?;
     }
@@ -536,6 +545,39 @@ mod tests {
             .into_iter()
             .map(|i| reg.persons[i].id.to_string())
             .collect()
+    }
+
+    #[test]
+    fn batched_parquet_holds_every_row_once_in_order() {
+        // Batches are built while the last is encoded: sizes that end on a batch boundary,
+        // just past one, and within the first.
+        let dir = tempfile::tempdir().unwrap();
+        let g = Generation::begin(dir.path()).unwrap();
+        let sizes = [0, 7, PARQUET_BATCH, 2 * PARQUET_BATCH + 1];
+        for (k, &rows) in sizes.iter().enumerate() {
+            let name = format!("t{k}.parquet");
+            write_parquet_batched(&g, &name, rows, &|r| {
+                DataFrame::new_infer_height(vec![Column::new(
+                    "i".into(),
+                    r.map(|i| i as u32).collect::<Vec<u32>>(),
+                )])
+                .map_err(polars_err("test"))
+            })
+            .unwrap();
+        }
+        let done = g.commit().unwrap();
+        for (k, &rows) in sizes.iter().enumerate() {
+            let f = std::fs::File::open(done.join(format!("t{k}.parquet"))).unwrap();
+            let df = ParquetReader::new(f).finish().unwrap();
+            let got: Vec<u32> = df
+                .column("i")
+                .unwrap()
+                .u32()
+                .unwrap()
+                .into_no_null_iter()
+                .collect();
+            assert_eq!(got, (0..rows as u32).collect::<Vec<_>>(), "{rows} rows");
+        }
     }
 
     #[test]
