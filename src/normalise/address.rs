@@ -10,6 +10,8 @@
 //! that state uses (`data/postcode_ranges.tsv`, with its source): border post offices serve
 //! both sides, so a postcode inside the range proves nothing.
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 
 use super::tables::{
@@ -56,6 +58,14 @@ pub fn canonical_state(raw: &str) -> Option<&'static str> {
     STATES.get(words.join(" ").as_str()).copied()
 }
 
+/// `STATE_SUFFIXES`, each split into its words.
+static SUFFIX_WORDS: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
+    STATE_SUFFIXES
+        .iter()
+        .map(|s| s.split(' ').collect())
+        .collect()
+});
+
 /// Drops trailing honorifics (DARUL MAKMUR) and MALAYSIA.
 fn strip_suffixes<'a, 'b>(mut w: &'b [&'a str]) -> &'b [&'a str] {
     loop {
@@ -64,10 +74,10 @@ fn strip_suffixes<'a, 'b>(mut w: &'b [&'a str]) -> &'b [&'a str] {
             continue;
         }
         let before = w.len();
-        for s in STATE_SUFFIXES.iter() {
+        for s in SUFFIX_WORDS.iter() {
             // The suffix's words against the address's last words, without joining them.
-            let k = s.split(' ').count();
-            if w.len() > k && s.split(' ').eq(w[w.len() - k..].iter().copied()) {
+            let k = s.len();
+            if w.len() > k && s[..] == w[w.len() - k..] {
                 w = &w[..w.len() - k];
                 break;
             }
@@ -81,14 +91,21 @@ fn strip_suffixes<'a, 'b>(mut w: &'b [&'a str]) -> &'b [&'a str] {
 /// The state named by the last words of `words`: (canonical, number of words).
 fn trailing_state(words: &[&str]) -> Option<(&'static str, usize)> {
     let max = (*STATE_MAX_WORDS).min(words.len());
+    // The last k words joined, in one buffer for every k.
+    let mut key = String::with_capacity(48);
     (1..=max).rev().find_map(|k| {
         let start = words.len() - k;
         if start > 0 && STREET_WORDS.contains(&words[start - 1]) {
             return None;
         }
-        STATES
-            .get(words[start..].join(" ").as_str())
-            .map(|s| (*s, k))
+        key.clear();
+        for (i, w) in words[start..].iter().enumerate() {
+            if i > 0 {
+                key.push(' ');
+            }
+            key.push_str(w);
+        }
+        STATES.get(key.as_str()).map(|s| (*s, k))
     })
 }
 
