@@ -101,7 +101,8 @@ impl Config {
     /// and which pairs are kept: each source's reading and mapping (not its path, which may
     /// name a new export every night, nor its priority), the blocking limits, the model
     /// kind and the pairs floor, with padan's version, the blocking rules' revision and the
-    /// year (two-digit years are read against it). An incremental run needs the previous generation's to be the same.
+    /// year (two-digit years are read against it). An incremental run needs the previous
+    /// generation's to be the same.
     pub fn link_fingerprint(&self, year: i32) -> u64 {
         let mut sources: Vec<String> = self
             .sources

@@ -373,11 +373,17 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     peaks.mark("block");
     let windowed: u64 = blocking.rules.iter().map(|r| r.windowed_blocks).sum();
     if windowed > 0 {
+        // Each rule with such blocks and the neighbours its records met there.
+        let reach: Vec<String> = blocking
+            .rules
+            .iter()
+            .filter(|r| r.windowed_blocks > 0)
+            .map(|r| format!("{} {}", r.rule, r.window))
+            .collect();
         warnings.push(format!(
-            "blocking: {windowed} blocks held more than max_block_size {} records; each of their records was compared with its {} nearest neighbours in the rule's order ({} for the postcode rules), not with all (largest in `large_blocks`)",
+            "blocking: {windowed} blocks held more than max_block_size {} records; each of their records was compared with its nearest neighbours in the rule's order, not with all ({}; largest in `large_blocks`)",
             config.block.max_block_size,
-            config.block.window,
-            block::Reach::HalfWindow.of(config.block.window),
+            reach.join(", "),
         ));
     }
 

@@ -669,3 +669,45 @@ fn review_csv_can_start_with_a_bom_and_round_trips_as_decisions() {
         serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
     assert_eq!(s["decisions"]["applied_same"], rows.len() as u64);
 }
+
+#[test]
+fn large_blocks_are_reported_with_each_rules_reach() {
+    let wd = Workdir::new();
+    run_ok(
+        wd.command("synth")
+            .args(["--people", "1500", "--seed", "5", "--out", "s"]),
+    );
+    let toml = std::fs::read_to_string(wd.join("s/padan.toml")).unwrap();
+    wd.create(
+        "s/padan.toml",
+        toml + "\n[block]\nmax_block_size = 3\nwindow = 4\n",
+    );
+    run_ok(
+        wd.command("run")
+            .args(["--config", "s/padan.toml", "--out", "store"]),
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
+    let rules = s["blocking"].as_array().unwrap();
+    let warning = s["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w.as_str())
+        .find(|w| w.starts_with("blocking:"))
+        .expect("a warning about large blocks");
+    let mut windowed = 0;
+    for r in rules {
+        let name = r["rule"].as_str().unwrap();
+        // The postcode rules reach half the window.
+        let want = if name.starts_with("postcode_") { 2 } else { 4 };
+        assert_eq!(r["window"], want, "{name}");
+        if r["windowed_blocks"].as_u64().unwrap() > 0 {
+            windowed += 1;
+            assert!(warning.contains(&format!("{name} {want}")), "{warning}");
+        } else {
+            assert!(!warning.contains(&format!("{name} ")), "{warning}");
+        }
+    }
+    assert!(windowed >= 2, "{warning}");
+}
