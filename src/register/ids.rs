@@ -29,7 +29,7 @@ use crate::normalise::Text;
 pub struct Previous {
     /// The previous person ids; an id's number is its position here.
     pub ids: Vec<String>,
-    index: AHashMap<String, u32>,
+    index: IdIndex,
     /// Per previous person: (first generation, number of records).
     pub persons: Vec<(u32, u32)>,
     /// source → record id → previous person (read from the crosswalk).
@@ -39,16 +39,59 @@ pub struct Previous {
     pub by_record: Option<Vec<u32>>,
 }
 
+/// The previous ids' numbers by a hash of the id, so that a million ids need not be copied
+/// into a map's keys; a hit is checked against the id itself.
+#[derive(Debug, Default)]
+struct IdIndex(AHashMap<u64, u32>);
+
+/// In `IdIndex`: more than one id has this hash (look through them all).
+const SHARED: u32 = u32::MAX;
+
+fn id_hash(id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
+}
+
+impl IdIndex {
+    fn of(ids: &[String]) -> IdIndex {
+        let mut m = AHashMap::with_capacity(ids.len());
+        for (k, id) in ids.iter().enumerate() {
+            m.entry(id_hash(id))
+                .and_modify(|e| *e = SHARED)
+                .or_insert(k as u32);
+        }
+        IdIndex(m)
+    }
+
+    fn get(&self, ids: &[String], id: &str) -> Option<u32> {
+        match *self.0.get(&id_hash(id))? {
+            SHARED => ids.iter().position(|x| x == id).map(|k| k as u32),
+            k => (ids[k as usize] == id).then_some(k),
+        }
+    }
+
+    fn insert(&mut self, id: &str, k: u32) {
+        self.0
+            .entry(id_hash(id))
+            .and_modify(|e| *e = SHARED)
+            .or_insert(k);
+    }
+}
+
 impl Previous {
     fn intern(&mut self, id: &str) -> u32 {
-        if let Some(&k) = self.index.get(id) {
+        if let Some(k) = self.index.get(&self.ids, id) {
             return k;
         }
         let k = self.ids.len() as u32;
         self.ids.push(id.to_string());
-        self.index.insert(id.to_string(), k);
+        self.index.insert(id, k);
         self.persons.push((0, 0));
         k
+    }
+
+    /// Whether a previous person had this id.
+    fn had(&self, id: &str) -> bool {
+        self.index.get(&self.ids, id).is_some()
     }
 
     /// Records that `source:record_id` belonged to `person`.
@@ -81,12 +124,7 @@ impl Previous {
         for &p in &state.person_of {
             persons[p as usize].1 += 1;
         }
-        let index = state
-            .person_ids
-            .iter()
-            .enumerate()
-            .map(|(k, id)| (id.clone(), k as u32))
-            .collect();
+        let index = IdIndex::of(&state.person_ids);
         let by_record = plan
             .previous
             .par_iter()
@@ -141,7 +179,7 @@ impl Previous {
                     .read_record(&mut row)
                     .map_err(|e| bad(&reg, e.to_string()))?
                 {
-                    if let Some(&k) = prev.index.get(&row[pid]) {
+                    if let Some(k) = prev.index.get(&prev.ids, &row[pid]) {
                         prev.persons[k as usize].0 = row[first].parse().unwrap_or(0);
                     }
                 }
@@ -204,25 +242,41 @@ pub fn assign(
                     }
                 }
             }
-            h.sort_unstable_by(|a, b| name(a.0).cmp(name(b.0)));
             h
         })
         .collect();
-    let mut present: Vec<Vec<(usize, u32)>> = vec![Vec::new(); prev.ids.len()];
-    for (c, h) in held.iter().enumerate() {
-        for &(old, k) in h {
-            present[old as usize].push((c, k));
+    // Per previous person, the clusters holding its records and how many (in cluster order),
+    // laid out end to end: previous person `o`'s are `parts[starts[o]..starts[o + 1]]`.
+    let mut starts = vec![0usize; prev.ids.len() + 1];
+    for h in &held {
+        for &(old, _) in h {
+            starts[old as usize + 1] += 1;
         }
     }
-    // Each previous person continues in the cluster holding most of its records.
+    for o in 0..prev.ids.len() {
+        starts[o + 1] += starts[o];
+    }
+    let mut parts = vec![(0usize, 0u32); starts[prev.ids.len()]];
+    let mut next = starts.clone();
+    for (c, h) in held.iter().enumerate() {
+        for &(old, k) in h {
+            parts[next[old as usize]] = (c, k);
+            next[old as usize] += 1;
+        }
+    }
+    drop(next);
+    drop(held);
+    let present = |o: u32| &parts[starts[o as usize]..starts[o as usize + 1]];
+    // Each previous person continues in the cluster holding most of its records. The order in
+    // which they are taken does not matter: each cluster's candidates are put in a total
+    // order below, and the changes are sorted at the end.
     let mut continues: Vec<Vec<u32>> = vec![Vec::new(); n];
-    let mut olds: Vec<u32> = (0..prev.ids.len() as u32)
-        .filter(|&o| !present[o as usize].is_empty())
-        .collect();
-    olds.sort_unstable_by(|&a, &b| name(a).cmp(name(b)));
     let mut split: Vec<(u32, usize, Vec<usize>)> = Vec::new();
-    for &old in &olds {
-        let parts = &present[old as usize];
+    for old in 0..prev.ids.len() as u32 {
+        let parts = present(old);
+        if parts.is_empty() {
+            continue;
+        }
         let &(best, _) = parts
             .iter()
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
@@ -241,9 +295,9 @@ pub fn assign(
     let mut first = vec![generation; n];
     let mut changes = Vec::new();
     let mut final_ids: Vec<Text> = Vec::with_capacity(n);
-    let mut used: AHashSet<Text> = AHashSet::new();
-    for c in 0..n {
-        let mut cands = continues[c].clone();
+    // The fresh ids given so far (a kept id is a previous one, which no fresh id can be).
+    let mut fresh: AHashSet<Text> = AHashSet::new();
+    for (c, cands) in continues.iter_mut().enumerate() {
         cands.sort_by(|&a, &b| {
             let (x, y) = (age(a), age(b));
             x.0.cmp(&y.0).then(y.1.cmp(&x.1)).then(name(a).cmp(name(b)))
@@ -254,10 +308,11 @@ pub fn assign(
                 // A fresh id; never one a previous person had or this run gave already.
                 let mut id = reg.persons[c].id.clone();
                 let mut k = 1;
-                while prev.index.contains_key(id.as_str()) || used.contains(&id) {
+                while prev.had(id.as_str()) || fresh.contains(&id) {
                     k += 1;
                     id = compact_str::format_compact!("{}-{k}", reg.persons[c].id);
                 }
+                fresh.insert(id.clone());
                 changes.push(Change {
                     person_id: id.to_string(),
                     change: "new",
@@ -298,7 +353,6 @@ pub fn assign(
                 final_ids.push(Text::from(name(keeper)));
             }
         }
-        used.insert(final_ids[c].clone());
     }
     for (old, _, others) in &split {
         let to: Vec<&str> = others.iter().map(|&c| final_ids[c].as_str()).collect();
@@ -309,7 +363,7 @@ pub fn assign(
         });
     }
     let mut retired: Vec<&str> = (0..prev.ids.len() as u32)
-        .filter(|&o| present[o as usize].is_empty())
+        .filter(|&o| present(o).is_empty())
         .map(name)
         .collect();
     retired.sort_unstable();
