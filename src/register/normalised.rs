@@ -10,8 +10,8 @@
 //! The same file serves the run that writes it (issue 7): records are encoded as they are
 //! normalised into an unnamed file in the store folder (`Spill`), so that only what linking
 //! reads (`Linkable`, `Packed`) stays in memory; the stages after linking read the whole
-//! records back one at a time (`Records`), and the write stage copies the file into the
-//! generation.
+//! records back one at a time (`Records`), and the write stage links the file into the
+//! generation (a copy where it cannot be linked).
 //!
 //! Binary, little-endian: magic, version, fingerprint, record count; the records' encodings
 //! (bincode, without the comparison forms, which are made again from the name); one byte of
@@ -90,7 +90,7 @@ pub fn encode(r: &NormRecord, buf: &mut Vec<u8>) {
 
 /// Records being normalised, written as they come into an unnamed file in the store folder in
 /// `normalised.bin`'s layout, so that a run need not hold every whole record in memory;
-/// `finish` maps the file back, and the write stage copies it into the generation.
+/// `finish` maps the file back, and the write stage links it into the generation.
 pub struct Spill {
     w: Hashing<std::io::BufWriter<std::fs::File>>,
     dir: PathBuf,
@@ -147,21 +147,29 @@ impl Spill {
         // SAFETY: the file has no name and only this process holds it, so nothing else can
         // change or truncate it while it is mapped.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-        Stored::parse(map, None, self.records).map_err(|e| {
+        let mut s = Stored::parse(map, None, self.records).map_err(|e| {
             Error::Run(format!(
                 "the normalised records spilled to {} do not read back: {e:?}",
                 dir.display()
             ))
-        })
+        })?;
+        s.file = Some(file);
+        Ok(s)
     }
 }
 
-/// Writes `normalised.bin` into the generation: the records spilled by this run.
+/// Puts `normalised.bin` into the generation: the records spilled by this run (the file
+/// itself where it can be linked in, else a copy).
 pub fn write(g: &Generation, stored: &Stored) -> Result<()> {
-    let mut f = g.create(FILE)?;
-    let path = f.path().to_path_buf();
-    f.write_all(&stored.map).map_err(|e| Error::io(&path, e))?;
-    f.finish()
+    match &stored.file {
+        Some(file) => g.adopt(FILE, file, &stored.map),
+        None => {
+            let mut f = g.create(FILE)?;
+            let path = f.path().to_path_buf();
+            f.write_all(&stored.map).map_err(|e| Error::io(&path, e))?;
+            f.finish()
+        }
+    }
 }
 
 /// What the normalise stage leaves: what linking reads, in memory, and the whole records,
@@ -256,6 +264,8 @@ pub fn remove_all_but(root: &Path, current: u32) {
 /// A generation's normalised records, mapped from the file.
 pub struct Stored {
     map: memmap2::Mmap,
+    /// The file, when it is this run's own spill (it has no name yet).
+    file: Option<std::fs::File>,
     records: usize,
     /// Where the encodings, the marks and the end offsets start.
     data_at: usize,
@@ -325,6 +335,7 @@ impl Stored {
         };
         let s = Stored {
             map,
+            file: None,
             records,
             data_at,
             marks_at,

@@ -93,6 +93,35 @@ fn crash_point(name: &str) {
     }
 }
 
+/// Gives the unnamed open `file` the name `to` (Linux: `linkat` of its `/proc/self/fd` entry,
+/// proc(5)); false when that cannot be done.
+#[cfg(target_os = "linux")]
+fn link_unnamed(file: &File, to: &Path) -> bool {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::io::AsRawFd;
+    let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd())).expect("no NUL");
+    let Ok(to) = CString::new(to.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: both paths are NUL-terminated strings that outlive the call.
+    let r = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    r == 0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn link_unnamed(_file: &File, _to: &Path) -> bool {
+    false
+}
+
 /// A generation being written.
 pub struct Generation {
     root: PathBuf,
@@ -238,6 +267,28 @@ impl Generation {
     }
 
     /// Makes the generation complete and current. Returns its folder.
+    /// Puts `file`, a finished file with no name (`tempfile::tempfile_in` in the store folder),
+    /// into the generation as `name`, synced. On Linux it is linked in place; where that cannot
+    /// be done (another system, or a file that once had a name) its bytes `data` are copied.
+    pub fn adopt(&self, name: &str, file: &File, data: &[u8]) -> Result<()> {
+        let path = self.partial.join(name);
+        // Readable by its owner only, as every file of a generation.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        file.sync_all().map_err(|e| Error::io(&path, e))?;
+        if !link_unnamed(file, &path) {
+            let mut f = self.create(name)?;
+            f.write_all(data).map_err(|e| Error::io(&path, e))?;
+            return f.finish();
+        }
+        crash_point(name);
+        Ok(())
+    }
+
     pub fn commit(self) -> Result<PathBuf> {
         sync_dir(&self.partial)?;
         let done = self.final_dir();
