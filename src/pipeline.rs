@@ -307,31 +307,48 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // generation instead of normalising them again.
     let stored = incremental.and_then(|(state, plan)| {
         let dir = config.out.join("current");
-        match normalised::Stored::open(&dir, fingerprint, state.records()) {
-            Ok(s) => Some((s, plan)),
+        let open = |kind| normalised::Stored::open(&dir, kind, fingerprint, state.records());
+        let opened = open(normalised::RECORDS).and_then(|records| {
+            let forms = open(normalised::FORMS)?;
+            normalised::check_forms(&records, &forms)?;
+            Ok((records, forms))
+        });
+        match opened {
+            Ok((records, forms)) => Some((records, forms, plan)),
             Err(link::Unusable::Missing) => None,
             Err(link::Unusable::Damaged(why)) => {
                 warnings.push(format!(
-                    "{}: cannot be used ({why}); every record was normalised again",
-                    dir.join(normalised::FILE).display()
+                    "{} and {}: cannot be used ({why}); every record was normalised again",
+                    dir.join(normalised::RECORDS.file).display(),
+                    normalised::FORMS.file
                 ));
                 None
             }
         }
     });
     let reuse = |i: usize| {
-        let (s, plan) = stored.as_ref()?;
+        let (records, forms, plan) = stored.as_ref()?;
         let p = plan.previous[i];
-        if plan.dirty[i] || p == u32::MAX || s.marks(p as usize).took_today() {
+        if plan.dirty[i] || p == u32::MAX {
             return None;
         }
-        s.get(p as usize)
+        let p = p as usize;
+        let marks = records.marks(p);
+        if marks.took_today() {
+            return None;
+        }
+        Some(normalised::Reused {
+            record: records.bytes(p)?,
+            forms: forms.bytes(p)?,
+            marks,
+        })
     };
     // Each whole record goes to disk as it is made; linking keeps its own forms in memory.
     let normalised::Staged {
         links,
         packed,
         records: norm,
+        forms,
         unreadable,
         normalised: records_normalised,
     } = normalised::stage(
@@ -541,7 +558,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             };
             link::write(&g, &snap)
         }),
-        ("write.normalised", &|| normalised::write(&g, &norm)),
+        ("write.normalised", &|| {
+            normalised::write(&g, &norm)?;
+            normalised::write(&g, &forms)
+        }),
         ("write.crosswalk", &|| write::crosswalk(&g, &ing, &reg)),
         ("write.register", &|| write::register(&g, &reg)),
         ("write.pairs", &|| {

@@ -124,7 +124,10 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// A record's comparison fields packed for speed: one small struct per record in one array,
 /// strings as 64-bit hashes (0: empty or missing), so that most comparisons touch no string.
 /// The strings are read only for the similarity levels (Jaro–Winkler, address overlap).
-#[derive(Clone, Debug, Default)]
+///
+/// The current generation keeps each record's in `forms.bin` (`register::normalised`): a change
+/// to these fields changes that file's layout (bump `register::normalised::VERSION`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize, Serialize)]
 pub struct Packed {
     key: u64,
     compact: u64,

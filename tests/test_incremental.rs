@@ -266,13 +266,25 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
     assert_warns(&s, "normalised.bin");
     eqnice!(before, partition(&wd, "store"));
     eqnice!(ids_before, ids(&wd));
-    // Only the current generation keeps the file.
-    let kept: Vec<u32> = std::fs::read_dir(wd.join("store/generations"))
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().join("normalised.bin").exists())
-        .map(|e| e.file_name().to_string_lossy().parse().unwrap())
-        .collect();
+    // Damaged linking forms: the same.
+    damage(&wd, "store/current/forms.bin");
+    let s = run(&wd, "store", &[]);
+    assert_eq!(s["linking"]["mode"], "incremental");
+    assert_eq!(s["linking"]["records_normalised"], s["records_accepted"]);
+    assert_warns(&s, "forms.bin");
+    eqnice!(before, partition(&wd, "store"));
+    eqnice!(ids_before, ids(&wd));
+    // Only the current generation keeps the files.
+    let kept_file = |file: &str| -> Vec<u32> {
+        std::fs::read_dir(wd.join("store/generations"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().join(file).exists())
+            .map(|e| e.file_name().to_string_lossy().parse().unwrap())
+            .collect()
+    };
+    let kept = kept_file("normalised.bin");
+    assert_eq!(kept, kept_file("forms.bin"));
     let current = std::fs::read_link(wd.join("store/current")).unwrap();
     let current: u32 = current
         .file_name()

@@ -178,6 +178,7 @@ fn outputs_are_readable_by_their_owner_only() {
         assert!(files.iter().any(|p| p.ends_with(f)), "{f}");
     }
     assert!(files.iter().any(|p| p.ends_with("normalised.bin")));
+    assert!(files.iter().any(|p| p.ends_with("forms.bin")));
     for f in &files {
         let mode = std::fs::metadata(f).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{}", f.display());
@@ -595,6 +596,7 @@ fn a_run_killed_at_any_write_step_leaves_the_register_and_the_next_run_succeeds(
         "records.parquet",
         "link.bin",
         "normalised.bin",
+        "forms.bin",
         "summary.json",
         "rename",
     ];

@@ -477,7 +477,7 @@ pub fn all(
     let (records, marks): (Vec<NormRecord>, Vec<Marks>) = (0..ing.records.len())
         .into_par_iter()
         .map(|i| {
-            let (r, m, _) = one(ing, i, today, &|_| None);
+            let (r, m) = one(ing, i, today);
             progress.inc(1);
             (r, m)
         })
@@ -505,25 +505,13 @@ pub(crate) fn read_fields(fields: &[(Field, &str)], today: NaiveDate) -> NormRec
     record(&r, &[], today).0
 }
 
-/// Record `i` of `ing` normalised, with what its normalisation noted; taken from `stored(i)`
-/// when that gives one (a form normalised on an earlier day from the same values). The
-/// `bool` tells whether it was normalised here.
-pub fn one(
-    ing: &Ingested,
-    i: usize,
-    today: NaiveDate,
-    stored: &(dyn Fn(usize) -> Option<(NormRecord, Marks)> + Sync),
-) -> (NormRecord, Marks, bool) {
-    match stored(i) {
-        Some((n, m)) => (n, m, false),
-        None => {
-            let r = &ing.records[i];
-            let dates = &ing.sources[r.source as usize].dates;
-            date::took_today();
-            let (n, b) = record(r, dates, today);
-            (n, Marks::new(&b, date::took_today()), true)
-        }
-    }
+/// Record `i` of `ing` normalised on `today`, with what its normalisation noted.
+pub fn one(ing: &Ingested, i: usize, today: NaiveDate) -> (NormRecord, Marks) {
+    let r = &ing.records[i];
+    let dates = &ing.sources[r.source as usize].dates;
+    date::took_today();
+    let (n, b) = record(r, dates, today);
+    (n, Marks::new(&b, date::took_today()))
 }
 
 /// Normalised records by index: in memory, or read back from disk a record at a time

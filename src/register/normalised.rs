@@ -13,9 +13,17 @@
 //! records back one at a time (`Records`), and the write stage links the file into the
 //! generation (a copy where it cannot be linked).
 //!
-//! Binary, little-endian: magic, version, fingerprint, record count; the records' encodings
-//! (bincode, without the comparison forms, which are made again from the name); one byte of
-//! marks per record (`Marks`); each record's end offset; an XXH3 checksum of everything
+//! Beside it, `forms.bin` keeps each record's linking forms (`Linkable`, `Packed`), so that an
+//! unchanged record is neither decoded nor packed again: its two encodings are copied into
+//! this run's files as they are, and only its forms are decoded (at 1M people, 6.5 s of the
+//! nightly run went to decoding records, making their comparison forms and packing them).
+//! When the forms were made by other code than this run's (a sample of records is packed
+//! again and compared), neither file is used.
+//!
+//! Binary, little-endian, the same layout for both files (`Kind`): magic, version,
+//! fingerprint, record count; the records' encodings (bincode; `normalised.bin` without the
+//! comparison forms, which are made again from the name); one byte of marks per record
+//! (`Marks`; zero in `forms.bin`); each record's end offset; an XXH3 checksum of everything
 //! before it. A file that does not check out is not used at all: every record is normalised
 //! again and the run says why.
 
@@ -34,8 +42,27 @@ use crate::score::Packed;
 
 /// The file's name in a generation.
 pub const FILE: &str = "normalised.bin";
-const MAGIC: &[u8; 8] = b"PADANNRM";
-const VERSION: u32 = 3;
+/// Both files' layout version.
+const VERSION: u32 = 4;
+
+/// Which of the two files: the whole records, or their linking forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Kind {
+    pub file: &'static str,
+    magic: &'static [u8; 8],
+}
+
+/// `normalised.bin`: each record's `NormRecord`, without comparison forms.
+pub const RECORDS: Kind = Kind {
+    file: FILE,
+    magic: b"PADANNRM",
+};
+
+/// `forms.bin`: each record's `Linkable` and `Packed`.
+pub const FORMS: Kind = Kind {
+    file: "forms.bin",
+    magic: b"PADANFRM",
+};
 
 fn config() -> impl bincode::config::Config {
     bincode::config::standard()
@@ -88,11 +115,25 @@ pub fn encode(r: &NormRecord, buf: &mut Vec<u8>) {
         .expect("a normalised record always encodes");
 }
 
+/// Encodes a record's linking forms as `forms.bin` keeps them, into `buf`.
+pub fn encode_forms(l: &Linkable, p: &Packed, buf: &mut Vec<u8>) {
+    bincode::serde::encode_into_std_write((l, p), buf, config())
+        .expect("linking forms always encode");
+}
+
+/// The linking forms encoded in `bytes` (`encode_forms`); `None` when they do not decode.
+pub fn decode_forms(bytes: &[u8]) -> Option<(Linkable, Packed)> {
+    let (f, used): ((Linkable, Packed), usize) =
+        bincode::serde::decode_from_slice(bytes, config()).ok()?;
+    (used == bytes.len()).then_some(f)
+}
+
 /// Records being normalised, written as they come into an unnamed file in the store folder in
 /// `normalised.bin`'s layout, so that a run need not hold every whole record in memory;
 /// `finish` maps the file back, and the write stage links it into the generation.
 pub struct Spill {
     w: Hashing<std::io::BufWriter<std::fs::File>>,
+    kind: Kind,
     dir: PathBuf,
     records: usize,
     marks: Vec<u8>,
@@ -101,8 +142,8 @@ pub struct Spill {
 }
 
 impl Spill {
-    /// Starts the file for `records` records in the folder `dir`.
-    pub fn new(dir: &Path, fingerprint: u64, records: usize) -> Result<Spill> {
+    /// Starts the file of `kind` for `records` records in the folder `dir`.
+    pub fn new(dir: &Path, kind: Kind, fingerprint: u64, records: usize) -> Result<Spill> {
         let io = |e| Error::io(dir, e);
         let file = tempfile::tempfile_in(dir).map_err(io)?;
         let mut s = Spill {
@@ -110,6 +151,7 @@ impl Spill {
                 w: std::io::BufWriter::with_capacity(1 << 20, file),
                 h: Xxh3::new(),
             },
+            kind,
             dir: dir.to_path_buf(),
             records,
             marks: Vec::with_capacity(records),
@@ -117,7 +159,7 @@ impl Spill {
             end: 0,
         };
         let mut head = Vec::with_capacity(28);
-        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(kind.magic);
         head.extend_from_slice(&VERSION.to_le_bytes());
         head.extend_from_slice(&fingerprint.to_le_bytes());
         head.extend_from_slice(&(records as u64).to_le_bytes());
@@ -147,9 +189,10 @@ impl Spill {
         // SAFETY: the file has no name and only this process holds it, so nothing else can
         // change or truncate it while it is mapped.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-        let mut s = Stored::parse(map, None, self.records).map_err(|e| {
+        let mut s = Stored::parse(map, self.kind, None, self.records).map_err(|e| {
             Error::Run(format!(
-                "the normalised records spilled to {} do not read back: {e:?}",
+                "the {} spilled to {} do not read back: {e:?}",
+                self.kind.file,
                 dir.display()
             ))
         })?;
@@ -158,13 +201,13 @@ impl Spill {
     }
 }
 
-/// Puts `normalised.bin` into the generation: the records spilled by this run (the file
-/// itself where it can be linked in, else a copy).
+/// Puts the file into the generation: what this run spilled (the file itself where it can be
+/// linked in, else a copy).
 pub fn write(g: &Generation, stored: &Stored) -> Result<()> {
     match &stored.file {
-        Some(file) => g.adopt(FILE, file, &stored.map),
+        Some(file) => g.adopt(stored.kind.file, file, &stored.map),
         None => {
-            let mut f = g.create(FILE)?;
+            let mut f = g.create(stored.kind.file)?;
             let path = f.path().to_path_buf();
             f.write_all(&stored.map).map_err(|e| Error::io(&path, e))?;
             f.finish()
@@ -178,42 +221,54 @@ pub struct Staged {
     pub links: Vec<Linkable>,
     pub packed: Vec<Packed>,
     pub records: Stored,
+    /// `links` and `packed`, encoded for the next run.
+    pub forms: Stored,
     /// Unreadable-value counts per source.
     pub unreadable: Vec<Unreadable>,
     /// Records normalised (the others were given by `stored`).
     pub normalised: u64,
 }
 
-/// Normalises every record of `ing` (taking record `i` from `stored(i)` when it gives one, as
-/// `normalise::one`), a slice at a time in parallel: each whole record is spilled to a file in
-/// the folder `dir` as soon as it is made, and only its `Linkable` and `Packed` forms stay.
-pub fn stage(
+/// An unchanged record of the previous generation: its two encodings and its marks.
+pub struct Reused<'s> {
+    pub record: &'s [u8],
+    pub forms: &'s [u8],
+    pub marks: Marks,
+}
+
+/// Normalises every record of `ing`, a slice at a time in parallel, except those `stored(i)`
+/// gives (whose encodings are copied and whose forms are decoded): each whole record and its
+/// forms are spilled to files in the folder `dir` as soon as they are made, and only the
+/// forms stay in memory.
+pub fn stage<'s>(
     ing: &Ingested,
     today: chrono::NaiveDate,
     progress: &crate::progress::Counter,
-    stored: &(dyn Fn(usize) -> Option<(NormRecord, Marks)> + Sync),
+    stored: &(dyn Fn(usize) -> Option<Reused<'s>> + Sync),
     dir: &Path,
     fingerprint: u64,
 ) -> Result<Staged> {
     use rayon::prelude::*;
     // A slice of records is made in parallel, what linking reads written straight into its
-    // place; the slice's encodings are appended to the file in order while the next slice is
+    // place; the slice's encodings are appended to the files in order while the next slice is
     // made.
     const SLICE: usize = 1 << 15;
     let n = ing.records.len();
-    let mut spill = Spill::new(dir, fingerprint, n)?;
-    // What linking reads; each record of a slice's encoding, marks and whether it was
-    // normalised here.
-    type Made = ((Vec<Linkable>, Vec<Packed>), Vec<(Vec<u8>, Marks, bool)>);
+    let mut spill = Spill::new(dir, RECORDS, fingerprint, n)?;
+    let mut forms_spill = Spill::new(dir, FORMS, fingerprint, n)?;
+    // A record's encoding, its forms' encoding, its marks and whether it was normalised here.
+    type Encoded<'s> = (Cow<'s, [u8]>, Cow<'s, [u8]>, Marks, bool);
+    type Made<'s> = ((Vec<Linkable>, Vec<Packed>), Vec<Encoded<'s>>);
     let mut made: Made = (
         (Vec::with_capacity(n), Vec::with_capacity(n)),
         Vec::with_capacity(SLICE),
     );
-    let mut previous: Vec<(Vec<u8>, Marks, bool)> = Vec::with_capacity(SLICE);
+    let mut previous: Vec<Encoded> = Vec::with_capacity(SLICE);
     let mut normalised = 0;
-    let mut push = |slice: &[(Vec<u8>, Marks, bool)]| -> Result<()> {
-        for (bytes, marks, fresh) in slice {
+    let mut push = |slice: &[Encoded]| -> Result<()> {
+        for (bytes, forms, marks, fresh) in slice {
             spill.push(bytes, *marks)?;
+            forms_spill.push(forms, Marks::default())?;
             normalised += u64::from(*fresh);
         }
         Ok(())
@@ -226,12 +281,19 @@ pub fn stage(
             || push(&previous),
             || {
                 made.par_extend((start..end).into_par_iter().map(|i| {
-                    let (r, marks, fresh) = crate::normalise::one(ing, i, today, stored);
+                    progress.inc(1);
+                    let reused = stored(i).and_then(|r| Some((decode_forms(r.forms)?, r)));
+                    if let Some((forms, r)) = reused {
+                        let encoded = (r.record.into(), r.forms.into(), r.marks, false);
+                        return (forms, encoded);
+                    }
+                    let (r, marks) = crate::normalise::one(ing, i, today);
                     let mut bytes = Vec::with_capacity(256);
                     encode(&r, &mut bytes);
-                    let packed = Packed::of(&r);
-                    progress.inc(1);
-                    ((Linkable::of(&r), packed), (bytes, marks, fresh))
+                    let (l, p) = (Linkable::of(&r), Packed::of(&r));
+                    let mut forms = Vec::with_capacity(320);
+                    encode_forms(&l, &p, &mut forms);
+                    ((l, p), (bytes.into(), forms.into(), marks, true))
                 }))
             },
         );
@@ -240,23 +302,27 @@ pub fn stage(
     push(&made.1)?;
     let ((links, packed), _) = made;
     let records = spill.finish()?;
+    let forms = forms_spill.finish()?;
     Ok(Staged {
         links,
         packed,
         unreadable: crate::normalise::unreadable_per_source(ing, |i| records.marks(i)),
         records,
+        forms,
         normalised,
     })
 }
 
-/// Removes `normalised.bin` from every generation but `current` (its number): only the
-/// current generation's is read, and at 1M people the file is about 340 MB. A store rolled
-/// back to an older generation then normalises every record once.
+/// Removes `normalised.bin` and `forms.bin` from every generation but `current` (its
+/// number): only the current generation's are read, and at 1M people they take about 340 MB
+/// and 620 MB. A store rolled back to an older generation then normalises every record once.
 pub fn remove_all_but(root: &Path, current: u32) {
     for n in super::store::generations(root) {
         if n != current {
-            let path = root.join("generations").join(format!("{n:06}")).join(FILE);
-            let _ = std::fs::remove_file(path);
+            let dir = root.join("generations").join(format!("{n:06}"));
+            for kind in [RECORDS, FORMS] {
+                let _ = std::fs::remove_file(dir.join(kind.file));
+            }
         }
     }
 }
@@ -264,6 +330,7 @@ pub fn remove_all_but(root: &Path, current: u32) {
 /// A generation's normalised records, mapped from the file.
 pub struct Stored {
     map: memmap2::Mmap,
+    kind: Kind,
     /// The file, when it is this run's own spill (it has no name yet).
     file: Option<std::fs::File>,
     records: usize,
@@ -274,14 +341,15 @@ pub struct Stored {
 }
 
 impl Stored {
-    /// Opens `normalised.bin` in the generation folder `dir`, expecting `records` records
+    /// Opens the file of `kind` in the generation folder `dir`, expecting `records` records
     /// normalised under `fingerprint`.
     pub fn open(
         dir: &Path,
+        kind: Kind,
         fingerprint: u64,
         records: usize,
     ) -> std::result::Result<Stored, Unusable> {
-        let path = dir.join(FILE);
+        let path = dir.join(kind.file);
         let file = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unusable::Missing),
@@ -292,21 +360,26 @@ impl Stored {
         // memory unsafety of ours (the bytes are only read through slices).
         let map =
             unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Unusable::Damaged(e.to_string()))?;
-        Stored::parse(map, Some(fingerprint), records)
+        Stored::parse(map, kind, Some(fingerprint), records)
     }
 
     /// Checks a mapped file's layout; its fingerprint and checksum too when `fingerprint` is
     /// given (a file of this run's own has no need).
     fn parse(
         map: memmap2::Mmap,
+        kind: Kind,
         fingerprint: Option<u64>,
         records: usize,
     ) -> std::result::Result<Stored, Unusable> {
         let damaged = |why: &str| Unusable::Damaged(why.to_string());
         let b = &map[..];
         let head = 8 + 4 + 8 + 8;
-        if b.len() < head + 8 || &b[..8] != MAGIC {
-            return Err(damaged("not a normalised-records file"));
+        if b.len() < head + 8 || &b[..8] != kind.magic {
+            return Err(damaged(if kind == FORMS {
+                "not a linking-forms file"
+            } else {
+                "not a normalised-records file"
+            }));
         }
         let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
         let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
@@ -335,6 +408,7 @@ impl Stored {
         };
         let s = Stored {
             map,
+            kind,
             file: None,
             records,
             data_at,
@@ -367,8 +441,9 @@ impl Stored {
         Marks(self.map[self.marks_at + i])
     }
 
-    /// Record `i` without its comparison forms; `None` when it does not decode.
-    fn decode(&self, i: usize) -> Option<NormRecord> {
+    /// Record `i`'s encoding as it is in the file; `None` past the end or when the offsets
+    /// do not add up.
+    pub fn bytes(&self, i: usize) -> Option<&[u8]> {
         if i >= self.records {
             return None;
         }
@@ -376,7 +451,13 @@ impl Stored {
         if start > end || end > (self.marks_at - self.data_at) as u64 {
             return None;
         }
-        let bytes = &self.map[self.data_at + start as usize..self.data_at + end as usize];
+        Some(&self.map[self.data_at + start as usize..self.data_at + end as usize])
+    }
+
+    /// Record `i` without its comparison forms; `None` when it does not decode.
+    fn decode(&self, i: usize) -> Option<NormRecord> {
+        debug_assert_eq!(self.kind, RECORDS);
+        let bytes = self.bytes(i)?;
         let (r, used): (NormRecord, usize) =
             bincode::serde::decode_from_slice(bytes, config()).ok()?;
         (used == bytes.len()).then_some(r)
@@ -388,6 +469,35 @@ impl Stored {
         r.fill_forms();
         Some((r, self.marks(i)))
     }
+}
+
+/// How many records `check_forms` makes the forms of again.
+const FORMS_CHECKED: usize = 64;
+
+/// Whether `forms` holds what this code makes of the records in `records`: for records spread
+/// over the file, the forms are made again from the whole record and must equal the stored
+/// ones. Forms made by another version of `Linkable` or `Packed` (a layout change nobody
+/// marked with a new `VERSION`) are refused rather than misread.
+pub fn check_forms(records: &Stored, forms: &Stored) -> std::result::Result<(), Unusable> {
+    let n = records.len();
+    if forms.len() != n {
+        return Err(Unusable::Damaged(
+            "the linking forms hold another number of records".into(),
+        ));
+    }
+    let step = n.div_ceil(FORMS_CHECKED).max(1);
+    for i in (0..n).step_by(step) {
+        let made = records
+            .get(i)
+            .map(|(r, _)| (Linkable::of(&r), Packed::of(&r)));
+        let kept = forms.bytes(i).and_then(decode_forms);
+        if made.is_none() || made != kept {
+            return Err(Unusable::Damaged(format!(
+                "record {i}'s linking forms differ from what this padan makes of it"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The records a run spilled, read back a record at a time (without comparison forms: the
@@ -476,7 +586,7 @@ mod tests {
 
     /// `recs` spilled as a run spills them, in the folder `dir`.
     fn spilled(dir: &Path, recs: &[(NormRecord, Marks)], fingerprint: u64) -> Stored {
-        let mut spill = Spill::new(dir, fingerprint, recs.len()).unwrap();
+        let mut spill = Spill::new(dir, RECORDS, fingerprint, recs.len()).unwrap();
         let mut buf = Vec::new();
         for (r, m) in recs {
             buf.clear();
@@ -495,7 +605,7 @@ mod tests {
         assert!(recs[4].1.took_today() && recs[4].1.unreadable().dob == 1);
         assert!(!recs[0].1.took_today());
         let (_dir, out) = written(&recs, 7);
-        let stored = Stored::open(&out, 7, recs.len()).unwrap();
+        let stored = Stored::open(&out, RECORDS, 7, recs.len()).unwrap();
         for (i, (want, marks)) in recs.iter().enumerate() {
             let (got, got_marks) = stored.get(i).unwrap();
             assert_eq!(format!("{want:?}"), format!("{got:?}"), "record {i}");
@@ -559,7 +669,7 @@ mod tests {
     fn a_damaged_or_foreign_file_is_refused_and_a_missing_one_said_so() {
         let recs = records();
         let (_dir, out) = written(&recs, 7);
-        let refused = |fingerprint, n| match Stored::open(&out, fingerprint, n) {
+        let refused = |fingerprint, n| match Stored::open(&out, RECORDS, fingerprint, n) {
             Err(Unusable::Damaged(why)) => why,
             Err(Unusable::Missing) => panic!("missing"),
             Ok(_) => panic!("accepted"),
@@ -574,8 +684,66 @@ mod tests {
         assert!(refused(7, recs.len()).contains("checksum"));
         std::fs::remove_file(&path).unwrap();
         assert!(matches!(
-            Stored::open(&out, 7, recs.len()),
+            Stored::open(&out, RECORDS, 7, recs.len()),
             Err(Unusable::Missing)
+        ));
+    }
+
+    /// The forms of `recs` spilled as a run spills them, `swap` giving each record's forms the
+    /// record whose forms to write instead.
+    fn forms_spilled(
+        dir: &Path,
+        recs: &[(NormRecord, Marks)],
+        swap: impl Fn(usize) -> usize,
+    ) -> Stored {
+        let mut spill = Spill::new(dir, FORMS, 7, recs.len()).unwrap();
+        let mut buf = Vec::new();
+        for i in 0..recs.len() {
+            let r = &recs[swap(i)].0;
+            buf.clear();
+            encode_forms(&Linkable::of(r), &Packed::of(r), &mut buf);
+            spill.push(&buf, Marks::default()).unwrap();
+        }
+        spill.finish().unwrap()
+    }
+
+    #[test]
+    fn linking_forms_read_back_and_forms_of_other_code_are_refused() {
+        let recs = records();
+        let dir = tempfile::tempdir().unwrap();
+        let records = spilled(dir.path(), &recs, 7);
+        let forms = forms_spilled(dir.path(), &recs, |i| i);
+        for (i, (r, _)) in recs.iter().enumerate() {
+            let (l, p) = decode_forms(forms.bytes(i).unwrap()).unwrap();
+            assert_eq!(l, Linkable::of(r), "record {i}");
+            assert_eq!(p, Packed::of(r), "record {i}");
+            // The record's own encoding is given as it is in the file.
+            let mut buf = Vec::new();
+            encode(r, &mut buf);
+            assert_eq!(records.bytes(i).unwrap(), &buf[..]);
+        }
+        assert!(forms.bytes(recs.len()).is_none());
+        assert!(check_forms(&records, &forms).is_ok());
+        // Forms that are not what this code makes of the records (as after a change to
+        // `Packed` that nobody marked with a new version) are refused.
+        let shifted = forms_spilled(dir.path(), &recs, |i| (i + 1) % recs.len());
+        assert!(matches!(
+            check_forms(&records, &shifted),
+            Err(Unusable::Damaged(why)) if why.contains("differ")
+        ));
+        // A forms file is not a records file.
+        let g = Generation::begin(dir.path()).unwrap();
+        write(&g, &forms).unwrap();
+        let out = g.commit().unwrap();
+        assert!(out.join(FORMS.file).exists());
+        assert!(matches!(
+            Stored::open(&out, FORMS, 7, recs.len()),
+            Ok(s) if s.len() == recs.len()
+        ));
+        std::fs::copy(out.join(FORMS.file), out.join(FILE)).unwrap();
+        assert!(matches!(
+            Stored::open(&out, RECORDS, 7, recs.len()),
+            Err(Unusable::Damaged(why)) if why.contains("not a normalised-records file")
         ));
     }
 
