@@ -113,6 +113,36 @@ pub fn id_number(id: &str) -> Option<u64> {
     ok.then(|| u64::from_str_radix(hex, 16).ok()).flatten()
 }
 
+/// The persons' positions in the order of their ids (as text). Ids are distinct; the position
+/// breaks a tie all the same, as a stable sort would.
+pub fn order_by_id(persons: &[Person]) -> Vec<usize> {
+    // Ids made by `person_id` sort as their numbers, held side by side, rather than as
+    // strings reached one jump in memory at a time. An id that only begins as one does (a made
+    // id given `-2` in a later generation, because a person had it before) sorts by its
+    // number, then by its text among the ids that begin with the same number. (At 1M people
+    // one such id made the nightly run sort every id as text: 1.7 s of CPU.)
+    let lead = |id: &str| id.get(..MADE_ID_LEN).and_then(id_number);
+    let numbered: Option<Vec<(u64, u32)>> = persons
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| Some((lead(&p.id)?, i as u32)))
+        .collect();
+    if let Some(mut numbered) = numbered {
+        numbered.par_sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| persons[a.1 as usize].id.cmp(&persons[b.1 as usize].id))
+                .then(a.1.cmp(&b.1))
+        });
+        return numbered.into_iter().map(|(_, i)| i as usize).collect();
+    }
+    let mut order: Vec<usize> = (0..persons.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| persons[a].id.cmp(&persons[b].id).then(a.cmp(&b)));
+    order
+}
+
+/// The length of an id `person_id` makes.
+const MADE_ID_LEN: usize = 17;
+
 /// Picks a golden value: values from the highest-priority source (lowest number) first, then
 /// the most frequent among those, then the smallest.
 fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<Text> {
@@ -254,7 +284,7 @@ mod tests {
     fn person_ids_are_stable_and_distinct() {
         assert_eq!(person_id("jkm", "1"), person_id("jkm", "1"));
         assert_ne!(person_id("jkm", "1"), person_id("jkm1", ""));
-        assert_eq!(person_id("jkm", "1").len(), 17);
+        assert_eq!(person_id("jkm", "1").len(), MADE_ID_LEN);
     }
 
     #[test]
@@ -278,6 +308,38 @@ mod tests {
         let mut carried = persons(&["P1é", a, "P1é"]);
         make_ids_unique(&mut carried);
         assert_eq!(ids(&carried), ["P1é", a, "P1é-2"]);
+    }
+
+    #[test]
+    fn persons_are_ordered_by_id_as_text_whatever_the_ids_shape() {
+        let a = person_id("jkm", "1");
+        let b = person_id("jkm", "2");
+        let made: Vec<String> = [
+            a.to_string(),
+            format!("{b}-10"),
+            format!("{a}-2"),
+            b.to_string(),
+            format!("{b}-2"),
+            format!("{a}-10"),
+        ]
+        .into();
+        let carried: Vec<String> = made.iter().cloned().chain(["P1é".to_string()]).collect();
+        for ids in [made, carried] {
+            let persons: Vec<Person> = ids
+                .iter()
+                .map(|id| Person {
+                    id: id.as_str().into(),
+                    ..Default::default()
+                })
+                .collect();
+            let got: Vec<&str> = order_by_id(&persons)
+                .into_iter()
+                .map(|i| ids[i].as_str())
+                .collect();
+            let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
+            want.sort();
+            assert_eq!(got, want);
+        }
     }
 
     #[test]
