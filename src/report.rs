@@ -22,6 +22,19 @@ use crate::register::Conflict;
 use crate::register::Register;
 use crate::score::{probability, Decision, Model, Scored, COMPARISONS};
 
+/// Keeps the first `n` of `v` in the total order `cmp`, sorted.
+fn first_in_order<T>(v: &mut Vec<T>, n: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    if v.len() > n {
+        if n == 0 {
+            v.clear();
+            return;
+        }
+        v.select_nth_unstable_by(n - 1, &cmp);
+        v.truncate(n);
+    }
+    v.sort_unstable_by(cmp);
+}
+
 /// Largest clusters listed, and clusters with conflicts listed.
 pub const MAX_CLUSTERS: usize = 30;
 /// Records shown per listed cluster.
@@ -1082,26 +1095,21 @@ fn clusters_section(s: &mut String, input: &ReportInput) {
         "records per person",
     ));
 
-    let mut largest: Vec<usize> = (0..reg.persons.len())
-        .filter(|&i| reg.persons[i].records.len() > 1)
-        .collect();
-    largest.sort_by(|&a, &b| {
+    // Largest first, then by id: a total order, so only the listed ones need sorting (sorting
+    // every cluster with several records took about 0.5 s of the report at 1M people).
+    let by_size = |&a: &usize, &b: &usize| {
         reg.persons[b]
             .records
             .len()
             .cmp(&reg.persons[a].records.len())
             .then(reg.persons[a].id.cmp(&reg.persons[b].id))
-    });
-    largest.truncate(MAX_CLUSTERS);
-    conflicts.sort_by(|(a, _), (b, _)| {
-        reg.persons[*b]
-            .records
-            .len()
-            .cmp(&reg.persons[*a].records.len())
-            .then(reg.persons[*a].id.cmp(&reg.persons[*b].id))
-    });
+    };
+    let mut largest: Vec<usize> = (0..reg.persons.len())
+        .filter(|&i| reg.persons[i].records.len() > 1)
+        .collect();
+    first_in_order(&mut largest, MAX_CLUSTERS, by_size);
     let n_conflicts = conflicts.len();
-    conflicts.truncate(MAX_CLUSTERS);
+    first_in_order(&mut conflicts, MAX_CLUSTERS, |(a, _), (b, _)| by_size(a, b));
 
     // The edges of the listed clusters, in one pass over the pairs.
     let mut edges: AHashMap<u32, Vec<usize>> = AHashMap::new();
@@ -1252,6 +1260,21 @@ fn warnings_section(s: &mut String, input: &ReportInput) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_in_order_are_those_a_whole_sort_puts_first() {
+        // Many ties on the first key, broken by the second, as sizes and ids are.
+        let v: Vec<(u32, u32)> = (0..500u32).map(|i| ((i * 7919) % 13, i)).collect();
+        let cmp = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        for n in [0, 1, 30, 499, 500, 600] {
+            let mut whole = v.clone();
+            whole.sort_by(cmp);
+            whole.truncate(n);
+            let mut first = v.clone();
+            first_in_order(&mut first, n, cmp);
+            assert_eq!(first, whole, "{n}");
+        }
+    }
 
     use std::path::Path;
 
