@@ -343,6 +343,29 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             marks,
         })
     };
+    // The previous records still to be read once this run's records before `i` are done: from
+    // the least previous index among this run's records from `i` on.
+    let still_read: Vec<u32> = match &stored {
+        Some((_, _, plan)) => {
+            let mut v = plan.previous.clone();
+            for i in (0..v.len().saturating_sub(1)).rev() {
+                v[i] = v[i].min(v[i + 1]);
+            }
+            v
+        }
+        None => Vec::new(),
+    };
+    let released = std::cell::Cell::new(0usize);
+    let done = |i: usize| {
+        if let (Some((records, forms, _)), Some(&p)) = (&stored, still_read.get(i)) {
+            let (from, to) = (released.get(), p as usize);
+            if to > from {
+                records.release(from, to);
+                forms.release(from, to);
+                released.set(to);
+            }
+        }
+    };
     // Each whole record goes to disk as it is made; linking keeps its own forms in memory.
     let normalised::Staged {
         links,
@@ -356,6 +379,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         today,
         &stage.counter(),
         &reuse,
+        &done,
         &config.out,
         fingerprint,
     )?;
