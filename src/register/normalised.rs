@@ -132,7 +132,7 @@ pub fn decode_forms(bytes: &[u8]) -> Option<(Linkable, Packed)> {
 /// `normalised.bin`'s layout, so that a run need not hold every whole record in memory;
 /// `finish` maps the file back, and the write stage links it into the generation.
 pub struct Spill {
-    w: Hashing<std::io::BufWriter<std::fs::File>>,
+    w: Hashing<std::fs::File>,
     kind: Kind,
     dir: PathBuf,
     records: usize,
@@ -147,10 +147,7 @@ impl Spill {
         let io = |e| Error::io(dir, e);
         let file = tempfile::tempfile_in(dir).map_err(io)?;
         let mut s = Spill {
-            w: Hashing {
-                w: std::io::BufWriter::with_capacity(1 << 20, file),
-                h: Xxh3::new(),
-            },
+            w: Hashing::new(file),
             kind,
             dir: dir.to_path_buf(),
             records,
@@ -183,9 +180,7 @@ impl Spill {
         let io = |e| Error::io(&dir, e);
         self.w.put(&self.marks).map_err(io)?;
         self.w.put(&self.ends).map_err(io)?;
-        let sum = self.w.h.digest();
-        self.w.w.write_all(&sum.to_le_bytes()).map_err(io)?;
-        let file = self.w.w.into_inner().map_err(|e| io(e.into_error()))?;
+        let file = self.w.finish().map_err(io)?;
         // SAFETY: the file has no name and only this process holds it, so nothing else can
         // change or truncate it while it is mapped.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
