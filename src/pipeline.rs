@@ -126,13 +126,14 @@ fn incremental_plan(
     ing: &crate::ingest::Ingested,
     hashes: &[u64],
     fingerprint: u64,
+    loaded: Option<std::result::Result<link::State, link::Unusable>>,
     warnings: &mut Vec<String>,
 ) -> (Linking, Option<(link::State, link::Plan)>) {
     let current = config.out.join("current");
-    if !current.is_dir() {
+    let Some(loaded) = loaded else {
         return (Linking::full("no previous generation"), None);
-    }
-    let state = match link::load(&current) {
+    };
+    let state = match loaded {
         Ok(s) => s,
         Err(link::Unusable::Missing) => {
             return (
@@ -280,6 +281,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // Once the inputs are known to fit the configuration, before any row is read: one run per
     // store, of a format this version reads.
     let _lock = store::lock(&config.out)?;
+    // The previous generation's link state is read while the exports are (its parsing is
+    // sequential; at 1M people about 0.5 s).
+    let current = config.out.join("current");
+    let loading = std::thread::spawn(move || current.is_dir().then(|| link::load(&current)));
     let mut ing = ingest::read(config, opened)?;
     stage.done(&format!(
         "{} records, {} rejected",
@@ -293,8 +298,16 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let hashes: Vec<u64> = { ing.records.par_iter().map(|r| r.content_hash()).collect() };
     let fingerprint = config.link_fingerprint(chrono::Datelike::year(&today));
+    let t_link = Instant::now();
+    let loaded = loading
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+    // How long reading the link state outlasted reading the exports.
+    seconds.insert("ingest.link_wait", t_link.elapsed().as_secs_f64());
+    let t_hash = t_link.duration_since(t).as_secs_f64();
+    seconds.insert("ingest.hash", t_hash);
     let (mut linking, mut previous_link) =
-        incremental_plan(config, &ing, &hashes, fingerprint, &mut warnings);
+        incremental_plan(config, &ing, &hashes, fingerprint, loaded, &mut warnings);
     let incremental = previous_link
         .as_ref()
         .filter(|_| linking.mode == LinkMode::Incremental);

@@ -17,7 +17,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use ahash::AHashMap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
@@ -383,30 +382,47 @@ pub struct Plan {
 
 /// Matches this run's records to the previous generation's by source and record id.
 pub fn plan(state: &State, ing: &Ingested, hashes: &[u64]) -> Plan {
-    let mut index: AHashMap<u64, u32> = AHashMap::with_capacity(state.records());
-    let keys: Vec<u64> = (0..state.records())
+    // The previous records by key, sorted, to look up the records not found where expected.
+    let mut keyed: Vec<(u64, u32)> = (0..state.records())
         .into_par_iter()
-        .map(|i| record_key(state.source(i), state.id(i)))
+        .map(|i| (record_key(state.source(i), state.id(i)), i as u32))
         .collect();
-    for (i, k) in keys.into_iter().enumerate() {
-        index.insert(k, i as u32);
-    }
-    // Per record of this run: its previous self, if any, and whether it is the same.
+    keyed.par_sort_unstable();
+    let is = |p: usize, source: &str, id: &str| {
+        p < state.records() && state.source(p) == source && state.id(p) == id
+    };
+    let look_up = |source: &str, id: &str| -> Option<u32> {
+        let k = record_key(source, id);
+        let from = keyed.partition_point(|e| e.0 < k);
+        keyed[from..]
+            .iter()
+            .take_while(|e| e.0 == k)
+            .find(|e| is(e.1 as usize, source, id))
+            .map(|e| e.1)
+    };
+    // Per record of this run: its previous self, if any, and whether it is the same. Exports
+    // mostly keep their order from one night to the next, so a record's previous self is
+    // first looked for just after the last one found (in order in memory, where a look-up
+    // would reach into the index and the ids at random: 0.7 s at 1M people).
+    const RUN: usize = 1 << 12;
     let found: Vec<(Option<u32>, bool)> = ing
         .records
-        .par_iter()
-        .zip(hashes.par_iter())
-        .map(|(r, &h)| {
-            let source = &ing.sources[r.source as usize].name;
-            match index.get(&record_key(source, &r.record_id)) {
-                Some(&p)
-                    if state.source(p as usize) == source
-                        && state.id(p as usize) == r.record_id =>
-                {
-                    (Some(p), state.hashes[p as usize] == h)
+        .par_chunks(RUN)
+        .zip(hashes.par_chunks(RUN))
+        .flat_map_iter(|(records, hashes)| {
+            let mut next = usize::MAX;
+            records.iter().zip(hashes).map(move |(r, &h)| {
+                let source = ing.sources[r.source as usize].name.as_str();
+                let p = if is(next, source, &r.record_id) {
+                    Some(next as u32)
+                } else {
+                    look_up(source, &r.record_id)
+                };
+                if let Some(p) = p {
+                    next = p as usize + 1;
                 }
-                _ => (None, false),
-            }
+                (p, p.is_some_and(|p| state.hashes[p as usize] == h))
+            })
         })
         .collect();
     let mut plan = Plan {
@@ -613,6 +629,52 @@ mod tests {
         }
         std::fs::write(out.join(FILE), b"PADANLNK\x02\0\0\0garbage").unwrap();
         assert!(matches!(load(&out), Err(Unusable::Damaged(_))));
+    }
+
+    #[test]
+    fn plan_finds_every_previous_self_in_any_order() {
+        // Enough records for several runs of look-ups; the previous order reversed in part and
+        // rotated, some records gone, some changed and some new.
+        // Sources alternate by position: each id is in both, as in real exports.
+        let rows: Vec<(String, String)> = (0..20_000)
+            .map(|i| ((i / 2).to_string(), format!("NAME {}", i % 97)))
+            .collect();
+        let refs: Vec<(&str, &str)> = rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let before = ingested(&refs);
+        let s = round_trip(&before, &[]).unwrap();
+        let mut order: Vec<usize> = (0..rows.len()).filter(|i| i % 13 != 5).collect();
+        order[3000..9000].reverse();
+        order.rotate_left(7000);
+        let mut now = ingested(&[]);
+        now.records = order.iter().map(|&i| before.records[i].clone()).collect();
+        for r in now.records.iter_mut().step_by(17) {
+            r.set(crate::field::Field::FullName, "SOMEONE ELSE");
+        }
+        for i in (0..rows.len()).step_by(19) {
+            let mut r = before.records[i].clone();
+            r.record_id = format!("x{i}");
+            now.records.insert(i / 2, r);
+        }
+        let p = plan(&s, &now, &hashes(&now));
+        // Against a plain map from (source, id) to the previous index.
+        let by_key: std::collections::HashMap<_, _> = before
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.source, r.record_id.to_string()), i as u32))
+            .collect();
+        let (mut changed, mut new) = (0, 0);
+        for (j, r) in now.records.iter().enumerate() {
+            let want = by_key.get(&(r.source, r.record_id.to_string())).copied();
+            assert_eq!(p.previous[j], want.unwrap_or(u32::MAX), "record {j}");
+            let same =
+                want.is_some_and(|i| before.records[i as usize].content_hash() == r.content_hash());
+            assert_eq!(p.dirty[j], !same, "record {j}");
+            changed += usize::from(want.is_some() && !same);
+            new += usize::from(want.is_none());
+        }
+        assert!(changed > 1000 && new > 1000, "{changed} {new}");
+        assert_eq!(p.removed as usize, rows.len() - order.len());
     }
 
     #[test]
