@@ -266,7 +266,6 @@ impl Generation {
         })
     }
 
-    /// Makes the generation complete and current. Returns its folder.
     /// Puts `file`, a finished file with no name (`tempfile::tempfile_in` in the store folder),
     /// into the generation as `name`, synced. On Linux it is linked in place; where that cannot
     /// be done (another system, or a file that once had a name) its bytes `data` are copied.
@@ -289,6 +288,7 @@ impl Generation {
         Ok(())
     }
 
+    /// Makes the generation complete and current. Returns its folder.
     pub fn commit(self) -> Result<PathBuf> {
         sync_dir(&self.partial)?;
         let done = self.final_dir();
