@@ -15,8 +15,9 @@
 //!
 //! Beside it, `forms.bin` keeps each record's linking forms (`Linkable`, `Packed`), so that an
 //! unchanged record is neither decoded nor packed again: its two encodings are copied into
-//! this run's files as they are, and only its forms are decoded (at 1M people, 6.5 s of the
-//! nightly run went to decoding records, making their comparison forms and packing them).
+//! this run's files as they are, and only its forms are decoded (at 1M people the nightly
+//! normalise stage took 6.7 s before, by `perf` mostly decoding records, making their
+//! comparison forms and packing them; 2.4-3 s after).
 //! When the forms were made by other code than this run's (a sample of records is packed
 //! again and compared), neither file is used.
 //!
