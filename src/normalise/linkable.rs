@@ -48,30 +48,11 @@ pub struct Linkable {
     ends: [u32; PARTS],
     /// Bit `p` for each optional part `p` present, and `IC_VALID`.
     present: u16,
-    #[serde(with = "days")]
+    #[serde(with = "super::static_text::date")]
     pub dob: Option<NaiveDate>,
     /// The address's first bytes as a number, for ordering large blocks by address
     /// (`block::Order::Address`); the largest number when there is no address.
     pub address_order: u64,
-}
-
-/// A date kept as its day number (`forms.bin`): four bytes, not a text to parse.
-mod days {
-    use chrono::{Datelike, NaiveDate};
-    use serde::{de::Error, Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
-        d.map(|d| d.num_days_from_ce()).serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
-        Option::<i32>::deserialize(d)?
-            .map(|n| {
-                NaiveDate::from_num_days_from_ce_opt(n)
-                    .ok_or_else(|| D::Error::custom("a day out of range"))
-            })
-            .transpose()
-    }
 }
 
 /// Up to the first `n` bytes of `s` as a big-endian number: sorting by it sorts by `s`'s start.

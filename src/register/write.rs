@@ -114,7 +114,7 @@ const REGISTER_COLUMNS: [&str; 12] = [
 
 /// `register.csv` and `register.parquet`: one row per person, ordered by person id.
 pub fn register(g: &Generation, reg: &Register) -> Result<()> {
-    let order = id_order(reg);
+    let order = super::order_by_id(&reg.persons);
     // Each person's sources, joined once for both files.
     let sources: Vec<String> = order
         .par_iter()
@@ -150,11 +150,6 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
     write_parquet_batched(g, "register.parquet", order.len(), &|range| {
         register_batch(reg, &order[range.clone()], &sources[range])
     })
-}
-
-/// The persons' positions in the order of their ids.
-fn id_order(reg: &Register) -> Vec<usize> {
-    super::order_by_id(&reg.persons)
 }
 
 /// One batch of `register.parquet`: the persons at `order`, with their joined sources.
@@ -525,7 +520,7 @@ mod tests {
     }
 
     fn ids_in_order(reg: &Register) -> Vec<String> {
-        id_order(reg)
+        crate::register::order_by_id(&reg.persons)
             .into_iter()
             .map(|i| reg.persons[i].id.to_string())
             .collect()
