@@ -1,6 +1,9 @@
 //! Explain: why records were, or were not, put together — field by field.
 //!
-//! Reads: a generation of the register store (`records.parquet`, `pairs.parquet`). Writes: for
+//! Reads: a generation of the register store: the records' keys, rows and persons from
+//! `link.bin`, their normalised values from `normalised.bin` (generations written before
+//! every generation kept that file have `records.parquet` instead, read when they lack it),
+//! and the scored pairs from `pairs.parquet`. Writes: for
 //! a person, its records and the match edges among them; for a record, also the nearest
 //! candidates that were not joined. Each edge is a waterfall: the prior, then each
 //! comparison's level and weight with the running total, and both values. IC numbers, phones
@@ -10,13 +13,16 @@ use std::path::Path;
 
 use ahash::AHashMap;
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::normalise::ic;
+use crate::register::link::{self, Unusable};
+use crate::register::normalised::{Stored, RECORDS};
 use crate::score::{probability, COMPARISONS};
 
-/// One record as stored in `records.parquet`.
+/// One record: its key, row, person and normalised values.
 #[derive(Clone, Debug, Serialize)]
 pub struct RecordRow {
     pub source: String,
@@ -168,6 +174,99 @@ pub(crate) fn floats(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>
         .collect())
 }
 
+/// What generations written before `normalised.bin` was kept in each one hold instead.
+const OLD_RECORDS: &str = "records.parquet";
+
+/// A generation's records from its `link.bin` (keys, rows, persons) and `normalised.bin`
+/// (values, in the same order).
+fn from_link(gen: &Path) -> Result<Vec<RecordRow>> {
+    let unusable = |file: &str, why: String| {
+        Error::Config(format!(
+            "{}: {why}; is this a register store written by `padan run`?",
+            gen.join(file).display()
+        ))
+    };
+    let state = link::load(gen).map_err(|e| match e {
+        Unusable::Missing => unusable(link::FILE, "not found".into()),
+        Unusable::Damaged(why) => unusable(link::FILE, format!("cannot be read ({why})")),
+    })?;
+    let n = state.records();
+    let stored = Stored::open(gen, RECORDS, state.fingerprint, n).map_err(|e| match e {
+        Unusable::Missing => unusable(RECORDS.file, "not found".into()),
+        Unusable::Damaged(why) => unusable(RECORDS.file, format!("cannot be read ({why})")),
+    })?;
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let r = stored.decode(i).ok_or_else(|| {
+                unusable(
+                    RECORDS.file,
+                    format!("record {i} does not decode (damaged)"),
+                )
+            })?;
+            let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+            Ok(RecordRow {
+                source: state.source(i).to_string(),
+                record_id: state.id(i).to_string(),
+                row: state.row(i),
+                person_id: state.person_ids[state.person_of[i] as usize].clone(),
+                name: if r.name.is_empty() {
+                    String::new()
+                } else {
+                    r.name.display().to_string()
+                },
+                ic: text(r.ic.as_ref().map(|x| x.digits.as_str())),
+                old_ic: text(r.old_ic().as_deref()),
+                dob: r.dob.map(|d| d.to_string()).unwrap_or_default(),
+                sex: text(r.sex.map(|s| s.code())),
+                address: text(r.address.as_deref()),
+                postcode: text(r.postcode.as_deref()),
+                phone: text(r.phone.as_deref()),
+                household_id: text(r.household_id().as_deref()),
+            })
+        })
+        .collect()
+}
+
+/// A generation's records from its `records.parquet` (written by padan before every
+/// generation kept `normalised.bin`).
+fn from_parquet(rp: &Path) -> Result<Vec<RecordRow>> {
+    let df = read_df(rp)?;
+    let col = |n: &str| strings(&df, n, rp);
+    let household = col("household_id").unwrap_or_else(|_| vec![String::new(); df.height()]);
+    let (source, record_id, person, name, icv, old_ic, dob, sex, address, postcode, phone) = (
+        col("source")?,
+        col("record_id")?,
+        col("person_id")?,
+        col("name")?,
+        col("ic")?,
+        col("old_ic")?,
+        col("dob")?,
+        col("sex")?,
+        col("address")?,
+        col("postcode")?,
+        col("phone")?,
+    );
+    let rows = floats(&df, "row", rp)?;
+    Ok((0..df.height())
+        .map(|i| RecordRow {
+            source: source[i].clone(),
+            record_id: record_id[i].clone(),
+            row: rows[i] as u64,
+            person_id: person[i].clone(),
+            name: name[i].clone(),
+            ic: icv[i].clone(),
+            old_ic: old_ic[i].clone(),
+            dob: dob[i].clone(),
+            sex: sex[i].clone(),
+            address: address[i].clone(),
+            postcode: postcode[i].clone(),
+            phone: phone[i].clone(),
+            household_id: household[i].clone(),
+        })
+        .collect())
+}
+
 impl Store {
     /// Loads `DIR/current` (or `DIR` itself when it holds the files).
     pub fn load(dir: &Path) -> Result<Store> {
@@ -176,44 +275,17 @@ impl Store {
         } else {
             dir.to_path_buf()
         };
-        let rp = gen.join("records.parquet");
-        let df = read_df(&rp)?;
-        let col = |n: &str| strings(&df, n, &rp);
-        let household = col("household_id").unwrap_or_else(|_| vec![String::new(); df.height()]);
-        let (source, record_id, person, name, icv, old_ic, dob, sex, address, postcode, phone) = (
-            col("source")?,
-            col("record_id")?,
-            col("person_id")?,
-            col("name")?,
-            col("ic")?,
-            col("old_ic")?,
-            col("dob")?,
-            col("sex")?,
-            col("address")?,
-            col("postcode")?,
-            col("phone")?,
-        );
-        let rows = floats(&df, "row", &rp)?;
-        let mut records = Vec::with_capacity(df.height());
-        let mut index = AHashMap::with_capacity(df.height());
-        for i in 0..df.height() {
-            index.insert((source[i].clone(), record_id[i].clone()), i);
-            records.push(RecordRow {
-                source: source[i].clone(),
-                record_id: record_id[i].clone(),
-                row: rows[i] as u64,
-                person_id: person[i].clone(),
-                name: name[i].clone(),
-                ic: icv[i].clone(),
-                old_ic: old_ic[i].clone(),
-                dob: dob[i].clone(),
-                sex: sex[i].clone(),
-                address: address[i].clone(),
-                postcode: postcode[i].clone(),
-                phone: phone[i].clone(),
-                household_id: household[i].clone(),
-            });
-        }
+        let records = match from_link(&gen) {
+            Ok(records) => records,
+            // A generation written before every generation kept its normalised records.
+            Err(_) if gen.join(OLD_RECORDS).exists() => from_parquet(&gen.join(OLD_RECORDS))?,
+            Err(e) => return Err(e),
+        };
+        let index: AHashMap<(String, String), usize> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.source.clone(), r.record_id.clone()), i))
+            .collect();
         let pp = gen.join("pairs.parquet");
         let df = read_df(&pp)?;
         let col = |n: &str| strings(&df, n, &pp);

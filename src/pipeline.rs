@@ -582,7 +582,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // The files are independent: written side by side, each synced before the generation is
     // committed.
     type Writer<'a> = (&'static str, &'a (dyn Fn() -> Result<()> + Sync));
-    let writers: [Writer; 10] = [
+    let writers: [Writer; 9] = [
         ("write.link", &|| {
             let snap = link::Snapshot {
                 fingerprint,
@@ -609,7 +609,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         }),
         ("write.rejects", &|| write::rejects(&g, &ing)),
         ("write.changes", &|| write::changes(&g, &changes)),
-        ("write.records", &|| write::records(&g, &ing, &norm, &reg)),
         (
             "write.decisions",
             &|| match decisions.as_ref().filter(|d| !d.book.is_empty()) {
@@ -711,7 +710,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     write::summary(&g, &summary)?;
     let number = g.number();
     let dir = g.commit()?;
-    normalised::remove_all_but(&config.out, number);
+    normalised::remove_forms_but(&config.out, number);
     store::prune(&config.out, config.keep)?;
     stage.done("");
     Ok((summary, dir))

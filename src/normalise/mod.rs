@@ -520,16 +520,6 @@ pub trait Records: Sync {
     fn count(&self) -> usize;
 
     fn record(&self, i: usize) -> std::borrow::Cow<'_, NormRecord>;
-
-    /// The records of `range`, in order (read back in parallel).
-    fn range(&self, range: std::ops::Range<usize>) -> std::borrow::Cow<'_, [NormRecord]> {
-        std::borrow::Cow::Owned(
-            range
-                .into_par_iter()
-                .map(|i| self.record(i).into_owned())
-                .collect(),
-        )
-    }
 }
 
 impl Records for Vec<NormRecord> {
@@ -539,10 +529,6 @@ impl Records for Vec<NormRecord> {
 
     fn record(&self, i: usize) -> std::borrow::Cow<'_, NormRecord> {
         std::borrow::Cow::Borrowed(&self[i])
-    }
-
-    fn range(&self, range: std::ops::Range<usize>) -> std::borrow::Cow<'_, [NormRecord]> {
-        std::borrow::Cow::Borrowed(&self[range])
     }
 }
 

@@ -1,10 +1,12 @@
 //! What a generation keeps so that the next run can link incrementally (`link.bin`).
 //!
-//! Reads and writes: per record its source, record id, a hash of its values and its person;
-//! the persons' ids and first generations; the scored pairs (those at or above the pairs
-//! floor) with their comparison levels; the model; and a fingerprint of the configuration
-//! that produced them (`Config::link_fingerprint`). The next run reads its previous person
-//! ids from here too (`ids::Previous::from_link`), without parsing the crosswalk.
+//! Reads and writes: per record its source, record id, row, a hash of its values and its
+//! person; the persons' ids and first generations; the scored pairs (those at or above the
+//! pairs floor) with their comparison levels; the model; and a fingerprint of the
+//! configuration that produced them (`Config::link_fingerprint`). The next run reads its
+//! previous person ids from here too (`ids::Previous::from_link`), without parsing the
+//! crosswalk; `padan explain` reads the records' keys, rows and persons from here, and their
+//! values from `normalised.bin`.
 //!
 //! An incremental run (see `pipeline`) finds each record's previous self by source and record
 //! id. A record whose values hash the same is unchanged: its pairs with other unchanged
@@ -29,7 +31,7 @@ use crate::score::{Model, Scored, N_COMPARISONS};
 /// The file's name in a generation.
 pub const FILE: &str = "link.bin";
 const MAGIC: &[u8; 8] = b"PADANLNK";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// A pair kept for the next run: its records (indices in the generation's record order) and
 /// their comparison levels.
@@ -54,6 +56,8 @@ pub struct State {
     /// Record ids, end to end; record `i`'s is `ids[id_ends[i-1]..id_ends[i]]`.
     ids: String,
     id_ends: Vec<u32>,
+    /// Each record's row in its export (1-based, as in `rejects.csv`).
+    rows: Vec<u64>,
     pub pairs: Vec<KeptPair>,
     /// The generation's person ids, each with its first generation.
     pub person_ids: Vec<String>,
@@ -67,13 +71,20 @@ impl State {
         self.hashes.len()
     }
 
-    fn id(&self, i: usize) -> &str {
+    /// Record `i`'s id.
+    pub fn id(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.id_ends[i - 1] } as usize;
         &self.ids[start..self.id_ends[i] as usize]
     }
 
-    fn source(&self, i: usize) -> &str {
+    /// Record `i`'s source.
+    pub fn source(&self, i: usize) -> &str {
         &self.sources[self.record_source[i] as usize]
+    }
+
+    /// Record `i`'s row in its export.
+    pub fn row(&self, i: usize) -> u64 {
+        self.rows[i]
     }
 }
 
@@ -187,6 +198,9 @@ pub fn write(g: &Generation, snap: &Snapshot) -> Result<()> {
             }
             for r in &ing.records {
                 w.put(r.record_id.as_bytes())?;
+            }
+            for r in &ing.records {
+                w.put(&r.row.to_le_bytes())?;
             }
             w.put(&(scored.len() as u64).to_le_bytes())?;
             for p in scored {
@@ -311,6 +325,9 @@ fn parse(bytes: &[u8]) -> std::result::Result<State, String> {
     if id_ends.iter().any(|&e| !ids.is_char_boundary(e as usize)) {
         return Err("a record id cut inside a character".into());
     }
+    let rows = (0..n)
+        .map(|_| c.u64())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let n_pairs = c.u64()? as usize;
     let size = 8 + N_COMPARISONS;
     let raw = c.take(n_pairs.checked_mul(size).ok_or("too many pairs")?)?;
@@ -357,6 +374,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<State, String> {
         hashes,
         ids,
         id_ends,
+        rows,
         pairs,
         person_ids,
         person_first,
@@ -577,6 +595,7 @@ mod tests {
         assert_eq!(s.records(), 3);
         assert_eq!((s.source(1), s.id(1)), ("aim", "1"));
         assert_eq!((s.source(2), s.id(2)), ("jkm", "é2"));
+        assert_eq!((0..3).map(|i| s.row(i)).collect::<Vec<_>>(), [2, 3, 4]);
         assert_eq!(s.hashes, hashes(&ing));
         assert_eq!(s.person_ids, ["P0é", "P1é"]);
         assert_eq!(s.person_first, [1, 2]);

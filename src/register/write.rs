@@ -10,7 +10,6 @@ use super::Register;
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::ingest::Ingested;
-use crate::normalise::{NormRecord, Records};
 use crate::score::{probability, Decision, Model, Scored, COMPARISONS};
 
 fn csv_writer(g: &Generation, name: &str) -> Result<csv::Writer<OutFile>> {
@@ -146,7 +145,7 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
     }
     finish_csv(w)?;
 
-    // In batches, as records.parquet: the whole register as one frame would copy every value.
+    // In batches, as pairs.parquet: the whole register as one frame would copy every value.
     write_parquet_batched(g, "register.parquet", order.len(), &|range| {
         register_batch(reg, &order[range.clone()], &sources[range])
     })
@@ -354,110 +353,6 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> R
         w.write_record(&rec).map_err(csv_err(name))?;
     }
     finish_csv(w)
-}
-
-/// `records.parquet`: every record's normalised values and person, for `padan explain` and
-/// audits. Personal data, unmasked: the file is private like the others.
-pub fn records<R: Records + ?Sized>(
-    g: &Generation,
-    ing: &Ingested,
-    norm: &R,
-    reg: &Register,
-) -> Result<()> {
-    write_parquet_batched(g, "records.parquet", norm.count(), &|range| {
-        records_batch(
-            &ing.records[range.clone()],
-            &norm.range(range.clone()),
-            &reg.person_of[range],
-            ing,
-            reg,
-        )
-    })
-}
-
-/// One batch of `records.parquet`.
-fn records_batch(
-    records: &[crate::ingest::Record],
-    norm: &[NormRecord],
-    person_of: &[u32],
-    ing: &Ingested,
-    reg: &Register,
-) -> Result<DataFrame> {
-    // Columns borrow the records' text; only the name and the date are formatted.
-    let text = |name: &str, f: &dyn Fn(&NormRecord) -> Option<&str>| {
-        Column::new(name.into(), norm.iter().map(f).collect::<Vec<_>>())
-    };
-    // Each column is built on its own, in parallel: one by one they took 2.7 s of the file's
-    // 7.3 s at 1M people.
-    type Build<'a> = Box<dyn Fn() -> Column + Sync + 'a>;
-    let builds: Vec<Build> = vec![
-        Box::new(|| {
-            Column::new(
-                "source".into(),
-                records
-                    .iter()
-                    .map(|r| ing.sources[r.source as usize].name.as_str())
-                    .collect::<Vec<_>>(),
-            )
-        }),
-        Box::new(|| {
-            Column::new(
-                "record_id".into(),
-                records
-                    .iter()
-                    .map(|r| r.record_id.as_str())
-                    .collect::<Vec<_>>(),
-            )
-        }),
-        Box::new(|| {
-            Column::new(
-                "row".into(),
-                records.iter().map(|r| r.row).collect::<Vec<u64>>(),
-            )
-        }),
-        Box::new(|| {
-            Column::new(
-                "person_id".into(),
-                person_of
-                    .iter()
-                    .map(|&p| reg.persons[p as usize].id.as_str())
-                    .collect::<Vec<_>>(),
-            )
-        }),
-        Box::new(|| {
-            Column::new(
-                "name".into(),
-                norm.iter()
-                    .map(|r| (!r.name.is_empty()).then(|| r.name.display()))
-                    .collect::<Vec<_>>(),
-            )
-        }),
-        Box::new(|| text("ic", &|r| r.ic.as_ref().map(|x| x.digits.as_str()))),
-        Box::new(|| {
-            Column::new(
-                "ic_valid".into(),
-                norm.iter()
-                    .map(|r| r.ic.as_ref().map(|x| x.valid))
-                    .collect::<Vec<_>>(),
-            )
-        }),
-        Box::new(|| text("old_ic", &|r| r.old_ic().as_deref())),
-        Box::new(|| {
-            Column::new(
-                "dob".into(),
-                norm.iter()
-                    .map(|r| r.dob.map(|d| d.to_string()))
-                    .collect::<Vec<_>>(),
-            )
-        }),
-        Box::new(|| text("sex", &|r| r.sex.map(|s| s.code()))),
-        Box::new(|| text("address", &|r| r.address.as_deref())),
-        Box::new(|| text("postcode", &|r| r.postcode.as_deref())),
-        Box::new(|| text("phone", &|r| r.phone.as_deref())),
-        Box::new(|| text("household_id", &|r| r.household_id().as_deref())),
-    ];
-    let cols: Vec<Column> = builds.par_iter().map(|b| b()).collect();
-    DataFrame::new_infer_height(cols).map_err(polars_err("records.parquet"))
 }
 
 /// `changes.csv`: what happened to each person since the previous generation.
