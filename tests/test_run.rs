@@ -314,7 +314,8 @@ fn config_mistakes_exit_2_with_the_file_named() {
 fn bad_rows_go_to_rejects_and_the_run_succeeds() {
     let wd = Workdir::new();
     let mut body = b"ref,name,ic\n1,ALI BIN ABU,850312145567\n2,ABU\n".to_vec();
-    body.extend_from_slice(b"3,REN\xC9 TAN,\n4,ALI BIN ABU,850312-14-5567\n");
+    // Two undecodable cells: the first is named.
+    body.extend_from_slice(b"3,REN\xC9 TAN,\xFF\n4,ALI BIN ABU,850312-14-5567\n");
     wd.create("jkm.csv", body);
     wd.create("padan.toml", SMALL_TOML);
     let out = run_ok(wd.command("run").args(["--config", "padan.toml"]));
@@ -329,6 +330,8 @@ fn bad_rows_go_to_rejects_and_the_run_succeeds() {
     assert!(reasons[0].1.starts_with("ragged row"));
     assert_eq!(reasons[1].0, "4");
     assert!(reasons[1].1.contains("not valid UTF-8"), "{}", reasons[1].1);
+    assert!(reasons[1].1.contains("column `name`"), "{}", reasons[1].1);
+    assert!(rejects[1]["raw"].starts_with("3,REN\u{FFFD} TAN,"));
     let cw = csv_rows(&wd.join("out/current/crosswalk.csv"));
     assert_eq!(cw.len(), 2);
     assert_eq!(cw[0]["person_id"], cw[1]["person_id"], "same IC, same name");

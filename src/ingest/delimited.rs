@@ -57,19 +57,26 @@ impl<R: BufRead> Read for CrlfToLf<R> {
             }
             let (mut n, mut used, mut cr_at_end) = (0, 0, false);
             while used < len && n < out.len() {
-                let b = buf[used];
-                if b == b'\r' {
-                    if used + 1 == len {
-                        cr_at_end = true;
-                        break;
-                    }
-                    if buf[used + 1] == b'\n' {
-                        used += 1;
-                        continue;
-                    }
+                // Copied up to the next CR at once (a byte at a time, this took a fifth of
+                // reading an export).
+                let room = (len - used).min(out.len() - n);
+                let chunk = &buf[used..used + room];
+                let k = memchr::memchr(b'\r', chunk).unwrap_or(room);
+                out[n..n + k].copy_from_slice(&chunk[..k]);
+                n += k;
+                used += k;
+                if k == room {
+                    continue;
                 }
-                out[n] = b;
-                n += 1;
+                // At a CR, with room for it in `out`.
+                if used + 1 == len {
+                    cr_at_end = true;
+                    break;
+                }
+                if buf[used + 1] != b'\n' {
+                    out[n] = b'\r';
+                    n += 1;
+                }
                 used += 1;
             }
             if cr_at_end && n == 0 {
@@ -142,24 +149,28 @@ pub fn open(spec: &SourceSpec) -> Result<Table> {
     let rows = csv.into_byte_records().map(move |r| {
         let rec = r.map_err(|e| Error::Run(format!("{}: {e}", path.display())))?;
         let row = rec.position().map_or(0, |p| p.line());
-        let mut problem = None;
+        // Valid UTF-8 (nearly every row) becomes text where it lies, without a copy per cell.
+        let rec = match csv::StringRecord::from_byte_record(rec) {
+            Ok(cells) => {
+                return Ok(RawRow {
+                    row,
+                    cells,
+                    problem: None,
+                })
+            }
+            Err(e) => e,
+        };
+        let i = rec.utf8_error().field();
+        let col = names.get(i).map_or("?", |s| s.as_str());
+        let problem = Some(if utf8 {
+            format!("undecodable bytes in column `{col}`: not valid UTF-8 (if the file is a legacy export, set encoding = \"windows-1252\")")
+        } else {
+            format!("undecodable bytes in column `{col}`")
+        });
         let cells = rec
+            .into_byte_record()
             .iter()
-            .enumerate()
-            .map(|(i, c)| match std::str::from_utf8(c) {
-                Ok(s) => s.to_string(),
-                Err(_) => {
-                    if problem.is_none() {
-                        let col = names.get(i).map_or("?", |s| s.as_str());
-                        problem = Some(if utf8 {
-                            format!("undecodable bytes in column `{col}`: not valid UTF-8 (if the file is a legacy export, set encoding = \"windows-1252\")")
-                        } else {
-                            format!("undecodable bytes in column `{col}`")
-                        });
-                    }
-                    String::from_utf8_lossy(c).into_owned()
-                }
-            })
+            .map(|c| String::from_utf8_lossy(c).into_owned())
             .collect();
         Ok(RawRow {
             row,
@@ -193,7 +204,7 @@ mod tests {
     fn sniffs_the_delimiter_and_strips_a_bom() {
         let (h, rows) = table("\u{FEFF}a;b;c\n1;\"x;y\";3\n".as_bytes(), "");
         assert_eq!(h, ["a", "b", "c"]);
-        assert_eq!(rows[0].cells, ["1", "x;y", "3"]);
+        assert_eq!(rows[0].cells.iter().collect::<Vec<_>>(), ["1", "x;y", "3"]);
         assert_eq!(rows[0].row, 2);
         assert_eq!(sniff_delimiter(b"a\tb\tc,d\n"), b'\t');
         assert_eq!(sniff_delimiter(b"\"a,b\"|c|d\n"), b'|');
@@ -207,7 +218,7 @@ mod tests {
             b"a,b\n1,DATO\x92 REN\xC9\n",
             "encoding = \"windows-1252\"\n",
         );
-        assert_eq!(rows[0].cells[1], "DATO\u{2019} REN\u{C9}");
+        assert_eq!(&rows[0].cells[1], "DATO\u{2019} REN\u{C9}");
         assert!(rows[0].problem.is_none());
     }
 
@@ -227,27 +238,37 @@ mod tests {
         let (_, rows) = table(b"a,b\r\n1,x\r\n2,\"p\r\nq\"\r\n3,z\r\n", "");
         let lines: Vec<u64> = rows.iter().map(|r| r.row).collect();
         assert_eq!(lines, [2, 3, 5]);
-        assert_eq!(rows[1].cells[1], "p\nq");
-        assert_eq!(rows[2].cells, ["3", "z"]);
+        assert_eq!(&rows[1].cells[1], "p\nq");
+        assert_eq!(rows[2].cells.iter().collect::<Vec<_>>(), ["3", "z"]);
     }
 
     #[test]
     fn crlf_conversion_survives_any_buffer_boundary() {
-        let text = b"a\r\nb\rc\r\n\r\nd\r";
-        for cap in 1..8 {
-            let mut r = CrlfToLf {
-                inner: BufReader::with_capacity(cap, &text[..]),
-            };
-            let mut out = Vec::new();
-            r.read_to_end(&mut out).unwrap();
-            assert_eq!(out, b"a\nb\rc\n\nd\r", "capacity {cap}");
+        let text = b"a\r\nb\rc\r\n\r\nd\r\r\nlong line\r\re\r";
+        let want = b"a\nb\rc\n\nd\r\nlong line\r\re\r";
+        for cap in 1..12 {
+            // Read into buffers of every size from 1 byte to more than the text.
+            for room in (1..6).chain([64]) {
+                let mut r = CrlfToLf {
+                    inner: BufReader::with_capacity(cap, &text[..]),
+                };
+                let (mut out, mut buf) = (Vec::new(), vec![0u8; room]);
+                loop {
+                    let n = r.read(&mut buf).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    out.extend_from_slice(&buf[..n]);
+                }
+                assert_eq!(out, want, "capacity {cap}, reads of {room}");
+            }
         }
     }
 
     #[test]
     fn multi_line_quoted_fields_keep_their_row_number() {
         let (_, rows) = table(b"a,b\n1,\"two\nlines\"\n2,x\n", "");
-        assert_eq!(rows[0].cells[1], "two\nlines");
+        assert_eq!(&rows[0].cells[1], "two\nlines");
         assert_eq!((rows[0].row, rows[1].row), (2, 4));
     }
 }

@@ -24,7 +24,8 @@ pub struct RawRow {
     /// Line (CSV, xlsx: as an editor or spreadsheet shows it, the header being row 1) or 1-based
     /// row index (parquet).
     pub row: u64,
-    pub cells: Vec<String>,
+    /// The cells, end to end in one string (one allocation per row, not one per cell).
+    pub cells: csv::StringRecord,
     /// Set when the row could not be decoded; the row is then rejected with this reason.
     pub problem: Option<String>,
 }
@@ -427,7 +428,8 @@ fn map_rows(
                 }
             }
         };
-        let raw = (outcome.is_err() || !check_ids).then(|| row.cells.join(&sep));
+        let raw = (outcome.is_err() || !check_ids)
+            .then(|| row.cells.iter().collect::<Vec<_>>().join(&sep));
         out.push(Mapped {
             row: row.row,
             source,

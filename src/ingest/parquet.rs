@@ -35,7 +35,8 @@ pub fn open(spec: &SourceSpec) -> Result<Table> {
             cells: columns
                 .iter_mut()
                 .map(|c| c[i].take().unwrap_or_default())
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             problem: None,
         })
     });

@@ -105,7 +105,7 @@ pub fn open(spec: &SourceSpec) -> Result<Table> {
         data.push(Ok(RawRow {
             // Spreadsheet row numbers are 1-based and the header is the range's first row.
             row: first_row + i as u64 + 2,
-            cells,
+            cells: cells.into(),
             problem,
         }));
     }
