@@ -94,6 +94,9 @@ pub struct Linking {
     /// Records normalised by this run; the others' normalised forms were read from the
     /// previous generation (`normalised.bin`).
     pub records_normalised: u64,
+    /// Persons whose golden records were taken from the previous generation (`persons.bin`):
+    /// their records are exactly a previous person's, none of them changed.
+    pub golden_records_kept: u64,
     /// Pairs of unchanged records whose levels were taken from the previous generation.
     pub pairs_reused: u64,
     /// Pairs compared by this run.
@@ -356,6 +359,26 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             marks,
         })
     };
+    // Per record: its previous person, when its normalised form is the one it had then (same
+    // values, read the same today); such persons may keep their golden records.
+    let shared: Option<Vec<u32>> =
+        stored
+            .as_ref()
+            .zip(incremental)
+            .map(|((records, _, plan), (state, _))| {
+                (0..plan.previous.len())
+                    .into_par_iter()
+                    .map(|i| {
+                        let p = plan.previous[i];
+                        if plan.dirty[i] || p == u32::MAX || records.marks(p as usize).took_today()
+                        {
+                            u32::MAX
+                        } else {
+                            state.person_of[p as usize]
+                        }
+                    })
+                    .collect()
+            });
     // The previous records still to be read once this run's records before `i` are done: from
     // the least previous index among this run's records from `i` on.
     let still_read: Vec<u32> = match &stored {
@@ -551,7 +574,53 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         scored[i].decision = Decision::Review;
     }
     let labels = clustering.labels;
-    let mut reg = register::build(&ing, &norm, &labels);
+    // A person whose records are exactly a previous person's, all unchanged, takes its golden
+    // record from the previous generation.
+    let golden_fingerprint = register::golden_fingerprint(fingerprint, &ing);
+    let mut reg = {
+        let dir = config.out.join("current");
+        let kind = normalised::PERSONS;
+        let goldens = shared
+            .as_ref()
+            .zip(previous_link.as_ref())
+            .and_then(|(_, (state, _))| {
+                match normalised::Stored::open(
+                    &dir,
+                    kind,
+                    golden_fingerprint,
+                    state.person_ids.len(),
+                ) {
+                    Ok(stored) => Some((stored, state)),
+                    Err(link::Unusable::Missing) => None,
+                    Err(link::Unusable::Damaged(why)) => {
+                        warnings.push(format!(
+                            "{}: cannot be used ({why}); every golden record was made again",
+                            dir.join(kind.file).display()
+                        ));
+                        None
+                    }
+                }
+            });
+        let kept = goldens
+            .as_ref()
+            .zip(shared.as_deref())
+            .map(|((stored, state), person_of)| {
+                register::Kept::new(person_of, &state.person_of, state.person_ids.len(), stored)
+            });
+        let reg = register::build(&ing, &norm, &labels, kept.as_ref());
+        match kept.map(|_| register::check_kept(&reg, &ing, &norm)) {
+            Some(Err(why)) => {
+                warnings.push(format!(
+                    "{}: cannot be used ({why}); every golden record was made again",
+                    dir.join(kind.file).display()
+                ));
+                register::build(&ing, &norm, &labels, None)
+            }
+            _ => reg,
+        }
+    };
+    drop(shared);
+    linking.golden_records_kept = reg.kept.len() as u64;
     seconds.insert("cluster.register", t_reg.elapsed().as_secs_f64());
     let t_ids = Instant::now();
     // The previous persons: from the link state when it is sound, else from the crosswalk.
@@ -582,7 +651,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // The files are independent: written side by side, each synced before the generation is
     // committed.
     type Writer<'a> = (&'static str, &'a (dyn Fn() -> Result<()> + Sync));
-    let writers: [Writer; 9] = [
+    let writers: [Writer; 10] = [
         ("write.link", &|| {
             let snap = link::Snapshot {
                 fingerprint,
@@ -598,6 +667,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         ("write.normalised", &|| {
             normalised::write(&g, &norm)?;
             normalised::write(&g, &forms)
+        }),
+        ("write.persons", &|| {
+            let goldens = normalised::spill_goldens(&config.out, golden_fingerprint, &reg)?;
+            normalised::write(&g, &goldens)
         }),
         ("write.crosswalk", &|| write::crosswalk(&g, &ing, &reg)),
         ("write.register", &|| write::register(&g, &reg)),
@@ -710,7 +783,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     write::summary(&g, &summary)?;
     let number = g.number();
     let dir = g.commit()?;
-    normalised::remove_forms_but(&config.out, number);
+    normalised::remove_reuse_files_but(&config.out, number);
     store::prune(&config.out, config.keep)?;
     stage.done("");
     Ok((summary, dir))

@@ -990,7 +990,7 @@ fn cluster_details(
         escape(&p.id),
         escape(&p.id),
         p.records.len(),
-        h(p.full_name.as_deref().unwrap_or("(no name)")),
+        h(p.golden.full_name.as_deref().unwrap_or("(no name)")),
         h(&p.sources.join(", ")),
         if c.is_empty() {
             String::new()
@@ -1058,7 +1058,7 @@ fn clusters_section(s: &mut String, input: &ReportInput) {
     let (mut n_ic, mut n_sex, mut n_dob) = (0u64, 0u64, 0u64);
     for (i, p) in reg.persons.iter().enumerate() {
         sizes[p.records.len().min(EXACT + 1)] += 1;
-        let c = p.conflict;
+        let c = p.golden.conflict;
         if c.any() {
             n_ic += (c.valid_ics > 1) as u64;
             n_sex += c.mixed_sex as u64;
@@ -1144,7 +1144,7 @@ fn clusters_section(s: &mut String, input: &ReportInput) {
         num(input.summary.persons_with_several_records)
     );
     for &i in &largest {
-        let c = reg.persons[i].conflict;
+        let c = reg.persons[i].golden.conflict;
         cluster_details(s, input, i, &c, &edges[&(i as u32)]);
     }
     let _ = write!(
@@ -1354,7 +1354,7 @@ mod tests {
         for &i in &clustering.refused {
             scored[i].decision = Decision::Review;
         }
-        let reg = register::build(&ing, &norm, &clustering.labels);
+        let reg = register::build(&ing, &norm, &clustering.labels, None);
         assert_eq!(reg.persons.len() as u64, summary.persons);
         assert_eq!(scored.len() as u64, summary.pairs_written);
         Run {
@@ -1680,6 +1680,7 @@ window.addEventListener('load', function () {
         let reg = Register {
             person_of: (0..2 * n as u32).map(|i| i / 2).collect(),
             persons,
+            kept: Vec::new(),
         };
         let scored: Vec<Scored> = (0..n as u32)
             .map(|p| Scored {

@@ -162,6 +162,8 @@ fn an_incremental_run_compares_only_what_changed_and_clusters_as_a_full_run_does
     assert_eq!(again["linking"]["pairs_compared"], 0);
     // Nor anything to normalise: every record's normalised form comes from the store.
     assert_eq!(again["linking"]["records_normalised"], 0);
+    // Nor a golden record to make.
+    assert_eq!(again["linking"]["golden_records_kept"], first["persons"]);
     assert_eq!(
         again["linking"]["records_unchanged"],
         first["records_accepted"]
@@ -177,6 +179,10 @@ fn an_incremental_run_compares_only_what_changed_and_clusters_as_a_full_run_does
     assert_eq!(l["records_new"], added);
     assert_eq!(l["records_removed"], removed);
     assert_eq!(l["records_normalised"], changed + added);
+    // The persons untouched keep their golden records; the others' are made again (and equal
+    // a full run's, below).
+    let kept = l["golden_records_kept"].as_u64().unwrap();
+    assert!(kept > 0 && kept < inc["persons"].as_u64().unwrap(), "{l}");
     let compared = l["pairs_compared"].as_u64().unwrap();
     assert!(l["pairs_reused"].as_u64().unwrap() > 0, "{l}");
     assert!(
@@ -268,8 +274,21 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
         eqnice!(before, partition(&wd, "store"));
         eqnice!(ids_before, ids(&wd));
     }
+    // Damaged golden records: every golden record made again, a warning naming the file, the
+    // same register; the run after keeps them all again.
+    let golden_before = golden(&wd, "store");
+    damage(&wd, "store/current/persons.bin");
+    let s = run(&wd, "store", &[]);
+    assert_eq!(s["linking"]["mode"], "incremental");
+    assert_eq!(s["linking"]["records_normalised"], 0);
+    assert_eq!(s["linking"]["golden_records_kept"], 0);
+    assert_warns(&s, "persons.bin");
+    eqnice!(golden_before, golden(&wd, "store"));
+    eqnice!(ids_before, ids(&wd));
+    let s = run(&wd, "store", &[]);
+    assert_eq!(s["linking"]["golden_records_kept"], s["persons"]);
     // Every generation keeps its normalised records (for `padan explain`); only the current
-    // one keeps the linking forms.
+    // one keeps the linking forms and the golden records.
     let kept_file = |file: &str| -> Vec<u32> {
         std::fs::read_dir(wd.join("store/generations"))
             .unwrap()
@@ -279,6 +298,7 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
             .collect()
     };
     let kept = kept_file("forms.bin");
+    assert_eq!(kept, kept_file("persons.bin"));
     let mut all = kept_file("summary.json");
     all.sort();
     let mut with_records = kept_file("normalised.bin");

@@ -598,6 +598,7 @@ fn a_run_killed_at_any_write_step_leaves_the_register_and_the_next_run_succeeds(
         "link.bin",
         "normalised.bin",
         "forms.bin",
+        "persons.bin",
         "summary.json",
         "rename",
     ];

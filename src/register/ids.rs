@@ -419,7 +419,11 @@ mod tests {
                 }
             })
             .collect();
-        Register { persons, person_of }
+        Register {
+            persons,
+            person_of,
+            kept: Vec::new(),
+        }
     }
 
     /// A previous generation: (person id, first generation, its records).

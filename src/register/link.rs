@@ -550,7 +550,11 @@ mod tests {
                 ..Default::default()
             })
             .collect();
-        Register { persons, person_of }
+        Register {
+            persons,
+            person_of,
+            kept: Vec::new(),
+        }
     }
 
     fn hashes(ing: &Ingested) -> Vec<u64> {

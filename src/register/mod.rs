@@ -29,26 +29,16 @@ pub struct Person {
     pub id: Text,
     /// Indices of its records, ascending.
     pub records: Vec<u32>,
-    // Golden values: compact strings keep the short ones (IC, date, postcode…) inline.
-    pub full_name: Option<Text>,
-    pub ic: Option<Text>,
-    pub old_ic: Option<Text>,
-    pub dob: Option<Text>,
-    pub sex: Option<Text>,
-    pub address: Option<Text>,
-    pub postcode: Option<Text>,
-    pub phone: Option<Text>,
+    pub golden: Golden,
     /// Distinct source names, sorted.
     pub sources: Vec<Text>,
     /// The generation the person first appeared in (kept across runs, see `ids`).
     pub first_generation: u32,
-    /// What makes the cluster doubtful (the report lists such clusters).
-    pub conflict: Conflict,
 }
 
 /// What makes a cluster doubtful: its records' distinct valid ICs, whether they give more
 /// than one sex, and how many days lie between the earliest and latest birth dates.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Conflict {
     pub valid_ics: usize,
     pub mixed_sex: bool,
@@ -93,6 +83,8 @@ impl Conflict {
 pub struct Register {
     pub persons: Vec<Person>,
     pub person_of: Vec<u32>,
+    /// The persons whose golden records were taken from the previous generation (`Kept`).
+    pub kept: Vec<u32>,
 }
 
 /// The id of a person anchored at a record.
@@ -161,14 +153,165 @@ fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<Text> {
     best.map(|(v, _)| Text::from(v))
 }
 
-/// Builds persons from cluster labels.
-pub fn build<R: Records + ?Sized>(ing: &Ingested, norm: &R, labels: &[u32]) -> Register {
+/// What a person's records make: its golden values and what makes it doubtful. A function of
+/// its records' normalised forms and their sources' priorities only, so that a person whose
+/// records are the previous generation's takes it from there (`persons.bin`, `Kept`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Golden {
+    // Compact strings keep the short ones (IC, date, postcode…) inline.
+    pub full_name: Option<Text>,
+    pub ic: Option<Text>,
+    pub old_ic: Option<Text>,
+    pub dob: Option<Text>,
+    pub sex: Option<Text>,
+    pub address: Option<Text>,
+    pub postcode: Option<Text>,
+    pub phone: Option<Text>,
+    /// What makes the cluster doubtful (the report lists such clusters).
+    pub conflict: Conflict,
+}
+
+impl Golden {
+    /// The golden record of the records `records` (ascending), read from `norm`.
+    pub fn make<R: Records + ?Sized>(ing: &Ingested, norm: &R, records: &[u32]) -> Golden {
+        let priority = |i: u32| ing.sources[ing.records[i as usize].source as usize].priority;
+        // Each member read once (from disk, when the run spilled them).
+        let recs: Vec<Cow<NormRecord>> = records.iter().map(|&i| norm.record(i as usize)).collect();
+        let golden = |get: &dyn Fn(&NormRecord) -> Option<Cow<str>>| {
+            // A person of one record: its value, as `pick` would choose it.
+            if let [only] = &recs[..] {
+                return get(only).map(|v| Text::from(v.as_ref()));
+            }
+            let v: Vec<(i64, Cow<str>)> = records
+                .iter()
+                .zip(&recs)
+                .filter_map(|(&i, r)| get(r).map(|v| (priority(i), v)))
+                .collect();
+            pick(v.iter().map(|(p, s)| (*p, s.as_ref())))
+        };
+        fn text(v: &Option<crate::normalise::Text>) -> Option<Cow<'_, str>> {
+            v.as_deref().map(Cow::Borrowed)
+        }
+        let valid_ic = golden(&|r| {
+            r.ic.as_ref()
+                .filter(|i| i.valid)
+                .map(|i| Cow::Borrowed(i.digits.as_str()))
+        });
+        Golden {
+            full_name: golden(&|r| (!r.name.is_empty()).then(|| Cow::Owned(r.name.display()))),
+            ic: valid_ic
+                .or_else(|| golden(&|r| r.ic.as_ref().map(|i| Cow::Borrowed(i.digits.as_str())))),
+            old_ic: golden(&|r| text(r.old_ic())),
+            dob: golden(&|r| r.dob.map(|d| Cow::Owned(d.to_string()))),
+            sex: golden(&|r| r.sex.map(|s| Cow::Borrowed(s.code()))),
+            address: golden(&|r| text(&r.address)),
+            postcode: golden(&|r| text(&r.postcode)),
+            phone: golden(&|r| text(&r.phone)),
+            conflict: if recs.len() > 1 {
+                Conflict::of(&recs)
+            } else {
+                Conflict::default()
+            },
+        }
+    }
+}
+
+/// The previous generation's golden records, for persons whose records are all unchanged.
+pub struct Kept<'a> {
+    /// Per record of this run: its previous person, when its normalised form is the one it had
+    /// then (unchanged values, not normalised again); else `u32::MAX`.
+    pub person_of: &'a [u32],
+    /// Per previous person: how many records it had.
+    pub sizes: Vec<u32>,
+    /// `persons.bin`: per previous person, its `Golden`.
+    pub goldens: &'a normalised::Stored,
+}
+
+impl<'a> Kept<'a> {
+    /// `person_of`: per record of this run, its previous person when unchanged;
+    /// `previous_person_of`: per previous record, its person, of `persons`.
+    pub fn new(
+        person_of: &'a [u32],
+        previous_person_of: &[u32],
+        persons: usize,
+        goldens: &'a normalised::Stored,
+    ) -> Kept<'a> {
+        let mut sizes = vec![0u32; persons];
+        for &p in previous_person_of {
+            sizes[p as usize] += 1;
+        }
+        Kept {
+            person_of,
+            sizes,
+            goldens,
+        }
+    }
+
+    /// The golden record of a cluster of `records`, when they are exactly one previous
+    /// person's records, each unchanged: that person's.
+    fn golden(&self, records: &[u32]) -> Option<Golden> {
+        let p = self.person_of[records[0] as usize];
+        let same = p != u32::MAX
+            && self.sizes[p as usize] as usize == records.len()
+            && records.iter().all(|&i| self.person_of[i as usize] == p);
+        same.then(|| normalised::decode_golden(self.goldens.bytes(p as usize)?))
+            .flatten()
+    }
+}
+
+/// How many kept golden records `check_kept` makes again.
+const KEPT_CHECKED: usize = 64;
+
+/// Whether the golden records `reg` took from the previous generation are what this code
+/// makes of their records: for kept persons spread over the register, the golden record is
+/// made again from the records and must equal the kept one. Golden records made by other
+/// code (a change to `Golden::make` nobody marked with a new layout version) are refused
+/// rather than carried on.
+pub fn check_kept<R: Records + ?Sized>(
+    reg: &Register,
+    ing: &Ingested,
+    norm: &R,
+) -> std::result::Result<(), String> {
+    let step = reg.kept.len().div_ceil(KEPT_CHECKED).max(1);
+    for &k in reg.kept.iter().step_by(step) {
+        let p = &reg.persons[k as usize];
+        if Golden::make(ing, norm, &p.records) != p.golden {
+            return Err(format!(
+                "person {}'s golden record differs from what this padan makes of its records",
+                p.id
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What golden records depend on besides the records (`Config::link_fingerprint`): the
+/// sources' priorities.
+pub fn golden_fingerprint(link_fingerprint: u64, ing: &Ingested) -> u64 {
+    let mut priorities: Vec<(&str, i64)> = ing
+        .sources
+        .iter()
+        .map(|s| (s.name.as_str(), s.priority))
+        .collect();
+    priorities.sort_unstable();
+    xxh3_64(format!("{link_fingerprint}|{priorities:?}").as_bytes())
+}
+
+/// Builds persons from cluster labels. With `kept`, a person whose records are exactly a
+/// previous person's, all unchanged, takes its golden record from there (marked in
+/// `Register::kept`) instead of reading its records.
+pub fn build<R: Records + ?Sized>(
+    ing: &Ingested,
+    norm: &R,
+    labels: &[u32],
+    kept: Option<&Kept>,
+) -> Register {
     let n_clusters = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); n_clusters];
     for (i, &l) in labels.iter().enumerate() {
         members[l as usize].push(i as u32);
     }
-    let mut persons: Vec<Person> = members
+    let (mut persons, was_kept): (Vec<Person>, Vec<bool>) = members
         .into_par_iter()
         .map(|records| {
             let src = |i: u32| &ing.sources[ing.records[i as usize].source as usize];
@@ -186,62 +329,36 @@ pub fn build<R: Records + ?Sized>(ing: &Ingested, norm: &R, labels: &[u32]) -> R
                 })
                 .expect("clusters are never empty");
             let id = person_id(&src(anchor).name, &ing.records[anchor as usize].record_id);
-            // Each member read once (from disk, when the run spilled them).
-            let recs: Vec<Cow<NormRecord>> =
-                records.iter().map(|&i| norm.record(i as usize)).collect();
-            let golden = |get: &dyn Fn(&NormRecord) -> Option<Cow<str>>| {
-                // A person of one record: its value, as `pick` would choose it.
-                if let [only] = &recs[..] {
-                    return get(only).map(|v| Text::from(v.as_ref()));
-                }
-                let v: Vec<(i64, Cow<str>)> = records
-                    .iter()
-                    .zip(&recs)
-                    .filter_map(|(&i, r)| get(r).map(|v| (src(i).priority, v)))
-                    .collect();
-                pick(v.iter().map(|(p, s)| (*p, s.as_ref())))
-            };
             let mut sources: Vec<Text> = records
                 .iter()
                 .map(|&i| Text::from(src(i).name.as_str()))
                 .collect();
             sources.sort_unstable();
             sources.dedup();
-            fn text(v: &Option<crate::normalise::Text>) -> Option<Cow<'_, str>> {
-                v.as_deref().map(Cow::Borrowed)
-            }
-            let valid_ic = golden(&|r| {
-                r.ic.as_ref()
-                    .filter(|i| i.valid)
-                    .map(|i| Cow::Borrowed(i.digits.as_str()))
-            });
-            Person {
+            let from_kept = kept.and_then(|k| k.golden(&records));
+            let was_kept = from_kept.is_some();
+            let golden = from_kept.unwrap_or_else(|| Golden::make(ing, norm, &records));
+            let person = Person {
                 id,
-                full_name: golden(&|r| (!r.name.is_empty()).then(|| Cow::Owned(r.name.display()))),
-                ic: valid_ic.or_else(|| {
-                    golden(&|r| r.ic.as_ref().map(|i| Cow::Borrowed(i.digits.as_str())))
-                }),
-                old_ic: golden(&|r| text(r.old_ic())),
-                dob: golden(&|r| r.dob.map(|d| Cow::Owned(d.to_string()))),
-                sex: golden(&|r| r.sex.map(|s| Cow::Borrowed(s.code()))),
-                address: golden(&|r| text(&r.address)),
-                postcode: golden(&|r| text(&r.postcode)),
-                phone: golden(&|r| text(&r.phone)),
+                golden,
                 sources,
-                conflict: if recs.len() > 1 {
-                    Conflict::of(&recs)
-                } else {
-                    Conflict::default()
-                },
                 records,
                 first_generation: 0,
-            }
+            };
+            (person, was_kept)
         })
+        .unzip();
+    let kept = was_kept
+        .iter()
+        .enumerate()
+        .filter(|(_, &k)| k)
+        .map(|(i, _)| i as u32)
         .collect();
     make_ids_unique(&mut persons);
     Register {
         persons,
         person_of: labels.to_vec(),
+        kept,
     }
 }
 
@@ -278,6 +395,84 @@ mod tests {
         let tie = [(1, "Z"), (1, "Y")];
         assert_eq!(pick(tie.into_iter()).as_deref(), Some("Y"));
         assert_eq!(pick(std::iter::empty()), None);
+    }
+
+    /// Records of two sources (priorities 1 and 2) with the names given, normalised.
+    fn normalised(names: &[&str]) -> (Ingested, Vec<NormRecord>) {
+        use crate::ingest::{Record, SourceInfo};
+        let mut ing = Ingested::default();
+        for (i, name) in ["jkm", "aim"].iter().enumerate() {
+            ing.sources.push(SourceInfo {
+                name: name.to_string(),
+                spec: i,
+                priority: i as i64 + 1,
+                dates: vec![],
+            });
+        }
+        for (k, name) in names.iter().enumerate() {
+            let mut r = Record::new((k % 2) as u16, k as u64 + 2, k.to_string());
+            r.set(crate::field::Field::FullName, name);
+            r.set(crate::field::Field::Ic, &format!("85031214556{k}"));
+            ing.records.push(r);
+        }
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let norm = (0..names.len())
+            .map(|i| crate::normalise::one(&ing, i, today).0)
+            .collect();
+        (ing, norm)
+    }
+
+    fn goldens(reg: &Register) -> Vec<Golden> {
+        reg.persons.iter().map(|p| p.golden.clone()).collect()
+    }
+
+    #[test]
+    fn a_person_whose_records_are_a_previous_persons_unchanged_keeps_its_golden_record() {
+        let (ing, norm) = normalised(&[
+            "ALI BIN ABU",
+            "ALI ABU",
+            "SITI AMINAH",
+            "TAN AH KOW",
+            "TAN KOW",
+        ]);
+        let before = build(&ing, &norm, &[0, 0, 1, 2, 2], None);
+        assert!(before.kept.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let stored = normalised::spill_goldens(dir.path(), 9, &before).unwrap();
+        // Record 3 changed since; record 4 did not.
+        let mut person_of = before.person_of.clone();
+        person_of[3] = u32::MAX;
+        let kept = Kept::new(&person_of, &before.person_of, before.persons.len(), &stored);
+        // The same clusters: the first two persons keep their golden records, the third (a
+        // changed record) is made again.
+        let reg = build(&ing, &norm, &[0, 0, 1, 2, 2], Some(&kept));
+        assert_eq!(reg.kept, [0, 1]);
+        assert_eq!(goldens(&reg), goldens(&before));
+        assert_eq!(check_kept(&reg, &ing, &norm), Ok(()));
+        // A person that grew, and one that lost a record, are made again.
+        let reg = build(&ing, &norm, &[0, 0, 0, 1, 2], Some(&kept));
+        assert!(reg.kept.is_empty());
+        assert_eq!(
+            goldens(&reg),
+            goldens(&build(&ing, &norm, &[0, 0, 0, 1, 2], None))
+        );
+        let reg = build(&ing, &norm, &[0, 1, 2, 3, 3], Some(&kept));
+        assert_eq!(reg.kept, [2]);
+
+        // Golden records that this code would not make from the records are refused.
+        let mut other = before.persons.clone();
+        other[1].golden.full_name = Some("SITI".into());
+        let other = Register {
+            persons: other,
+            ..Default::default()
+        };
+        let stored = normalised::spill_goldens(dir.path(), 9, &other).unwrap();
+        let kept = Kept::new(&person_of, &before.person_of, before.persons.len(), &stored);
+        let reg = build(&ing, &norm, &[0, 0, 1, 2, 2], Some(&kept));
+        assert_eq!(reg.persons[1].golden.full_name.as_deref(), Some("SITI"));
+        assert!(check_kept(&reg, &ing, &norm)
+            .unwrap_err()
+            .contains("golden record differs"));
     }
 
     #[test]

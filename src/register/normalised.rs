@@ -51,18 +51,31 @@ const VERSION: u32 = 4;
 pub struct Kind {
     pub file: &'static str,
     magic: &'static [u8; 8],
+    /// What the file is, for the message when another file is found in its place.
+    what: &'static str,
 }
 
 /// `normalised.bin`: each record's `NormRecord`, without comparison forms.
 pub const RECORDS: Kind = Kind {
     file: FILE,
     magic: b"PADANNRM",
+    what: "a normalised-records file",
 };
 
 /// `forms.bin`: each record's `Linkable` and `Packed`.
 pub const FORMS: Kind = Kind {
     file: "forms.bin",
     magic: b"PADANFRM",
+    what: "a linking-forms file",
+};
+
+/// `persons.bin`: each person's golden record (`register::Golden`), in the generation's
+/// person order (that of `link.bin`), so that a person whose records did not change is not
+/// made again from its records.
+pub const PERSONS: Kind = Kind {
+    file: "persons.bin",
+    magic: b"PADANPRS",
+    what: "a golden-records file",
 };
 
 fn config() -> impl bincode::config::Config {
@@ -127,6 +140,35 @@ pub fn decode_forms(bytes: &[u8]) -> Option<(Linkable, Packed)> {
     let (f, used): ((Linkable, Packed), usize) =
         bincode::serde::decode_from_slice(bytes, config()).ok()?;
     (used == bytes.len()).then_some(f)
+}
+
+/// A golden record's encoding.
+pub fn encode_golden(g: &crate::register::Golden, buf: &mut Vec<u8>) {
+    bincode::serde::encode_into_std_write(g, buf, config())
+        .expect("encoding into memory does not fail");
+}
+
+/// The golden record encoded in `bytes`; `None` when it does not decode.
+pub fn decode_golden(bytes: &[u8]) -> Option<crate::register::Golden> {
+    let (g, used) = bincode::serde::decode_from_slice(bytes, config()).ok()?;
+    (used == bytes.len()).then_some(g)
+}
+
+/// The persons' golden records spilled (in `reg.persons` order) to an unnamed file in `dir`,
+/// for the write stage to link into the generation as `persons.bin`.
+pub fn spill_goldens(
+    dir: &Path,
+    fingerprint: u64,
+    reg: &crate::register::Register,
+) -> Result<Stored> {
+    let mut spill = Spill::new(dir, PERSONS, fingerprint, reg.persons.len())?;
+    let mut buf = Vec::with_capacity(256);
+    for p in &reg.persons {
+        buf.clear();
+        encode_golden(&p.golden, &mut buf);
+        spill.push(&buf, Marks::default())?;
+    }
+    spill.finish()
 }
 
 /// Records being normalised, written as they come into an unnamed file in the store folder in
@@ -315,15 +357,18 @@ pub fn stage<'s>(
     })
 }
 
-/// Removes `forms.bin` from every generation but `current` (its number): only the current
-/// generation's is read, and at 1M people it takes about 620 MB. A store rolled back to an
-/// older generation then normalises every record once. Every kept generation keeps its
-/// `normalised.bin`: `padan explain` reads the records' values from it.
-pub fn remove_forms_but(root: &Path, current: u32) {
+/// Removes `forms.bin` and `persons.bin` from every generation but `current` (its number):
+/// only the current generation's are read, and at 1M people they take about 620 and 100 MB.
+/// A store rolled back to an older generation then normalises every record, and makes every
+/// golden record, once. Every kept generation keeps its `normalised.bin`: `padan explain`
+/// reads the records' values from it.
+pub fn remove_reuse_files_but(root: &Path, current: u32) {
     for n in super::store::generations(root) {
         if n != current {
             let dir = root.join("generations").join(format!("{n:06}"));
-            let _ = std::fs::remove_file(dir.join(FORMS.file));
+            for kind in [FORMS, PERSONS] {
+                let _ = std::fs::remove_file(dir.join(kind.file));
+            }
         }
     }
 }
@@ -376,11 +421,7 @@ impl Stored {
         let b = &map[..];
         let head = 8 + 4 + 8 + 8;
         if b.len() < head + 8 || &b[..8] != kind.magic {
-            return Err(damaged(if kind == FORMS {
-                "not a linking-forms file"
-            } else {
-                "not a normalised-records file"
-            }));
+            return Err(Unusable::Damaged(format!("not {}", kind.what)));
         }
         let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
         let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
@@ -790,7 +831,7 @@ mod tests {
             write(&g, &forms_spilled(dir.path(), &recs, |i| i)).unwrap();
             let n = g.number();
             dirs.push(g.commit().unwrap());
-            remove_forms_but(dir.path(), n);
+            remove_reuse_files_but(dir.path(), n);
         }
         let kept = |file| -> Vec<bool> { dirs.iter().map(|d| d.join(file).exists()).collect() };
         assert_eq!(kept(FILE), [true, true, true]);

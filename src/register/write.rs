@@ -129,14 +129,14 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
         }
         w.write_record([
             p.id.as_bytes(),
-            o(&p.full_name),
-            o(&p.ic),
-            o(&p.old_ic),
-            o(&p.dob),
-            o(&p.sex),
-            o(&p.address),
-            o(&p.postcode),
-            o(&p.phone),
+            o(&p.golden.full_name),
+            o(&p.golden.ic),
+            o(&p.golden.old_ic),
+            o(&p.golden.dob),
+            o(&p.golden.sex),
+            o(&p.golden.address),
+            o(&p.golden.postcode),
+            o(&p.golden.phone),
             p.records.len().to_string().as_bytes(),
             sources.as_bytes(),
             p.first_generation.to_string().as_bytes(),
@@ -159,14 +159,14 @@ fn register_batch(reg: &Register, order: &[usize], sources: &[String]) -> Result
     };
     let cols = vec![
         Column::new("person_id".into(), text(&|p| Some(p.id.as_str()))),
-        Column::new("full_name".into(), text(&|p| p.full_name.as_deref())),
-        Column::new("ic".into(), text(&|p| p.ic.as_deref())),
-        Column::new("old_ic".into(), text(&|p| p.old_ic.as_deref())),
-        Column::new("dob".into(), text(&|p| p.dob.as_deref())),
-        Column::new("sex".into(), text(&|p| p.sex.as_deref())),
-        Column::new("address".into(), text(&|p| p.address.as_deref())),
-        Column::new("postcode".into(), text(&|p| p.postcode.as_deref())),
-        Column::new("phone".into(), text(&|p| p.phone.as_deref())),
+        Column::new("full_name".into(), text(&|p| p.golden.full_name.as_deref())),
+        Column::new("ic".into(), text(&|p| p.golden.ic.as_deref())),
+        Column::new("old_ic".into(), text(&|p| p.golden.old_ic.as_deref())),
+        Column::new("dob".into(), text(&|p| p.golden.dob.as_deref())),
+        Column::new("sex".into(), text(&|p| p.golden.sex.as_deref())),
+        Column::new("address".into(), text(&|p| p.golden.address.as_deref())),
+        Column::new("postcode".into(), text(&|p| p.golden.postcode.as_deref())),
+        Column::new("phone".into(), text(&|p| p.golden.phone.as_deref())),
         Column::new(
             "n_records".into(),
             ps.iter()
@@ -411,6 +411,7 @@ mod tests {
                 })
                 .collect(),
             person_of: Vec::new(),
+            kept: Vec::new(),
         }
     }
 
