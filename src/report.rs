@@ -680,23 +680,35 @@ fn sources_section(s: &mut String, input: &ReportInput) {
 
 fn overlap_section(s: &mut String, input: &ReportInput) {
     let reg = input.reg;
-    // The few distinct names first (sorting every person's names took most of the report's
-    // time at 1M people).
-    let distinct: ahash::AHashSet<&str> = reg
-        .persons
-        .iter()
-        .flat_map(|p| p.sources.iter().map(|s| s.as_str()))
-        .collect();
-    let mut names: Vec<&str> = distinct.into_iter().collect();
+    // Through the records' source numbers rather than the persons' source names: hashing
+    // every person's names took most of the report's time at 1M people. A person's sources
+    // are its records' sources' names, distinct.
+    let ing = input.ing;
+    let mut names: Vec<&str> = ing.sources.iter().map(|s| s.name.as_str()).collect();
     names.sort_unstable();
-    let index: AHashMap<&str, usize> = names.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    names.dedup();
+    let name_of: Vec<usize> = ing
+        .sources
+        .iter()
+        .map(|s| {
+            names
+                .binary_search(&s.name.as_str())
+                .expect("every source's name is listed")
+        })
+        .collect();
     let k = names.len();
     let mut both = vec![0u64; k * k];
     let mut by_count = vec![0u64; k + 1];
     let mut ix: Vec<usize> = Vec::with_capacity(k);
     for p in &reg.persons {
         ix.clear();
-        ix.extend(p.sources.iter().map(|n| index[n.as_str()]));
+        ix.extend(
+            p.records
+                .iter()
+                .map(|&i| name_of[ing.records[i as usize].source as usize]),
+        );
+        ix.sort_unstable();
+        ix.dedup();
         by_count[ix.len()] += 1;
         for &a in &ix {
             for &b in &ix {
@@ -704,16 +716,19 @@ fn overlap_section(s: &mut String, input: &ReportInput) {
             }
         }
     }
+    // A source all of whose rows were rejected has no persons: it is not an agency here.
+    let present: Vec<usize> = (0..k).filter(|&a| both[a * k + a] > 0).collect();
+    by_count.truncate(present.len() + 1);
     s.push_str(r#"<section id="overlap"><h2>Cross-agency overlap</h2><p>How many persons appear in both agency A (row) and agency B (column); the diagonal is each agency's persons.</p>"#);
-    let mut shown: Vec<usize> = (0..k).collect();
+    let mut shown = present.clone();
     shown.sort_by_key(|&a| std::cmp::Reverse(both[a * k + a]));
     shown.truncate(MAX_MATRIX_SOURCES);
     shown.sort_unstable();
-    if k > MAX_MATRIX_SOURCES {
+    if present.len() > MAX_MATRIX_SOURCES {
         let _ = write!(
             s,
             r#"<p class="muted">{} agencies; the {MAX_MATRIX_SOURCES} with the most persons are shown.</p>"#,
-            k
+            present.len()
         );
     }
     let max_off = shown
@@ -1503,6 +1518,14 @@ mod tests {
             .map(|x| x[..x.find('"').unwrap()].parse::<u64>().unwrap())
             .sum();
         assert_eq!(total, sm.persons);
+        // One row per possible number of agencies: up to the agencies that have persons.
+        let agencies: std::collections::BTreeSet<&str> = run
+            .reg
+            .persons
+            .iter()
+            .flat_map(|p| p.sources.iter().map(|s| s.as_str()))
+            .collect();
+        assert_eq!(sec.matches("<tr><td").count(), agencies.len());
         // Every comparison level is in the model table.
         for c in COMPARISONS.iter() {
             for l in c.levels {

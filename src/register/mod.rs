@@ -97,18 +97,9 @@ impl Register {
         for (new, &old) in order.iter().enumerate() {
             now[old] = new as u32;
         }
-        let mut slots: Vec<Option<Person>> = std::mem::take(&mut self.persons)
-            .into_iter()
-            .map(Some)
-            .collect();
-        self.persons = order
-            .iter()
-            .map(|&old| {
-                slots[old]
-                    .take()
-                    .expect("order_by_id gives each person once")
-            })
-            .collect();
+        // Each person taken once (`order_by_id` gives each once), an empty one left behind.
+        let mut old = std::mem::take(&mut self.persons);
+        self.persons = order.iter().map(|&o| std::mem::take(&mut old[o])).collect();
         self.person_of
             .par_iter_mut()
             .for_each(|p| *p = now[*p as usize]);
