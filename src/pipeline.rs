@@ -649,82 +649,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let stage = progress.stage("write");
     let g = Generation::begin(&config.out)?;
-    // The files are independent: written side by side, each synced before the generation is
-    // committed.
-    type Writer<'a> = (&'static str, &'a (dyn Fn() -> Result<()> + Sync));
-    let writers: [Writer; 10] = [
-        ("write.link", &|| {
-            let snap = link::Snapshot {
-                fingerprint,
-                drift,
-                model: &model,
-                ing: &ing,
-                hashes: &hashes,
-                scored: &scored,
-                reg: &reg,
-            };
-            link::write(&g, &snap)
-        }),
-        ("write.normalised", &|| {
-            normalised::write(&g, &norm)?;
-            normalised::write(&g, &forms)
-        }),
-        ("write.persons", &|| {
-            let goldens = normalised::spill_goldens(&config.out, golden_fingerprint, &reg)?;
-            normalised::write(&g, &goldens)
-        }),
-        ("write.crosswalk", &|| write::crosswalk(&g, &ing, &reg)),
-        ("write.register", &|| write::register(&g, &reg)),
-        ("write.pairs", &|| {
-            write::pairs(&g, &ing, &names, &reg, &scored, &model)
-        }),
-        ("write.review", &|| {
-            write::review(&g, &ing, &scored, config.review_bom)
-        }),
-        ("write.rejects", &|| write::rejects(&g, &ing)),
-        ("write.changes", &|| write::changes(&g, &changes)),
-        (
-            "write.decisions",
-            &|| match decisions.as_ref().filter(|d| !d.book.is_empty()) {
-                Some(d) => {
-                    let f = g.create(decisions::STORED)?;
-                    decisions::write(d, f)
-                        .map_err(|e| {
-                            crate::Error::Run(format!("writing {}: {e}", decisions::STORED))
-                        })?
-                        .finish()
-                }
-                None => Ok(()),
-            },
-        ),
-    ];
-    {
-        // Each file's own seconds (they overlap: files are written side by side). Each file on
-        // a thread of its own rather than on the pool's: a writer waiting for its file to
-        // reach the disk would hold one of the pool's threads idle (at 1M people the write
-        // stage took 7.4-7.9 s on 2 cores with its longest file at 4 s; the parallel work of
-        // the writers still goes to the pool).
-        let took = std::thread::scope(|scope| {
-            let running: Vec<_> = writers
-                .iter()
-                .map(|(name, w)| {
-                    scope.spawn(move || {
-                        let t = Instant::now();
-                        w().map(|()| (*name, t.elapsed().as_secs_f64()))
-                    })
-                })
-                .collect();
-            running
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect::<Result<Vec<_>>>()
-        })?;
-        seconds.extend(took);
-    }
-    seconds.insert("write.files", t.elapsed().as_secs_f64());
-    // Updated once the report is written too.
-    seconds.insert("write", t.elapsed().as_secs_f64());
-
     let mut rejects_by_reason = BTreeMap::new();
     for r in &ing.rejects {
         *rejects_by_reason.entry(reason_kind(&r.reason)).or_insert(0) += 1;
@@ -765,27 +689,132 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             comparisons: &COMPARISONS,
             model,
         },
-        stage_seconds: seconds,
+        // Completed once the files are written.
+        stage_seconds: seconds.clone(),
         peak_memory_bytes: peak_memory(),
         stage_peak_memory_bytes: BTreeMap::new(),
         threads: rayon::current_num_threads(),
         warnings,
     };
+    // The files are independent: written side by side, each synced before the generation is
+    // committed.
+    type Writer<'a> = (&'static str, &'a (dyn Fn() -> Result<()> + Sync));
+    let writers: [Writer; 10] = [
+        ("write.link", &|| {
+            let snap = link::Snapshot {
+                fingerprint,
+                drift,
+                model: &summary.model.model,
+                ing: &ing,
+                hashes: &hashes,
+                scored: &scored,
+                reg: &reg,
+            };
+            link::write(&g, &snap)
+        }),
+        ("write.normalised", &|| {
+            normalised::write(&g, &norm)?;
+            normalised::write(&g, &forms)
+        }),
+        ("write.persons", &|| {
+            let goldens = normalised::spill_goldens(&config.out, golden_fingerprint, &reg)?;
+            normalised::write(&g, &goldens)
+        }),
+        ("write.crosswalk", &|| write::crosswalk(&g, &ing, &reg)),
+        ("write.register", &|| write::register(&g, &reg)),
+        ("write.pairs", &|| {
+            write::pairs(&g, &ing, &names, &reg, &scored, &summary.model.model)
+        }),
+        ("write.review", &|| {
+            write::review(&g, &ing, &scored, config.review_bom)
+        }),
+        ("write.rejects", &|| write::rejects(&g, &ing)),
+        ("write.changes", &|| write::changes(&g, &changes)),
+        (
+            "write.decisions",
+            &|| match summary.decisions.as_ref().filter(|d| !d.book.is_empty()) {
+                Some(d) => {
+                    let f = g.create(decisions::STORED)?;
+                    decisions::write(d, f)
+                        .map_err(|e| {
+                            crate::Error::Run(format!("writing {}: {e}", decisions::STORED))
+                        })?
+                        .finish()
+                }
+                None => Ok(()),
+            },
+        ),
+    ];
+    let report_tail;
+    {
+        // Each file's own seconds (they overlap: files are written side by side). Each file on
+        // a thread of its own rather than on the pool's: a writer waiting for its file to
+        // reach the disk would hold one of the pool's threads idle (at 1M people the write
+        // stage took 7.4-7.9 s on 2 cores with its longest file at 4 s; the parallel work of
+        // the writers still goes to the pool).
+        let input = crate::report::ReportInput {
+            summary: &summary,
+            ing: &ing,
+            names: &names,
+            reg: &reg,
+            scored: &scored,
+            model: &summary.model.model,
+        };
+        let (took, (tail, tail_seconds)) = std::thread::scope(|scope| {
+            // The report's sections that do not need this stage's seconds, meanwhile.
+            let report = scope.spawn(|| {
+                let t = Instant::now();
+                (
+                    crate::report::render_tail(&input),
+                    t.elapsed().as_secs_f64(),
+                )
+            });
+            let running: Vec<_> = writers
+                .iter()
+                .map(|(name, w)| {
+                    scope.spawn(move || {
+                        let t = Instant::now();
+                        w().map(|()| (*name, t.elapsed().as_secs_f64()))
+                    })
+                })
+                .collect();
+            let took = running
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect::<Result<Vec<_>>>();
+            let report = report
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            took.map(|took| (took, report))
+        })?;
+        seconds.extend(took);
+        report_tail = (tail, tail_seconds);
+    }
+    seconds.insert("write.files", t.elapsed().as_secs_f64());
+    // Updated once the report is written too.
+    seconds.insert("write", t.elapsed().as_secs_f64());
+
+    let mut summary = summary;
+    summary.stage_seconds = seconds;
     let t_report = Instant::now();
-    let html = crate::report::render(&crate::report::ReportInput {
-        summary: &summary,
-        ing: &ing,
-        names: &names,
-        reg: &reg,
-        scored: &scored,
-        model: &summary.model.model,
-    });
+    let (tail, tail_seconds) = report_tail;
+    let html = crate::report::finish(
+        &crate::report::ReportInput {
+            summary: &summary,
+            ing: &ing,
+            names: &names,
+            reg: &reg,
+            scored: &scored,
+            model: &summary.model.model,
+        },
+        &tail,
+    );
     let mut f = g.create("report.html")?;
     std::io::Write::write_all(&mut f, html.as_bytes())
         .map_err(|e| crate::Error::io(f.path(), e))?;
     f.finish()?;
-    let report_seconds = t_report.elapsed().as_secs_f64();
-    let mut summary = summary;
+    // Its sections rendered beside the files, and the rest after them.
+    let report_seconds = tail_seconds + t_report.elapsed().as_secs_f64();
     summary.stage_seconds.insert("write.report", report_seconds);
     summary
         .stage_seconds

@@ -392,7 +392,29 @@ document.getElementById('collapse-all').addEventListener('click',function(){all(
 
 /// Renders the report.
 pub fn render(input: &ReportInput) -> String {
+    finish(input, &render_tail(input))
+}
+
+/// The report's sections after the run's: all but what depends on the write stage's seconds
+/// and the run's peak memory, so that a run renders them while its files are written.
+pub fn render_tail(input: &ReportInput) -> String {
     let mut s = String::with_capacity(256 * 1024);
+    rejects_section(&mut s, input);
+    sources_section(&mut s, input);
+    overlap_section(&mut s, input);
+    model_section(&mut s, input);
+    weights_section(&mut s, input);
+    clusters_section(&mut s, input);
+    review_section(&mut s, input);
+    warnings_section(&mut s, input);
+    changes_section(&mut s, input);
+    let _ = writeln!(s, "</main><script>{JS}</script></body></html>");
+    s
+}
+
+/// The whole report: its head and the run's section, then `tail` (`render_tail`).
+pub fn finish(input: &ReportInput, tail: &str) -> String {
+    let mut s = String::with_capacity(tail.len() + 64 * 1024);
     let sm = input.summary;
     s.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     s.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
@@ -406,16 +428,7 @@ pub fn render(input: &ReportInput) -> String {
     toc(&mut s);
     s.push_str(r#"<div id="tools" hidden><button type="button" id="expand-all">Expand all</button><button type="button" id="collapse-all">Collapse all</button></div>"#);
     run_section(&mut s, input);
-    rejects_section(&mut s, input);
-    sources_section(&mut s, input);
-    overlap_section(&mut s, input);
-    model_section(&mut s, input);
-    weights_section(&mut s, input);
-    clusters_section(&mut s, input);
-    review_section(&mut s, input);
-    warnings_section(&mut s, input);
-    changes_section(&mut s, input);
-    let _ = writeln!(s, "</main><script>{JS}</script></body></html>");
+    s.push_str(tail);
     s
 }
 
