@@ -214,71 +214,69 @@ fn pairs_batch(
     };
     let rid = |i: u32| ing.records[i as usize].record_id.as_str();
     let pid = |i: u32| reg.persons[reg.person_of[i as usize] as usize].id.as_str();
-    let mut cols = vec![
-        Column::new(
-            "source_l".into(),
-            scored.iter().map(|p| src(p.a)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "record_id_l".into(),
-            scored.iter().map(|p| rid(p.a)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "source_r".into(),
-            scored.iter().map(|p| src(p.b)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "record_id_r".into(),
-            scored.iter().map(|p| rid(p.b)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "match_weight".into(),
-            scored.iter().map(|p| p.weight).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "match_probability".into(),
-            scored
-                .iter()
-                .map(|p| probability(p.weight))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "decision".into(),
-            scored
-                .iter()
-                .map(|p| p.decision.label())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "person_id_l".into(),
-            scored.iter().map(|p| pid(p.a)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "person_id_r".into(),
-            scored.iter().map(|p| pid(p.b)).collect::<Vec<_>>(),
-        ),
-    ];
     let weights: Vec<_> = scored
-        .iter()
+        .par_iter()
         .map(|p| model.field_weights(names[p.a as usize], &p.levels))
         .collect();
-    for (k, c) in COMPARISONS.iter().enumerate() {
-        cols.push(Column::new(
-            format!("{}_level", c.name).into(),
-            scored
-                .iter()
-                .map(|p| c.levels[p.levels[k] as usize].label)
-                .collect::<Vec<_>>(),
-        ));
-        cols.push(Column::new(
-            format!("{}_weight", c.name).into(),
-            weights.iter().map(|w| w[k]).collect::<Vec<_>>(),
-        ));
+    // Each column is built on its own, in parallel: the file is the write stage's longest, and
+    // the other files are done before it.
+    type Build<'a> = Box<dyn Fn() -> Column + Sync + 'a>;
+    fn text<'a>(
+        name: &'static str,
+        scored: &'a [Scored],
+        f: impl Fn(&Scored) -> &'a str + Sync + 'a,
+    ) -> Build<'a> {
+        Box::new(move || Column::new(name.into(), scored.iter().map(&f).collect::<Vec<_>>()))
     }
-    cols.push(Column::new(
-        "prior_weight".into(),
-        vec![model.prior_weight; scored.len()],
-    ));
+    let mut builds: Vec<Build> = vec![
+        text("source_l", scored, move |p| src(p.a)),
+        text("record_id_l", scored, move |p| rid(p.a)),
+        text("source_r", scored, move |p| src(p.b)),
+        text("record_id_r", scored, move |p| rid(p.b)),
+        Box::new(|| {
+            Column::new(
+                "match_weight".into(),
+                scored.iter().map(|p| p.weight).collect::<Vec<_>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "match_probability".into(),
+                scored
+                    .iter()
+                    .map(|p| probability(p.weight))
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        text("decision", scored, |p| p.decision.label()),
+        text("person_id_l", scored, move |p| pid(p.a)),
+        text("person_id_r", scored, move |p| pid(p.b)),
+    ];
+    for (k, c) in COMPARISONS.iter().enumerate() {
+        builds.push(Box::new(move || {
+            Column::new(
+                format!("{}_level", c.name).into(),
+                scored
+                    .iter()
+                    .map(|p| c.levels[p.levels[k] as usize].label)
+                    .collect::<Vec<_>>(),
+            )
+        }));
+        let weights = &weights;
+        builds.push(Box::new(move || {
+            Column::new(
+                format!("{}_weight", c.name).into(),
+                weights.iter().map(|w| w[k]).collect::<Vec<_>>(),
+            )
+        }));
+    }
+    builds.push(Box::new(|| {
+        Column::new(
+            "prior_weight".into(),
+            vec![model.prior_weight; scored.len()],
+        )
+    }));
+    let cols: Vec<Column> = builds.par_iter().map(|b| b()).collect();
     DataFrame::new_infer_height(cols).map_err(polars_err("pairs.parquet"))
 }
 
