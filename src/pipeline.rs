@@ -653,11 +653,16 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     for r in &ing.rejects {
         *rejects_by_reason.entry(reason_kind(&r.reason)).or_insert(0) += 1;
     }
-    let mut records_by_source = BTreeMap::new();
+    // Counted by source number, then named (a name's copy per record took 0.3 s at 1M).
+    let mut per_source = vec![0u64; ing.sources.len()];
     for r in &ing.records {
-        *records_by_source
-            .entry(ing.sources[r.source as usize].name.clone())
-            .or_insert(0) += 1;
+        per_source[r.source as usize] += 1;
+    }
+    let mut records_by_source = BTreeMap::new();
+    for (s, n) in ing.sources.iter().zip(per_source) {
+        if n > 0 {
+            *records_by_source.entry(s.name.clone()).or_insert(0) += n;
+        }
     }
     let count = |d: Decision| scored.iter().filter(|p| p.decision == d).count() as u64;
     let summary = Summary {
@@ -828,5 +833,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     normalised::remove_reuse_files_but(&config.out, number);
     store::prune(&config.out, config.keep)?;
     stage.done("");
+    // The persons and the records are freed on a thread of their own, which the process does
+    // not wait for when it ends: freed one allocation at a time, they took the last 1.2 s of a
+    // nightly run at 1M people on one core, after everything was written.
+    std::thread::spawn(move || drop((reg, ing)));
     Ok((summary, dir))
 }
