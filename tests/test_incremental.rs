@@ -183,6 +183,11 @@ fn an_incremental_run_compares_only_what_changed_and_clusters_as_a_full_run_does
     // a full run's, below).
     let kept = l["golden_records_kept"].as_u64().unwrap();
     assert!(kept > 0 && kept < inc["persons"].as_u64().unwrap(), "{l}");
+    // The report says so too.
+    let report = wd.read("store/current/report.html");
+    assert!(report.contains(&format!(
+        r#"<th>persons whose golden records were kept</th><td class="n" data-value="{kept}">"#
+    )));
     let compared = l["pairs_compared"].as_u64().unwrap();
     assert!(l["pairs_reused"].as_u64().unwrap() > 0, "{l}");
     assert!(
