@@ -21,12 +21,15 @@
 //! When the forms were made by other code than this run's (a sample of records is packed
 //! again and compared), neither file is used.
 //!
-//! Binary, little-endian, the same layout for both files (`Kind`): magic, version,
+//! `persons.bin` keeps each person's golden record (`register::Golden`) in the same layout, so
+//! that a person whose records did not change is not made again from them (`register::Kept`).
+//!
+//! Binary, little-endian, the same layout for the three files (`Kind`): magic, version,
 //! fingerprint, record count; the records' encodings (bincode; `normalised.bin` without the
 //! comparison forms, which are made again from the name); one byte of marks per record
-//! (`Marks`; zero in `forms.bin`); each record's end offset; an XXH3 checksum of everything
-//! before it. A file that does not check out is not used at all: every record is normalised
-//! again and the run says why.
+//! (`Marks`; zero in `forms.bin` and `persons.bin`); each record's end offset; an XXH3
+//! checksum of everything before it. A file that does not check out is not used at all: every
+//! record is normalised (or every golden record made) again, and the run says why.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -43,10 +46,10 @@ use crate::score::Packed;
 
 /// The file's name in a generation.
 pub const FILE: &str = "normalised.bin";
-/// Both files' layout version.
+/// The files' layout version.
 const VERSION: u32 = 4;
 
-/// Which of the two files: the whole records, or their linking forms.
+/// Which of the files: the whole records, their linking forms, or the persons' golden records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Kind {
     pub file: &'static str,
