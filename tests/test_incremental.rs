@@ -292,6 +292,23 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
     eqnice!(ids_before, ids(&wd));
     let s = run(&wd, "store", &[]);
     assert_eq!(s["linking"]["golden_records_kept"], s["persons"]);
+    // Another source's values first: no golden record is kept, and every one is what a full
+    // run under the new priorities makes.
+    edit_config(&wd, |t| {
+        assert!(t.contains("priority = 1\n"));
+        t.replacen("priority = 1\n", "priority = 9\n", 1)
+    });
+    let s = run(&wd, "store", &[]);
+    assert_eq!(s["linking"]["mode"], "incremental");
+    assert_eq!(s["linking"]["golden_records_kept"], 0);
+    assert_warns(&s, "persons.bin");
+    run(&wd, "fresh", &[]);
+    eqnice!(golden(&wd, "fresh"), golden(&wd, "store"));
+    assert_ne!(
+        golden(&wd, "store"),
+        golden_before,
+        "the priorities change some values"
+    );
     // Every generation keeps its normalised records (for `padan explain`); only the current
     // one keeps the linking forms and the golden records.
     let kept_file = |file: &str| -> Vec<u32> {

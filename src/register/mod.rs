@@ -309,10 +309,10 @@ pub fn check_kept<R: Records + ?Sized>(
 }
 
 /// What golden records depend on besides the records (`Config::link_fingerprint`): the
-/// sources' priorities.
-pub fn golden_fingerprint(link_fingerprint: u64, ing: &Ingested) -> u64 {
-    let mut priorities: Vec<(&str, i64)> = ing
-        .sources
+/// configured sources' priorities (a record's priority is its `[[source]]` table's, whatever
+/// name a `source` column gives it).
+pub fn golden_fingerprint(link_fingerprint: u64, sources: &[crate::config::SourceSpec]) -> u64 {
+    let mut priorities: Vec<(&str, i64)> = sources
         .iter()
         .map(|s| (s.name.as_str(), s.priority))
         .collect();

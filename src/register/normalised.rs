@@ -432,7 +432,7 @@ impl Stored {
             return Err(damaged("written by another version of padan"));
         }
         if fingerprint.is_some_and(|f| u64_at(12) != f) {
-            return Err(damaged("normalised under another configuration"));
+            return Err(damaged("written under another configuration"));
         }
         if u64_at(20) != records as u64 {
             return Err(damaged(
