@@ -342,43 +342,45 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             }
         }
     });
+    // Per record: its previous self when its normalised form is the one it had then (same
+    // values, read the same today), else `u32::MAX`. Such a record's encodings are copied,
+    // and a person all of whose records are such may keep its golden record.
+    let same: Option<Vec<u32>> = stored.as_ref().map(|(records, _, plan)| {
+        (0..plan.previous.len())
+            .into_par_iter()
+            .map(|i| {
+                let p = plan.previous[i];
+                let read_again = plan.dirty[i] || p == u32::MAX;
+                if read_again || records.marks(p as usize).took_today() {
+                    u32::MAX
+                } else {
+                    p
+                }
+            })
+            .collect()
+    });
     let reuse = |i: usize| {
-        let (records, forms, plan) = stored.as_ref()?;
-        let p = plan.previous[i];
-        if plan.dirty[i] || p == u32::MAX {
+        let ((records, forms, _), same) = stored.as_ref().zip(same.as_ref())?;
+        let p = same[i];
+        if p == u32::MAX {
             return None;
         }
         let p = p as usize;
-        let marks = records.marks(p);
-        if marks.took_today() {
-            return None;
-        }
         Some(normalised::Reused {
             record: records.bytes(p)?,
             forms: forms.bytes(p)?,
-            marks,
+            marks: records.marks(p),
         })
     };
-    // Per record: its previous person, when its normalised form is the one it had then (same
-    // values, read the same today); such persons may keep their golden records.
-    let shared: Option<Vec<u32>> =
-        stored
-            .as_ref()
-            .zip(incremental)
-            .map(|((records, _, plan), (state, _))| {
-                (0..plan.previous.len())
-                    .into_par_iter()
-                    .map(|i| {
-                        let p = plan.previous[i];
-                        if plan.dirty[i] || p == u32::MAX || records.marks(p as usize).took_today()
-                        {
-                            u32::MAX
-                        } else {
-                            state.person_of[p as usize]
-                        }
-                    })
-                    .collect()
-            });
+    // Per record: its previous person, for records as above.
+    let shared: Option<Vec<u32>> = same.as_ref().zip(incremental).map(|(same, (state, _))| {
+        same.par_iter()
+            .map(|&p| match p {
+                u32::MAX => u32::MAX,
+                p => state.person_of[p as usize],
+            })
+            .collect()
+    });
     // The previous records still to be read once this run's records before `i` are done: from
     // the least previous index among this run's records from `i` on.
     let still_read: Vec<u32> = match &stored {
@@ -750,51 +752,47 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             },
         ),
     ];
-    let report_tail;
-    {
-        // Each file's own seconds (they overlap: files are written side by side). Each file on
-        // a thread of its own rather than on the pool's: a writer waiting for its file to
-        // reach the disk would hold one of the pool's threads idle (at 1M people the write
-        // stage took 7.4-7.9 s on 2 cores with its longest file at 4 s; the parallel work of
-        // the writers still goes to the pool).
-        let input = crate::report::ReportInput {
-            summary: &summary,
-            ing: &ing,
-            names: &names,
-            reg: &reg,
-            scored: &scored,
-            model: &summary.model.model,
-        };
-        let (took, (tail, tail_seconds)) = std::thread::scope(|scope| {
-            // The report's sections that do not need this stage's seconds, meanwhile.
-            let report = scope.spawn(|| {
-                let t = Instant::now();
-                (
-                    crate::report::render_tail(&input),
-                    t.elapsed().as_secs_f64(),
-                )
-            });
-            let running: Vec<_> = writers
-                .iter()
-                .map(|(name, w)| {
-                    scope.spawn(move || {
-                        let t = Instant::now();
-                        w().map(|()| (*name, t.elapsed().as_secs_f64()))
-                    })
+    // Each file's own seconds (they overlap: files are written side by side). Each file on
+    // a thread of its own rather than on the pool's: a writer waiting for its file to
+    // reach the disk would hold one of the pool's threads idle (at 1M people the write
+    // stage took 7.4-7.9 s on 2 cores with its longest file at 4 s; the parallel work of
+    // the writers still goes to the pool).
+    let input = crate::report::ReportInput {
+        summary: &summary,
+        ing: &ing,
+        names: &names,
+        reg: &reg,
+        scored: &scored,
+        model: &summary.model.model,
+    };
+    let (took, (tail, tail_seconds)) = std::thread::scope(|scope| {
+        // The report's sections that do not need this stage's seconds, meanwhile.
+        let report = scope.spawn(|| {
+            let t = Instant::now();
+            (
+                crate::report::render_tail(&input),
+                t.elapsed().as_secs_f64(),
+            )
+        });
+        let running: Vec<_> = writers
+            .iter()
+            .map(|(name, w)| {
+                scope.spawn(move || {
+                    let t = Instant::now();
+                    w().map(|()| (*name, t.elapsed().as_secs_f64()))
                 })
-                .collect();
-            let took = running
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect::<Result<Vec<_>>>();
-            let report = report
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            took.map(|took| (took, report))
-        })?;
-        seconds.extend(took);
-        report_tail = (tail, tail_seconds);
-    }
+            })
+            .collect();
+        let took = running
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect::<Result<Vec<_>>>();
+        let report = report
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        took.map(|took| (took, report))
+    })?;
+    seconds.extend(took);
     seconds.insert("write.files", t.elapsed().as_secs_f64());
     // Updated once the report is written too.
     seconds.insert("write", t.elapsed().as_secs_f64());
@@ -806,7 +804,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     summary.peak_memory_bytes = peaks.0.values().copied().max().or_else(peak_memory);
     summary.stage_peak_memory_bytes = std::mem::take(&mut peaks.0);
     let t_report = Instant::now();
-    let (tail, tail_seconds) = report_tail;
     let html = crate::report::finish(
         &crate::report::ReportInput {
             summary: &summary,

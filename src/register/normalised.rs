@@ -128,33 +128,34 @@ impl Marks {
 
 /// Encodes a record as `normalised.bin` keeps it (without its comparison forms), into `buf`.
 pub fn encode(r: &NormRecord, buf: &mut Vec<u8>) {
-    bincode::serde::encode_into_std_write(r, buf, config())
-        .expect("a normalised record always encodes");
+    encode_value(r, buf);
 }
 
 /// Encodes a record's linking forms as `forms.bin` keeps them, into `buf`.
 pub fn encode_forms(l: &Linkable, p: &Packed, buf: &mut Vec<u8>) {
-    bincode::serde::encode_into_std_write((l, p), buf, config())
-        .expect("linking forms always encode");
+    encode_value(&(l, p), buf);
 }
 
 /// The linking forms encoded in `bytes` (`encode_forms`); `None` when they do not decode.
 pub fn decode_forms(bytes: &[u8]) -> Option<(Linkable, Packed)> {
-    let (f, used): ((Linkable, Packed), usize) =
-        bincode::serde::decode_from_slice(bytes, config()).ok()?;
-    (used == bytes.len()).then_some(f)
-}
-
-/// A golden record's encoding.
-pub fn encode_golden(g: &crate::register::Golden, buf: &mut Vec<u8>) {
-    bincode::serde::encode_into_std_write(g, buf, config())
-        .expect("encoding into memory does not fail");
+    decode_value(bytes)
 }
 
 /// The golden record encoded in `bytes`; `None` when it does not decode.
 pub fn decode_golden(bytes: &[u8]) -> Option<crate::register::Golden> {
-    let (g, used) = bincode::serde::decode_from_slice(bytes, config()).ok()?;
-    (used == bytes.len()).then_some(g)
+    decode_value(bytes)
+}
+
+/// A value's encoding as the files keep it (bincode), appended to `buf`.
+fn encode_value<T: serde::Serialize>(v: &T, buf: &mut Vec<u8>) {
+    bincode::serde::encode_into_std_write(v, buf, config())
+        .expect("encoding into memory does not fail");
+}
+
+/// The value encoded in the whole of `bytes`; `None` when they do not decode to one.
+fn decode_value<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let (v, used) = bincode::serde::decode_from_slice(bytes, config()).ok()?;
+    (used == bytes.len()).then_some(v)
 }
 
 /// The persons' golden records spilled (in `reg.persons` order) to an unnamed file in `dir`,
@@ -168,7 +169,7 @@ pub fn spill_goldens(
     let mut buf = Vec::with_capacity(256);
     for p in &reg.persons {
         buf.clear();
-        encode_golden(&p.golden, &mut buf);
+        encode_value(&p.golden, &mut buf);
         spill.push(&buf, Marks::default())?;
     }
     spill.finish()
@@ -527,10 +528,7 @@ impl Stored {
     /// Record `i` without its comparison forms; `None` when it does not decode.
     pub fn decode(&self, i: usize) -> Option<NormRecord> {
         debug_assert_eq!(self.kind, RECORDS);
-        let bytes = self.bytes(i)?;
-        let (r, used): (NormRecord, usize) =
-            bincode::serde::decode_from_slice(bytes, config()).ok()?;
-        (used == bytes.len()).then_some(r)
+        decode_value(self.bytes(i)?)
     }
 
     /// Record `i` with its comparison forms and its marks; `None` when it does not decode.
