@@ -757,14 +757,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // reach the disk would hold one of the pool's threads idle (at 1M people the write
     // stage took 7.4-7.9 s on 2 cores with its longest file at 4 s; the parallel work of
     // the writers still goes to the pool).
-    let input = crate::report::ReportInput {
-        summary: &summary,
-        ing: &ing,
-        names: &names,
-        reg: &reg,
-        scored: &scored,
-        model: &summary.model.model,
-    };
+    let input = crate::report::ReportInput::of_run(&summary, &ing, &names, &reg, &scored);
     let (took, (tail, tail_seconds)) = std::thread::scope(|scope| {
         // The report's sections that do not need this stage's seconds, meanwhile.
         let report = scope.spawn(|| {
@@ -805,14 +798,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     summary.stage_peak_memory_bytes = std::mem::take(&mut peaks.0);
     let t_report = Instant::now();
     let html = crate::report::finish(
-        &crate::report::ReportInput {
-            summary: &summary,
-            ing: &ing,
-            names: &names,
-            reg: &reg,
-            scored: &scored,
-            model: &summary.model.model,
-        },
+        &crate::report::ReportInput::of_run(&summary, &ing, &names, &reg, &scored),
         &tail,
     );
     let mut f = g.create("report.html")?;

@@ -61,6 +61,26 @@ pub struct ReportInput<'a> {
     pub model: &'a Model,
 }
 
+impl<'a> ReportInput<'a> {
+    /// A run's report input: its model is the summary's.
+    pub fn of_run(
+        summary: &'a Summary,
+        ing: &'a Ingested,
+        names: &'a [u64],
+        reg: &'a Register,
+        scored: &'a [Scored],
+    ) -> ReportInput<'a> {
+        ReportInput {
+            summary,
+            ing,
+            names,
+            reg,
+            scored,
+            model: &summary.model.model,
+        }
+    }
+}
+
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
