@@ -706,6 +706,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // The files are independent: written side by side, each synced before the generation is
     // committed.
     type Writer<'a> = (&'static str, &'a (dyn Fn() -> Result<()> + Sync));
+    let record_persons = write::RecordPersons::of(&reg);
     let writers: [Writer; 10] = [
         ("write.link", &|| {
             let snap = link::Snapshot {
@@ -727,10 +728,19 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             let goldens = normalised::spill_goldens(&config.out, golden_fingerprint, &reg)?;
             normalised::write(&g, &goldens)
         }),
-        ("write.crosswalk", &|| write::crosswalk(&g, &ing, &reg)),
+        ("write.crosswalk", &|| {
+            write::crosswalk(&g, &ing, &record_persons)
+        }),
         ("write.register", &|| write::register(&g, &reg)),
         ("write.pairs", &|| {
-            write::pairs(&g, &ing, &names, &reg, &scored, &summary.model.model)
+            write::pairs(
+                &g,
+                &ing,
+                &names,
+                &record_persons,
+                &scored,
+                &summary.model.model,
+            )
         }),
         ("write.review", &|| {
             write::review(&g, &ing, &scored, config.review_bom)

@@ -716,6 +716,7 @@ fn sources_section(s: &mut String, input: &ReportInput) {
 }
 
 fn overlap_section(s: &mut String, input: &ReportInput) {
+    use rayon::prelude::*;
     let reg = input.reg;
     // Through the records' source numbers rather than the persons' source names: hashing
     // every person's names took most of the report's time at 1M people. A person's sources
@@ -734,25 +735,42 @@ fn overlap_section(s: &mut String, input: &ReportInput) {
         })
         .collect();
     let k = names.len();
-    let mut both = vec![0u64; k * k];
-    let mut by_count = vec![0u64; k + 1];
-    let mut ix: Vec<usize> = Vec::with_capacity(k);
-    for p in &reg.persons {
-        ix.clear();
-        ix.extend(
-            p.records
-                .iter()
-                .map(|&i| name_of[ing.records[i as usize].source as usize]),
+    // Each record's agency by number, read in record order once: the persons then jump
+    // around a small array instead of the records (at 1M people the jumps took 0.7 s).
+    let agency: Vec<u32> = ing
+        .records
+        .par_iter()
+        .map(|r| name_of[r.source as usize] as u32)
+        .collect();
+    let (both, by_count) = reg
+        .persons
+        .par_iter()
+        .fold(
+            || (vec![0u64; k * k], vec![0u64; k + 1], Vec::with_capacity(k)),
+            |(mut both, mut by_count, mut ix), p| {
+                ix.clear();
+                ix.extend(p.records.iter().map(|&i| agency[i as usize] as usize));
+                ix.sort_unstable();
+                ix.dedup();
+                by_count[ix.len()] += 1;
+                for &a in &ix {
+                    for &b in &ix {
+                        both[a * k + b] += 1;
+                    }
+                }
+                (both, by_count, ix)
+            },
+        )
+        .map(|(both, by_count, _)| (both, by_count))
+        .reduce(
+            || (vec![0u64; k * k], vec![0u64; k + 1]),
+            |(mut both, mut by_count), (b, c)| {
+                both.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                by_count.iter_mut().zip(c).for_each(|(x, y)| *x += y);
+                (both, by_count)
+            },
         );
-        ix.sort_unstable();
-        ix.dedup();
-        by_count[ix.len()] += 1;
-        for &a in &ix {
-            for &b in &ix {
-                both[a * k + b] += 1;
-            }
-        }
-    }
+    let mut by_count = by_count;
     // A source all of whose rows were rejected has no persons: it is not an agency here.
     let present: Vec<usize> = (0..k).filter(|&a| both[a * k + a] > 0).collect();
     by_count.truncate(present.len() + 1);
