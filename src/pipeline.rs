@@ -579,10 +579,12 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // A person whose records are exactly a previous person's, all unchanged, takes its golden
     // record from the previous generation.
     let golden_fingerprint = register::golden_fingerprint(fingerprint, &config.sources);
-    let mut reg = {
+    // The previous generation's golden records: kept open until `persons.bin` is written,
+    // which copies the kept ones' bytes from there.
+    let previous_goldens = {
         let dir = config.out.join("current");
         let kind = normalised::PERSONS;
-        let goldens = shared
+        shared
             .as_ref()
             .zip(previous_link.as_ref())
             .and_then(|(_, (state, _))| {
@@ -592,7 +594,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
                     golden_fingerprint,
                     state.person_ids.len(),
                 ) {
-                    Ok(stored) => Some((stored, state)),
+                    Ok(stored) => Some(stored),
                     Err(link::Unusable::Missing) => None,
                     Err(link::Unusable::Damaged(why)) => {
                         warnings.push(format!(
@@ -602,11 +604,14 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
                         None
                     }
                 }
-            });
-        let kept = goldens
+            })
+    };
+    let mut reg = {
+        let kept = previous_goldens
             .as_ref()
+            .zip(previous_link.as_ref())
             .zip(shared.as_deref())
-            .map(|((stored, state), person_of)| {
+            .map(|((stored, (state, _)), person_of)| {
                 register::Kept::new(person_of, &state.person_of, state.person_ids.len(), stored)
             });
         let reg = register::build(&ing, &norm, &labels, kept.as_ref());
@@ -614,13 +619,21 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             Some(Err(why)) => {
                 warnings.push(format!(
                     "{}: cannot be used ({why}); every golden record was made again",
-                    dir.join(kind.file).display()
+                    config
+                        .out
+                        .join("current")
+                        .join(normalised::PERSONS.file)
+                        .display()
                 ));
                 register::build(&ing, &norm, &labels, None)
             }
             _ => reg,
         }
     };
+    // Read again, in order, only when `persons.bin` is written.
+    if let Some(g) = &previous_goldens {
+        g.release(0, g.count());
+    }
     drop(shared);
     linking.golden_records_kept = reg.kept.len() as u64;
     seconds.insert("cluster.register", t_reg.elapsed().as_secs_f64());
@@ -725,7 +738,12 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             normalised::write(&g, &forms)
         }),
         ("write.persons", &|| {
-            let goldens = normalised::spill_goldens(&config.out, golden_fingerprint, &reg)?;
+            let goldens = normalised::spill_goldens(
+                &config.out,
+                golden_fingerprint,
+                &reg,
+                previous_goldens.as_ref(),
+            )?;
             normalised::write(&g, &goldens)
         }),
         ("write.crosswalk", &|| {

@@ -83,8 +83,9 @@ impl Conflict {
 pub struct Register {
     pub persons: Vec<Person>,
     pub person_of: Vec<u32>,
-    /// The persons whose golden records were taken from the previous generation (`Kept`).
-    pub kept: Vec<u32>,
+    /// The persons whose golden records were taken from the previous generation (`Kept`), each
+    /// with the previous person it was taken from, in the order of the persons.
+    pub kept: Vec<(u32, u32)>,
 }
 
 impl Register {
@@ -103,7 +104,7 @@ impl Register {
         self.person_of
             .par_iter_mut()
             .for_each(|p| *p = now[*p as usize]);
-        for k in &mut self.kept {
+        for (k, _) in &mut self.kept {
             *k = now[*k as usize];
         }
         self.kept.sort_unstable();
@@ -271,14 +272,15 @@ impl<'a> Kept<'a> {
     }
 
     /// The golden record of a cluster of `records`, when they are exactly one previous
-    /// person's records, each unchanged: that person's.
-    fn golden(&self, records: &[u32]) -> Option<Golden> {
+    /// person's records, each unchanged: that person's, and that person.
+    fn golden(&self, records: &[u32]) -> Option<(Golden, u32)> {
         let p = self.person_of[records[0] as usize];
         let same = p != u32::MAX
             && self.sizes[p as usize] as usize == records.len()
             && records.iter().all(|&i| self.person_of[i as usize] == p);
         same.then(|| normalised::decode_golden(self.goldens.bytes(p as usize)?))
             .flatten()
+            .map(|g| (g, p))
     }
 }
 
@@ -296,7 +298,7 @@ pub fn check_kept<R: Records + ?Sized>(
     norm: &R,
 ) -> std::result::Result<(), String> {
     let step = reg.kept.len().div_ceil(KEPT_CHECKED).max(1);
-    for &k in reg.kept.iter().step_by(step) {
+    for &(k, _) in reg.kept.iter().step_by(step) {
         let p = &reg.persons[k as usize];
         if Golden::make(ing, norm, &p.records) != p.golden {
             return Err(format!(
@@ -334,7 +336,7 @@ pub fn build<R: Records + ?Sized>(
     for (i, &l) in labels.iter().enumerate() {
         members[l as usize].push(i as u32);
     }
-    let (mut persons, was_kept): (Vec<Person>, Vec<bool>) = members
+    let (mut persons, was_kept): (Vec<Person>, Vec<Option<u32>>) = members
         .into_par_iter()
         .map(|records| {
             let src = |i: u32| &ing.sources[ing.records[i as usize].source as usize];
@@ -358,9 +360,10 @@ pub fn build<R: Records + ?Sized>(
                 .collect();
             sources.sort_unstable();
             sources.dedup();
-            let from_kept = kept.and_then(|k| k.golden(&records));
-            let was_kept = from_kept.is_some();
-            let golden = from_kept.unwrap_or_else(|| Golden::make(ing, norm, &records));
+            let (golden, was_kept) = match kept.and_then(|k| k.golden(&records)) {
+                Some((golden, previous)) => (golden, Some(previous)),
+                None => (Golden::make(ing, norm, &records), None),
+            };
             let person = Person {
                 id,
                 golden,
@@ -374,8 +377,7 @@ pub fn build<R: Records + ?Sized>(
     let kept = was_kept
         .iter()
         .enumerate()
-        .filter(|(_, &k)| k)
-        .map(|(i, _)| i as u32)
+        .filter_map(|(i, k)| Some((i as u32, (*k)?)))
         .collect();
     make_ids_unique(&mut persons);
     Register {
@@ -461,7 +463,7 @@ mod tests {
         let before = build(&ing, &norm, &[0, 0, 1, 2, 2], None);
         assert!(before.kept.is_empty());
         let dir = tempfile::tempdir().unwrap();
-        let stored = normalised::spill_goldens(dir.path(), 9, &before).unwrap();
+        let stored = normalised::spill_goldens(dir.path(), 9, &before, None).unwrap();
         // Record 3 changed since; record 4 did not.
         let mut person_of = before.person_of.clone();
         person_of[3] = u32::MAX;
@@ -469,9 +471,28 @@ mod tests {
         // The same clusters: the first two persons keep their golden records, the third (a
         // changed record) is made again.
         let reg = build(&ing, &norm, &[0, 0, 1, 2, 2], Some(&kept));
-        assert_eq!(reg.kept, [0, 1]);
+        assert_eq!(reg.kept, [(0, 0), (1, 1)]);
         assert_eq!(goldens(&reg), goldens(&before));
         assert_eq!(check_kept(&reg, &ing, &norm), Ok(()));
+        // Their bytes in the next persons.bin are copied from this one: the same bytes as
+        // encoding them gives.
+        let all = |s: &normalised::Stored| -> Vec<Vec<u8>> {
+            (0..3).map(|i| s.bytes(i).unwrap().to_vec()).collect()
+        };
+        let copied = normalised::spill_goldens(dir.path(), 9, &reg, Some(&stored)).unwrap();
+        let encoded = normalised::spill_goldens(dir.path(), 9, &reg, None).unwrap();
+        assert_eq!(all(&copied), all(&encoded));
+        // And copied they are: marked as taken from another person, a person gets its bytes.
+        let mut swapped = reg.kept.clone();
+        swapped[0].1 = 1;
+        let swapped = Register {
+            persons: reg.persons.clone(),
+            person_of: reg.person_of.clone(),
+            kept: swapped,
+        };
+        let copied = normalised::spill_goldens(dir.path(), 9, &swapped, Some(&stored)).unwrap();
+        assert_eq!(copied.bytes(0), stored.bytes(1));
+        assert_ne!(copied.bytes(0), encoded.bytes(0));
         // A person that grew, and one that lost a record, are made again.
         let reg = build(&ing, &norm, &[0, 0, 0, 1, 2], Some(&kept));
         assert!(reg.kept.is_empty());
@@ -480,7 +501,9 @@ mod tests {
             goldens(&build(&ing, &norm, &[0, 0, 0, 1, 2], None))
         );
         let reg = build(&ing, &norm, &[0, 1, 2, 3, 3], Some(&kept));
-        assert_eq!(reg.kept, [2]);
+        // Person 2 (record 2) was person 1 before; persons 0 and 1 are a split person, and
+        // person 3 holds the changed record.
+        assert_eq!(reg.kept, [(2, 1)]);
 
         // Golden records that this code would not make from the records are refused.
         let mut other = before.persons.clone();
@@ -489,7 +512,7 @@ mod tests {
             persons: other,
             ..Default::default()
         };
-        let stored = normalised::spill_goldens(dir.path(), 9, &other).unwrap();
+        let stored = normalised::spill_goldens(dir.path(), 9, &other, None).unwrap();
         let kept = Kept::new(&person_of, &before.person_of, before.persons.len(), &stored);
         let reg = build(&ing, &norm, &[0, 0, 1, 2, 2], Some(&kept));
         assert_eq!(reg.persons[1].golden.full_name.as_deref(), Some("SITI"));
@@ -502,11 +525,11 @@ mod tests {
     fn sorting_by_id_moves_persons_with_their_records_and_kept_marks() {
         let (ing, norm) = normalised(&["A", "B", "C", "D", "E", "F"]);
         let mut reg = build(&ing, &norm, &[2, 0, 1, 2, 0, 3], None);
-        reg.kept = vec![0, 3];
-        let kept_ids: Vec<Text> = reg
+        reg.kept = vec![(0, 7), (3, 5)];
+        let kept_ids: Vec<(Text, u32)> = reg
             .kept
             .iter()
-            .map(|&k| reg.persons[k as usize].id.clone())
+            .map(|&(k, was)| (reg.persons[k as usize].id.clone(), was))
             .collect();
         let members = |reg: &Register| -> Vec<(Text, Vec<u32>)> {
             let mut v: Vec<_> = reg
@@ -539,10 +562,10 @@ mod tests {
                 "record {i}"
             );
         }
-        let mut now: Vec<Text> = reg
+        let mut now: Vec<(Text, u32)> = reg
             .kept
             .iter()
-            .map(|&k| reg.persons[k as usize].id.clone())
+            .map(|&(k, was)| (reg.persons[k as usize].id.clone(), was))
             .collect();
         now.sort();
         let mut kept_ids = kept_ids;

@@ -160,14 +160,38 @@ fn decode_value<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
 
 /// The persons' golden records spilled (in `reg.persons` order) to an unnamed file in `dir`,
 /// for the write stage to link into the generation as `persons.bin`.
+///
+/// A person whose golden record was taken from `previous` (the previous generation's file,
+/// `Register::kept`) takes its bytes from there too: the bytes it was decoded from, which
+/// encode the same value. At 1M people encoding every golden record took about 0.7 s.
 pub fn spill_goldens(
     dir: &Path,
     fingerprint: u64,
     reg: &crate::register::Register,
+    previous: Option<&Stored>,
 ) -> Result<Stored> {
     let mut spill = Spill::new(dir, PERSONS, fingerprint, reg.persons.len())?;
     let mut buf = Vec::with_capacity(256);
-    for p in &reg.persons {
+    let mut kept = reg.kept.iter().peekable();
+    // Both files list persons in id order, so the previous file is read about front to back:
+    // what lies behind is handed back as it goes (`Stored::release`), not kept counted in
+    // the run's memory. A page read again is read from the file again.
+    let (mut read_to, mut released_to) = (0usize, 0usize);
+    for (i, p) in reg.persons.iter().enumerate() {
+        let was = kept
+            .next_if(|&&(k, _)| k as usize == i)
+            .map(|&(_, was)| was);
+        if let Some((was, f)) = was.map(|w| w as usize).zip(previous) {
+            if let Some(bytes) = f.bytes(was) {
+                spill.push(bytes, Marks::default())?;
+                read_to = read_to.max(was);
+                if read_to >= released_to + 65_536 {
+                    f.release(released_to, read_to);
+                    released_to = read_to;
+                }
+                continue;
+            }
+        }
         buf.clear();
         encode_value(&p.golden, &mut buf);
         spill.push(&buf, Marks::default())?;
