@@ -126,7 +126,7 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// The strings are read only for the similarity levels (Jaro–Winkler, address overlap).
 ///
 /// The current generation keeps each record's in `forms.bin` (`register::normalised`): a change
-/// to these fields changes that file's layout (bump `register::normalised::VERSION`).
+/// to these fields changes that file's layout (bump `register::normalised::FORMS_VERSION`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize, Serialize)]
 pub struct Packed {
     key: u64,

@@ -41,7 +41,7 @@ const IC_VALID: u16 = 1 << PARTS;
 /// would take three times the memory), read through the methods.
 ///
 /// The current generation keeps each record's in `forms.bin` (`register::normalised`): a change
-/// to these fields changes that file's layout (bump `register::normalised::VERSION`).
+/// to these fields changes that file's layout (bump `register::normalised::FORMS_VERSION`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Linkable {
     text: Box<str>,
