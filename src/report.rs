@@ -742,9 +742,12 @@ fn overlap_section(s: &mut String, input: &ReportInput) {
         .par_iter()
         .map(|r| name_of[r.source as usize] as u32)
         .collect();
+    // Each of the pool's pieces of work counts into a matrix of its own: with many agencies
+    // (a `source` column of thousands of values) the persons are counted in one piece.
     let (both, by_count) = reg
         .persons
         .par_iter()
+        .with_min_len(if k <= 64 { 1 } else { usize::MAX })
         .fold(
             || (vec![0u64; k * k], vec![0u64; k + 1], Vec::with_capacity(k)),
             |(mut both, mut by_count, mut ix), p| {

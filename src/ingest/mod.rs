@@ -661,7 +661,8 @@ mod tests {
         // chunk, another one of the second; every other row is a record, in order.
         let dir = tempfile::tempdir().unwrap();
         let n = 140_000;
-        let mut body = String::from("record_id,full_name\n");
+        // A rejected row first: rows are counted whether they are records or not.
+        let mut body = String::from("record_id,full_name\nragged\n");
         for i in 0..n {
             body.push_str(&format!("{i},NAME {i}\n"));
         }
@@ -682,13 +683,14 @@ mod tests {
         assert_eq!(
             rejects,
             [
-                (
-                    n as u64 + 2,
-                    "duplicate record id: first seen on row 5 of this source"
-                ),
+                (2, "ragged row: 1 fields where the header has 2"),
                 (
                     n as u64 + 3,
-                    "duplicate record id: first seen on row 70002 of this source"
+                    "duplicate record id: first seen on row 6 of this source"
+                ),
+                (
+                    n as u64 + 4,
+                    "duplicate record id: first seen on row 70003 of this source"
                 ),
             ]
         );
