@@ -581,31 +581,32 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let golden_fingerprint = register::golden_fingerprint(fingerprint, &config.sources);
     // The previous generation's golden records: kept open until `persons.bin` is written,
     // which copies the kept ones' bytes from there.
-    let previous_goldens = {
-        let dir = config.out.join("current");
-        let kind = normalised::PERSONS;
+    let persons_file = config.out.join("current").join(normalised::PERSONS.file);
+    let mut refuse_goldens = |why: &str| {
+        warnings.push(format!(
+            "{}: cannot be used ({why}); every golden record was made again",
+            persons_file.display()
+        ))
+    };
+    let previous_goldens =
         shared
             .as_ref()
             .zip(previous_link.as_ref())
             .and_then(|(_, (state, _))| {
                 match normalised::Stored::open(
-                    &dir,
-                    kind,
+                    &config.out.join("current"),
+                    normalised::PERSONS,
                     golden_fingerprint,
                     state.person_ids.len(),
                 ) {
                     Ok(stored) => Some(stored),
                     Err(link::Unusable::Missing) => None,
                     Err(link::Unusable::Damaged(why)) => {
-                        warnings.push(format!(
-                            "{}: cannot be used ({why}); every golden record was made again",
-                            dir.join(kind.file).display()
-                        ));
+                        refuse_goldens(&why);
                         None
                     }
                 }
-            })
-    };
+            });
     let mut reg = {
         let kept = previous_goldens
             .as_ref()
@@ -617,14 +618,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         let reg = register::build(&ing, &norm, &labels, kept.as_ref());
         match kept.map(|_| register::check_kept(&reg, &ing, &norm)) {
             Some(Err(why)) => {
-                warnings.push(format!(
-                    "{}: cannot be used ({why}); every golden record was made again",
-                    config
-                        .out
-                        .join("current")
-                        .join(normalised::PERSONS.file)
-                        .display()
-                ));
+                refuse_goldens(&why);
                 register::build(&ing, &norm, &labels, None)
             }
             _ => reg,

@@ -38,7 +38,7 @@ pub struct Person {
 
 /// What makes a cluster doubtful: its records' distinct valid ICs, whether they give more
 /// than one sex, and how many days lie between the earliest and latest birth dates.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Conflict {
     pub valid_ics: usize,
     pub mixed_sex: bool,
@@ -180,7 +180,7 @@ fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<Text> {
 /// What a person's records make: its golden values and what makes it doubtful. A function of
 /// its records' normalised forms and their sources' priorities only, so that a person whose
 /// records are the previous generation's takes it from there (`persons.bin`, `Kept`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Golden {
     // Compact strings keep the short ones (IC, date, postcode…) inline.
     pub full_name: Option<Text>,
@@ -196,8 +196,9 @@ pub struct Golden {
 }
 
 impl Golden {
-    /// The values in the order `persons.bin` writes them.
-    fn values(&self) -> [&Option<Text>; 8] {
+    /// The values in the order `persons.bin` writes them, and the register's columns list them
+    /// (`write::REGISTER_COLUMNS`, after `person_id`).
+    pub fn values(&self) -> [&Option<Text>; 8] {
         [
             &self.full_name,
             &self.ic,

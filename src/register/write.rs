@@ -119,6 +119,7 @@ pub fn crosswalk(g: &Generation, ing: &Ingested, persons: &RecordPersons) -> Res
     finish_csv(w)
 }
 
+/// The golden values (`Golden::values`) are columns 1 to 8, in that order.
 const REGISTER_COLUMNS: [&str; 12] = [
     "person_id",
     "full_name",
@@ -147,23 +148,12 @@ pub fn register(g: &Generation, reg: &Register) -> Result<()> {
     w.write_record(REGISTER_COLUMNS).map_err(csv_err(name))?;
     for (&i, sources) in order.iter().zip(&sources) {
         let p = &reg.persons[i];
-        fn o(v: &Option<crate::normalise::Text>) -> &[u8] {
-            v.as_deref().unwrap_or_default().as_bytes()
-        }
-        w.write_record([
-            p.id.as_bytes(),
-            o(&p.golden.full_name),
-            o(&p.golden.ic),
-            o(&p.golden.old_ic),
-            o(&p.golden.dob),
-            o(&p.golden.sex),
-            o(&p.golden.address),
-            o(&p.golden.postcode),
-            o(&p.golden.phone),
-            p.records.len().to_string().as_bytes(),
-            sources.as_bytes(),
-            p.first_generation.to_string().as_bytes(),
-        ])
+        let golden = p.golden.values().map(|v| v.as_deref().unwrap_or_default());
+        w.write_record(std::iter::once(p.id.as_str()).chain(golden).chain([
+            p.records.len().to_string().as_str(),
+            sources,
+            p.first_generation.to_string().as_str(),
+        ]))
         .map_err(csv_err(name))?;
     }
     finish_csv(w)?;
@@ -180,16 +170,18 @@ fn register_batch(reg: &Register, order: &[usize], sources: &[String]) -> Result
     let text = |f: &dyn Fn(&super::Person) -> Option<&str>| -> Vec<Option<&str>> {
         ps.iter().map(|p| f(p)).collect()
     };
-    let cols = vec![
-        Column::new("person_id".into(), text(&|p| Some(p.id.as_str()))),
-        Column::new("full_name".into(), text(&|p| p.golden.full_name.as_deref())),
-        Column::new("ic".into(), text(&|p| p.golden.ic.as_deref())),
-        Column::new("old_ic".into(), text(&|p| p.golden.old_ic.as_deref())),
-        Column::new("dob".into(), text(&|p| p.golden.dob.as_deref())),
-        Column::new("sex".into(), text(&|p| p.golden.sex.as_deref())),
-        Column::new("address".into(), text(&|p| p.golden.address.as_deref())),
-        Column::new("postcode".into(), text(&|p| p.golden.postcode.as_deref())),
-        Column::new("phone".into(), text(&|p| p.golden.phone.as_deref())),
+    let mut cols = vec![Column::new(
+        "person_id".into(),
+        text(&|p| Some(p.id.as_str())),
+    )];
+    // The golden values, in `REGISTER_COLUMNS` order.
+    for (k, &name) in REGISTER_COLUMNS[1..9].iter().enumerate() {
+        cols.push(Column::new(
+            name.into(),
+            text(&|p| p.golden.values()[k].as_deref()),
+        ));
+    }
+    cols.extend([
         Column::new(
             "n_records".into(),
             ps.iter()
@@ -204,7 +196,7 @@ fn register_batch(reg: &Register, order: &[usize], sources: &[String]) -> Result
             "first_generation".into(),
             ps.iter().map(|p| p.first_generation).collect::<Vec<_>>(),
         ),
-    ];
+    ]);
     DataFrame::new_infer_height(cols).map_err(polars_err("register.parquet"))
 }
 
@@ -421,6 +413,24 @@ pub fn summary<T: serde::Serialize>(g: &Generation, summary: &T) -> Result<()> {
 mod tests {
     use super::*;
     use crate::register::{person_id, Person};
+
+    #[test]
+    fn the_golden_values_are_the_register_columns_in_order() {
+        let t = |s: &str| Some(crate::normalise::Text::from(s));
+        let g = crate::register::Golden {
+            full_name: t("full_name"),
+            ic: t("ic"),
+            old_ic: t("old_ic"),
+            dob: t("dob"),
+            sex: t("sex"),
+            address: t("address"),
+            postcode: t("postcode"),
+            phone: t("phone"),
+            ..Default::default()
+        };
+        let values: Vec<_> = g.values().iter().map(|v| v.as_deref().unwrap()).collect();
+        assert_eq!(values, REGISTER_COLUMNS[1..9]);
+    }
 
     fn register_of(ids: &[&str]) -> Register {
         Register {
