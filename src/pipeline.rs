@@ -646,6 +646,24 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         p.first_generation = f;
     }
     reg.sort_by_id();
+    // The previous generation's register rows, for the persons that did not change.
+    let previous_rows = previous_goldens
+        .as_ref()
+        .filter(|_| !reg.kept.is_empty())
+        .and_then(|stored| {
+            let path = config.out.join("current").join("register.csv");
+            match write::PreviousRows::open(&path, stored.count(), &reg) {
+                Ok(rows) => Some(rows),
+                Err(link::Unusable::Missing) => None,
+                Err(link::Unusable::Damaged(why)) => {
+                    warnings.push(format!(
+                        "{}: cannot be used ({why}); every row of register.csv was written again",
+                        path.display()
+                    ));
+                    None
+                }
+            }
+        });
     let mut changes_by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
     for c in &changes {
         *changes_by_kind.entry(c.change).or_default() += 1;
@@ -743,7 +761,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         ("write.crosswalk", &|| {
             write::crosswalk(&g, &ing, &record_persons)
         }),
-        ("write.register", &|| write::register(&g, &reg)),
+        ("write.register", &|| {
+            write::register(&g, &reg, previous_rows.as_ref())
+        }),
         ("write.pairs", &|| {
             write::pairs(
                 &g,

@@ -556,20 +556,7 @@ impl Stored {
         // Whole pages only, from the first that starts at or after `from`'s first byte.
         const PAGE: usize = 4096;
         let (start, end) = (at(from).next_multiple_of(PAGE), at(to));
-        if end <= start {
-            return;
-        }
-        #[cfg(unix)]
-        // SAFETY: the map is a shared, read-only map of a file that is only read or removed
-        // (see `open`): a page dropped here is read again from the file, with the same bytes,
-        // if any slice of it is touched later; nothing is written through the map.
-        unsafe {
-            let _ = self.map.unchecked_advise_range(
-                memmap2::UncheckedAdvice::DontNeed,
-                start,
-                end - start,
-            );
-        }
+        release_pages(&self.map, start, end);
     }
 
     /// Record `i` without its comparison forms; `None` when it does not decode.
@@ -627,6 +614,22 @@ impl Records for Stored {
             self.decode(i)
                 .expect("records spilled by this run read back"),
         )
+    }
+}
+
+/// Hands back to the kernel this process's pages of `map` from `start` (a page's first byte)
+/// to `end`, of a store's file that is only read or removed while mapped (see
+/// `Stored::open`).
+pub(crate) fn release_pages(map: &memmap2::Mmap, start: usize, end: usize) {
+    if end <= start {
+        return;
+    }
+    #[cfg(unix)]
+    // SAFETY: the map is a shared, read-only map of a file that is only read or removed: a
+    // page dropped here is read again from the file, with the same bytes, if any slice of it
+    // is touched later; nothing is written through the map.
+    unsafe {
+        let _ = map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start);
     }
 }
 
