@@ -392,6 +392,16 @@ fn keyed(recs: &[Linkable], cx: &Context, rule: &Rule, order: Order) -> Vec<(u64
     keyed
 }
 
+/// Sorts each block of `entries` (sorted by key hash) of more than `min` records by its
+/// order, then record, as `sort_entries` would have: a block's entries alone, not all entries
+/// again.
+fn sort_blocks(entries: &mut [(u64, u64, u32)], min: usize) {
+    entries
+        .par_chunk_by_mut(|a, b| a.0 == b.0)
+        .filter(|g| g.len() > min)
+        .for_each(|g| g.sort_unstable_by_key(|e| (e.1, e.2)));
+}
+
 /// A pair of two records, the smaller index first (pairs sort by it).
 fn code(a: u32, b: u32) -> (u32, u32) {
     (a.min(b), a.max(b))
@@ -420,19 +430,14 @@ impl rdst::RadixKey for PairKey {
 /// A rule's entry (`keyed`) as a radix sort's key: the key's hash, the order, the record.
 #[derive(Clone, Copy, bytemuck::TransparentWrapper)]
 #[repr(transparent)]
-struct EntryKey((u64, u64, u32));
+struct HashKey((u64, u64, u32));
 
-impl rdst::RadixKey for EntryKey {
-    const LEVELS: usize = 20;
+impl rdst::RadixKey for HashKey {
+    const LEVELS: usize = 8;
 
     #[inline]
     fn get_level(&self, level: usize) -> u8 {
-        let (hash, order, i) = self.0;
-        (match level {
-            0..4 => u64::from(i) >> (8 * level),
-            4..12 => order >> (8 * (level - 4)),
-            _ => hash >> (8 * (level - 12)),
-        }) as u8
+        (self.0 .0 >> (8 * level)) as u8
     }
 }
 
@@ -450,13 +455,16 @@ fn sort_pairs(pairs: &mut [(u32, u32)]) {
 }
 
 /// Sorts a rule's entries, as `sort_pairs` does pairs.
+/// Sorts entries by key hash, then order, then record: by the hash alone first (8 bytes of
+/// radix sort rather than 20), then each block on its own.
 fn sort_entries(entries: &mut [(u64, u64, u32)]) {
     use bytemuck::TransparentWrapper;
     use rdst::RadixSort;
-    EntryKey::wrap_slice_mut(entries)
+    HashKey::wrap_slice_mut(entries)
         .radix_sort_builder()
         .with_low_mem_tuner()
         .sort();
+    sort_blocks(entries, 1);
 }
 
 /// Proposes candidate pairs under every rule in `RULES`.
@@ -519,10 +527,16 @@ pub fn candidates_touching(
                     .iter()
                     .find(|(o, _)| *o == order)
                     .expect("made above");
+                // Only the blocks too large to compare in full are read in this order.
                 keyed_entries
-                    .par_iter_mut()
-                    .for_each(|e| e.1 = keys[e.2 as usize]);
-                sort_entries(&mut keyed_entries);
+                    .par_chunk_by_mut(|a, b| a.0 == b.0)
+                    .filter(|g| g.len() > cap)
+                    .for_each(|g| {
+                        for e in g.iter_mut() {
+                            e.1 = keys[e.2 as usize];
+                        }
+                    });
+                sort_blocks(&mut keyed_entries, cap);
             }
             let keyed = &keyed_entries;
             let groups: Vec<&[(u64, u64, u32)]> = keyed
@@ -654,6 +668,26 @@ mod tests {
             want.sort_unstable();
             sort_entries(&mut entries);
             assert!(entries == want, "{n} entries");
+        }
+    }
+
+    #[test]
+    fn only_blocks_larger_than_the_least_are_sorted_again() {
+        // Blocks of 1 to 6 entries, each in reverse order of (order, record).
+        let mut entries: Vec<(u64, u64, u32)> = (0..6u64)
+            .flat_map(|b| (0..=b).rev().map(move |k| (b, k % 2, k as u32)))
+            .collect();
+        let before = entries.clone();
+        sort_blocks(&mut entries, 3);
+        for (got, was) in entries
+            .chunk_by(|a, b| a.0 == b.0)
+            .zip(before.chunk_by(|a, b| a.0 == b.0))
+        {
+            let mut want = was.to_vec();
+            if was.len() > 3 {
+                want.sort_unstable();
+            }
+            assert_eq!(got, want);
         }
     }
 
