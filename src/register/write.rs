@@ -202,18 +202,40 @@ struct SourceLists {
 
 impl SourceLists {
     fn of(reg: &Register, order: &[usize]) -> SourceLists {
-        let mut index: ahash::AHashMap<&[crate::normalise::Text], IdxSize> = Default::default();
-        let mut lists = Vec::new();
-        let of = order
-            .iter()
-            .map(|&i| {
-                let sources = reg.persons[i].sources.as_slice();
-                *index.entry(sources).or_insert_with(|| {
-                    lists.push(sources.join(";"));
-                    (lists.len() - 1) as IdxSize
-                })
+        type Index<'a> = ahash::AHashMap<&'a [crate::normalise::Text], IdxSize>;
+        // Interned a piece of the persons at a time in parallel (reaching each person's list
+        // is a cache miss), then the pieces' lists are numbered as they come.
+        let pieces: Vec<(Vec<&[crate::normalise::Text]>, Vec<IdxSize>)> = order
+            .par_chunks(1 << 16)
+            .map(|piece| {
+                let (mut index, mut lists) = (Index::default(), Vec::new());
+                let of = piece
+                    .iter()
+                    .map(|&i| {
+                        let sources = reg.persons[i].sources.as_slice();
+                        *index.entry(sources).or_insert_with(|| {
+                            lists.push(sources);
+                            (lists.len() - 1) as IdxSize
+                        })
+                    })
+                    .collect();
+                (lists, of)
             })
             .collect();
+        let (mut index, mut lists) = (Index::default(), Vec::new());
+        let mut of = Vec::with_capacity(order.len());
+        for (piece_lists, piece_of) in pieces {
+            let number: Vec<IdxSize> = piece_lists
+                .into_iter()
+                .map(|sources| {
+                    *index.entry(sources).or_insert_with(|| {
+                        lists.push(sources.join(";"));
+                        (lists.len() - 1) as IdxSize
+                    })
+                })
+                .collect();
+            of.extend(piece_of.into_iter().map(|k| number[k as usize]));
+        }
         SourceLists { lists, of }
     }
 }
@@ -1056,10 +1078,15 @@ mod tests {
     #[test]
     fn both_register_files_name_each_persons_sources() {
         let dir = tempfile::tempdir().unwrap();
-        let mut reg = register_of_people(40);
+        // Past one piece of the persons interned at a time, each piece meeting the lists in
+        // another order.
+        let mut reg = register_of_people(70_000);
         let lists: [&[&str]; 4] = [&["jkm"], &["aim", "jkm"], &[], &["jkm", "aim"]];
         for (k, p) in reg.persons.iter_mut().enumerate() {
-            p.sources = lists[k * 7 % 4].iter().map(|&s| s.into()).collect();
+            p.sources = lists[(k * 7 + k / 65_536) % 4]
+                .iter()
+                .map(|&s| s.into())
+                .collect();
         }
         let want: Vec<String> = reg.persons.iter().map(|p| p.sources.join(";")).collect();
         let done = write_register(dir.path(), &reg, None);
