@@ -427,7 +427,7 @@ impl rdst::RadixKey for PairKey {
     }
 }
 
-/// A rule's entry (`keyed`) as a radix sort's key: the key's hash, the order, the record.
+/// A rule's entry (`keyed`) as a radix sort's key: the key's hash alone.
 #[derive(Clone, Copy, bytemuck::TransparentWrapper)]
 #[repr(transparent)]
 struct HashKey((u64, u64, u32));
@@ -454,8 +454,7 @@ fn sort_pairs(pairs: &mut [(u32, u32)]) {
         .sort();
 }
 
-/// Sorts a rule's entries, as `sort_pairs` does pairs.
-/// Sorts entries by key hash, then order, then record: by the hash alone first (8 bytes of
+/// Sorts a rule's entries by key hash, then order, then record: by the hash alone first (8 bytes of
 /// radix sort rather than 20), then each block on its own.
 fn sort_entries(entries: &mut [(u64, u64, u32)]) {
     use bytemuck::TransparentWrapper;
@@ -673,7 +672,7 @@ mod tests {
 
     #[test]
     fn only_blocks_larger_than_the_least_are_sorted_again() {
-        // Blocks of 1 to 6 entries, each in reverse order of (order, record).
+        // Blocks of 1 to 6 entries, none in (order, record) order.
         let mut entries: Vec<(u64, u64, u32)> = (0..6u64)
             .flat_map(|b| (0..=b).rev().map(move |k| (b, k % 2, k as u32)))
             .collect();

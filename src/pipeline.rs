@@ -646,7 +646,20 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         p.first_generation = f;
     }
     reg.sort_by_id();
+    let mut changes_by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for c in &changes {
+        *changes_by_kind.entry(c.change).or_default() += 1;
+    }
+    stage.done(&format!("{} persons", reg.persons.len()));
+    seconds.insert("cluster.ids", t_ids.elapsed().as_secs_f64());
+    seconds.insert("cluster", t.elapsed().as_secs_f64());
+    peaks.mark("cluster");
+
+    let t = Instant::now();
+    let stage = progress.stage("write");
+    let g = Generation::begin(&config.out)?;
     // The previous generation's register rows, for the persons that did not change.
+    let t_rows = Instant::now();
     let previous_rows = previous_goldens
         .as_ref()
         .filter(|_| !reg.kept.is_empty())
@@ -664,18 +677,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
                 }
             }
         });
-    let mut changes_by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for c in &changes {
-        *changes_by_kind.entry(c.change).or_default() += 1;
-    }
-    stage.done(&format!("{} persons", reg.persons.len()));
-    seconds.insert("cluster.ids", t_ids.elapsed().as_secs_f64());
-    seconds.insert("cluster", t.elapsed().as_secs_f64());
-    peaks.mark("cluster");
-
-    let t = Instant::now();
-    let stage = progress.stage("write");
-    let g = Generation::begin(&config.out)?;
+    seconds.insert("write.previous_rows", t_rows.elapsed().as_secs_f64());
     let mut rejects_by_reason = BTreeMap::new();
     for r in &ing.rejects {
         *rejects_by_reason.entry(reason_kind(&r.reason)).or_insert(0) += 1;
