@@ -372,9 +372,6 @@ impl PreviousRows {
         // The checksum is of the bytes as they are now: the rows are copied from the same
         // mapping later, which nothing changes meanwhile but a hand at the locked store.
         let bytes = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| damaged(e.to_string()))?;
-        if sum.trim() != format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes)) {
-            return Err(damaged("it changed after it was written".into()));
-        }
         let mut rows = RowFormat::new();
         let header = rows.header().map_err(|e| damaged(e.to_string()))?;
         if !bytes.starts_with(header) {
@@ -382,7 +379,23 @@ impl PreviousRows {
                 "its header is not the one this padan writes".into(),
             ));
         }
-        let starts = row_starts(&bytes, header.len())
+        // Checked and its rows found a piece at a time, each piece's pages handed back once
+        // read (they are read again as rows are copied), so that the whole file is never
+        // counted in the run's memory at once.
+        const PIECE: usize = 16 << 20;
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let mut scan = RowScan::new(header.len());
+        for at in (0..bytes.len()).step_by(PIECE) {
+            let end = (at + PIECE).min(bytes.len());
+            h.update(&bytes[at..end]);
+            scan.read(&bytes, at.max(header.len())..end);
+            super::normalised::release_pages(&bytes, at, end);
+        }
+        if sum.trim() != format!("{:016x}", h.digest()) {
+            return Err(damaged("it changed after it was written".into()));
+        }
+        let starts = scan
+            .finish(bytes.len())
             .ok_or_else(|| damaged("its last row is cut short".into()))?;
         if starts.len() != persons + 1 {
             return Err(damaged(format!(
@@ -391,8 +404,6 @@ impl PreviousRows {
             )));
         }
         let prev = PreviousRows { bytes, starts };
-        // Read again a piece at a time as rows are copied.
-        prev.release(0, prev.bytes.len());
         let step = reg.kept.len().div_ceil(ROWS_CHECKED).max(1);
         for &(p, q) in reg.kept.iter().step_by(step) {
             let p = &reg.persons[p as usize];
@@ -437,21 +448,40 @@ impl PreviousRows {
     }
 }
 
-/// Where each row of the CSV text `bytes` starts, from `from`, then where the last ends; `None`
-/// when the text does not end with a row's end. A row ends at a newline outside quotes: a
-/// field that holds a quote or a newline is quoted, and a quote in it doubled, so counting
-/// quotes tells inside from outside.
-fn row_starts(bytes: &[u8], from: usize) -> Option<Vec<usize>> {
-    let mut starts = vec![from];
-    let mut quoted = false;
-    for k in memchr::memchr2_iter(b'"', b'\n', &bytes[from..]) {
-        if bytes[from + k] == b'"' {
-            quoted = !quoted;
-        } else if !quoted {
-            starts.push(from + k + 1);
+/// Where each row of a CSV text starts, read a piece at a time: a row ends at a newline
+/// outside quotes (a field that holds a quote or a newline is quoted, and a quote in it
+/// doubled, so counting quotes tells inside from outside).
+struct RowScan {
+    starts: Vec<usize>,
+    quoted: bool,
+}
+
+impl RowScan {
+    /// Rows from `from` on.
+    fn new(from: usize) -> RowScan {
+        RowScan {
+            starts: vec![from],
+            quoted: false,
         }
     }
-    (!quoted && starts.last() == Some(&bytes.len())).then_some(starts)
+
+    /// Reads `bytes[range]`, the piece after the last read.
+    fn read(&mut self, bytes: &[u8], range: std::ops::Range<usize>) {
+        let from = range.start;
+        for k in memchr::memchr2_iter(b'"', b'\n', &bytes[range]) {
+            if bytes[from + k] == b'"' {
+                self.quoted = !self.quoted;
+            } else if !self.quoted {
+                self.starts.push(from + k + 1);
+            }
+        }
+    }
+
+    /// Where each row starts, then where the last ends, once a text of `len` bytes is read;
+    /// `None` when it does not end with a row's end.
+    fn finish(self, len: usize) -> Option<Vec<usize>> {
+        (!self.quoted && self.starts.last() == Some(&len)).then_some(self.starts)
+    }
 }
 
 /// One batch of `register.parquet`: the persons at `order`, with their sources' lists.
@@ -994,6 +1024,15 @@ mod tests {
         // No checksum: written by an older padan.
         std::fs::remove_file(&sum).unwrap();
         assert_eq!(refused(100, &reg), "missing");
+    }
+
+    /// `RowScan` over `bytes` from `from`, in pieces of 3 bytes.
+    fn row_starts(bytes: &[u8], from: usize) -> Option<Vec<usize>> {
+        let mut scan = RowScan::new(from);
+        for at in (from..bytes.len()).step_by(3) {
+            scan.read(bytes, at..(at + 3).min(bytes.len()));
+        }
+        scan.finish(bytes.len())
     }
 
     #[test]
