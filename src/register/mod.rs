@@ -94,13 +94,27 @@ impl Register {
     /// time.
     pub fn sort_by_id(&mut self) {
         let order = order_by_id(&self.persons);
-        let mut now = vec![0u32; order.len()];
+        let mut now = vec![u32::MAX; order.len()];
         for (new, &old) in order.iter().enumerate() {
+            // What makes the moves below sound: each person is moved exactly once.
+            assert!(now[old] == u32::MAX, "order_by_id gives each person once");
             now[old] = new as u32;
         }
-        // Each person taken once (`order_by_id` gives each once), an empty one left behind.
-        let mut old = std::mem::take(&mut self.persons);
-        self.persons = order.iter().map(|&o| std::mem::take(&mut old[o])).collect();
+        // Moved in parallel (at 1M people, moving them one after another took 0.5-0.7 s on
+        // one core, most of it faulting in the new vector's pages).
+        let old = std::mem::ManuallyDrop::new(std::mem::take(&mut self.persons));
+        self.persons = order
+            .par_iter()
+            // SAFETY: `order` is a permutation of the indices of `old` (checked above), so each
+            // person is read out once, and `old` never drops them (`ManuallyDrop`, then its
+            // length set to 0 below). Were this to unwind midway, the persons not yet read
+            // would leak, none would be dropped twice.
+            .map(|&o| unsafe { std::ptr::read(&old[o]) })
+            .collect();
+        let mut old = std::mem::ManuallyDrop::into_inner(old);
+        // SAFETY: every person in `old` was moved out above; only its buffer is freed.
+        unsafe { old.set_len(0) };
+        drop(old);
         self.person_of
             .par_iter_mut()
             .for_each(|p| *p = now[*p as usize]);
