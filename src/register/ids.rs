@@ -270,7 +270,8 @@ pub fn assign(
     // Each previous person continues in the cluster holding most of its records. The order in
     // which they are taken does not matter: each cluster's candidates are put in a total
     // order below, and the changes are sorted at the end.
-    let mut continues: Vec<Vec<u32>> = vec![Vec::new(); n];
+    // Per previous person that continues: (its cluster, itself), grouped by cluster below.
+    let mut continues: Vec<(u32, u32)> = Vec::with_capacity(prev.ids.len());
     let mut split: Vec<(u32, usize, Vec<usize>)> = Vec::new();
     for old in 0..prev.ids.len() as u32 {
         let parts = present(old);
@@ -281,7 +282,7 @@ pub fn assign(
             .iter()
             .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
             .expect("present means at least one part");
-        continues[best].push(old);
+        continues.push((best as u32, old));
         if parts.len() > 1 {
             split.push((
                 old,
@@ -290,22 +291,81 @@ pub fn assign(
             ));
         }
     }
+    continues.par_sort_unstable();
     let age = |k: u32| prev.persons[k as usize];
     let was_split: AHashSet<u32> = split.iter().map(|s| s.0).collect();
+    // Each cluster's candidates, oldest first (then the larger, then by id): the first keeps
+    // its id, the others are merged into it.
+    continues
+        .par_chunk_by_mut(|a, b| a.0 == b.0)
+        .for_each(|cands| {
+            cands.sort_by(|&(_, a), &(_, b)| {
+                let (x, y) = (age(a), age(b));
+                x.0.cmp(&y.0).then(y.1.cmp(&x.1)).then(name(a).cmp(name(b)))
+            })
+        });
     let mut first = vec![generation; n];
+    // Per cluster, its candidates (none for a new person).
+    let mut cands_of: Vec<&[(u32, u32)]> = vec![&[]; n];
+    for cands in continues.chunk_by(|a, b| a.0 == b.0) {
+        cands_of[cands[0].0 as usize] = cands;
+    }
+    // The clusters that continue a previous person, in parallel: the kept id, the first
+    // generation and the changes. New persons' ids are given after, in cluster order.
+    let kept: Vec<(Option<Text>, u32, Vec<Change>)> = cands_of
+        .par_iter()
+        .enumerate()
+        .map(|(c, cands)| {
+            let Some((&(_, keeper), absorbed)) = cands.split_first() else {
+                return (None, generation, Vec::new());
+            };
+            let size = reg.persons[c].records.len() as u32;
+            let mut changes = Vec::new();
+            let (gen, old_size) = age(keeper);
+            for &(_, a) in absorbed {
+                changes.push(Change {
+                    person_id: name(a).to_string(),
+                    change: "merged",
+                    detail: format!("merged into {}", name(keeper)),
+                });
+            }
+            if !absorbed.is_empty() {
+                let names: Vec<&str> = absorbed.iter().map(|&(_, a)| name(a)).collect();
+                changes.push(Change {
+                    person_id: name(keeper).to_string(),
+                    change: "merged",
+                    detail: format!("absorbed {}", names.join(" ")),
+                });
+            } else if size > old_size {
+                changes.push(Change {
+                    person_id: name(keeper).to_string(),
+                    change: "grew",
+                    detail: format!("{old_size} -> {size} records"),
+                });
+            } else if size < old_size && !was_split.contains(&keeper) {
+                changes.push(Change {
+                    person_id: name(keeper).to_string(),
+                    change: "shrank",
+                    detail: format!("{old_size} -> {size} records"),
+                });
+            }
+            let first = if gen == 0 { generation } else { gen };
+            (Some(Text::from(name(keeper))), first, changes)
+        })
+        .collect();
+    drop(cands_of);
     let mut changes = Vec::new();
     let mut final_ids: Vec<Text> = Vec::with_capacity(n);
     // The fresh ids given so far (a kept id is a previous one, which no fresh id can be).
     let mut fresh: AHashSet<Text> = AHashSet::new();
-    for (c, cands) in continues.iter_mut().enumerate() {
-        cands.sort_by(|&a, &b| {
-            let (x, y) = (age(a), age(b));
-            x.0.cmp(&y.0).then(y.1.cmp(&x.1)).then(name(a).cmp(name(b)))
-        });
-        let size = reg.persons[c].records.len() as u32;
-        match cands.split_first() {
+    for (c, (id, gen, kept_changes)) in kept.into_iter().enumerate() {
+        first[c] = gen;
+        changes.extend(kept_changes);
+        match id {
+            Some(id) => final_ids.push(id),
             None => {
                 // A fresh id; never one a previous person had or this run gave already.
+                let size = reg.persons[c].records.len();
                 let mut id = reg.persons[c].id.clone();
                 let mut k = 1;
                 while prev.had(id.as_str()) || fresh.contains(&id) {
@@ -319,38 +379,6 @@ pub fn assign(
                     detail: format!("{size} records"),
                 });
                 final_ids.push(id);
-            }
-            Some((&keeper, absorbed)) => {
-                let (gen, old_size) = age(keeper);
-                first[c] = if gen == 0 { generation } else { gen };
-                for &a in absorbed {
-                    changes.push(Change {
-                        person_id: name(a).to_string(),
-                        change: "merged",
-                        detail: format!("merged into {}", name(keeper)),
-                    });
-                }
-                if !absorbed.is_empty() {
-                    let names: Vec<&str> = absorbed.iter().map(|&a| name(a)).collect();
-                    changes.push(Change {
-                        person_id: name(keeper).to_string(),
-                        change: "merged",
-                        detail: format!("absorbed {}", names.join(" ")),
-                    });
-                } else if size > old_size {
-                    changes.push(Change {
-                        person_id: name(keeper).to_string(),
-                        change: "grew",
-                        detail: format!("{old_size} -> {size} records"),
-                    });
-                } else if size < old_size && !was_split.contains(&keeper) {
-                    changes.push(Change {
-                        person_id: name(keeper).to_string(),
-                        change: "shrank",
-                        detail: format!("{old_size} -> {size} records"),
-                    });
-                }
-                final_ids.push(Text::from(name(keeper)));
             }
         }
     }
