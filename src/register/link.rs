@@ -136,11 +136,17 @@ impl<W: Write> Hashing<W> {
     }
 
     /// Writes what is gathered and then the checksum of everything put; returns the writer.
-    pub(super) fn finish(mut self) -> std::io::Result<W> {
+    pub(super) fn finish(self) -> std::io::Result<W> {
+        let (mut w, sum) = self.finish_apart()?;
+        w.write_all(&sum.to_le_bytes())?;
+        Ok(w)
+    }
+
+    /// Writes what is gathered; returns the writer and the checksum of everything put, for a
+    /// file whose checksum is kept apart from it.
+    pub(super) fn finish_apart(mut self) -> std::io::Result<(W, u64)> {
         self.drain()?;
-        let sum = self.h.digest();
-        self.w.write_all(&sum.to_le_bytes())?;
-        Ok(self.w)
+        Ok((self.w, self.h.digest()))
     }
 }
 

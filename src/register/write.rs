@@ -249,36 +249,45 @@ fn gathered(name: PlSmallStr, values: &[&str], at: &[IdxSize]) -> Column {
         .into_column()
 }
 
-/// A file written with its checksum beside it (`NAME.xxh3`: the xxh3-64 of its bytes, in hex),
-/// so that a later run can tell the file is still the one written before copying from it.
+/// A file written with its checksum beside it (`NAME.xxh3`: `sum_line` of the xxh3-64 of its
+/// bytes), so that a later run can tell the file is still the one written before copying
+/// from it. Hashed and written a megabyte at a time, as `link.bin` is (`link::Hashing`).
 struct Summed {
-    f: OutFile,
+    w: super::link::Hashing<OutFile>,
+    path: std::path::PathBuf,
     name: &'static str,
-    h: xxhash_rust::xxh3::Xxh3,
 }
 
 impl Summed {
     fn create(g: &Generation, name: &'static str) -> Result<Summed> {
+        let f = g.create(name)?;
         Ok(Summed {
-            f: g.create(name)?,
+            path: f.path().to_path_buf(),
+            w: super::link::Hashing::new(f),
             name,
-            h: xxhash_rust::xxh3::Xxh3::new(),
         })
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
-        self.h.update(bytes);
-        self.f
-            .write_all(bytes)
-            .map_err(|e| Error::io(self.f.path(), e))
+        self.w.put(bytes).map_err(|e| Error::io(&self.path, e))
     }
 
     fn finish(self, g: &Generation) -> Result<()> {
-        self.f.finish()?;
+        let (f, digest) = self
+            .w
+            .finish_apart()
+            .map_err(|e| Error::io(&self.path, e))?;
+        f.finish()?;
         let mut sum = g.create(&sum_file(self.name))?;
-        writeln!(sum, "{:016x}", self.h.digest()).map_err(|e| Error::io(sum.path(), e))?;
+        sum.write_all(sum_line(digest).as_bytes())
+            .map_err(|e| Error::io(sum.path(), e))?;
         sum.finish()
     }
+}
+
+/// A checksum file's text.
+fn sum_line(digest: u64) -> String {
+    format!("{digest:016x}\n")
 }
 
 /// The checksum file beside `name` (`Summed`).
@@ -391,7 +400,7 @@ impl PreviousRows {
             scan.read(&bytes, at.max(header.len())..end);
             super::normalised::release_pages(&bytes, at, end);
         }
-        if sum.trim() != format!("{:016x}", h.digest()) {
+        if sum.trim() != sum_line(h.digest()).trim() {
             return Err(damaged("it changed after it was written".into()));
         }
         let starts = scan
@@ -926,10 +935,7 @@ mod tests {
         // The checksum beside the file is its bytes'.
         let bytes = std::fs::read(&csv).unwrap();
         let sum = std::fs::read_to_string(first.join("register.csv.xxh3")).unwrap();
-        assert_eq!(
-            sum,
-            format!("{:016x}\n", xxhash_rust::xxh3::xxh3_64(&bytes))
-        );
+        assert_eq!(sum, sum_line(xxhash_rust::xxh3::xxh3_64(&bytes)));
 
         let reg = next_of(&before);
         assert_eq!(reg.kept.len(), 300);
@@ -961,7 +967,7 @@ mod tests {
         std::fs::write(&csv, &edited).unwrap();
         std::fs::write(
             first.join("register.csv.xxh3"),
-            format!("{:016x}\n", xxhash_rust::xxh3::xxh3_64(&edited)),
+            sum_line(xxhash_rust::xxh3::xxh3_64(&edited)),
         )
         .unwrap();
         let prev = PreviousRows::open(&csv, 300, &reg).unwrap();
@@ -1015,7 +1021,7 @@ mod tests {
         // Another header, or a last row cut short, with a checksum that matches.
         let with_sum = |b: &[u8]| {
             std::fs::write(&csv, b).unwrap();
-            std::fs::write(&sum, format!("{:016x}", xxhash_rust::xxh3::xxh3_64(b))).unwrap();
+            std::fs::write(&sum, sum_line(xxhash_rust::xxh3::xxh3_64(b))).unwrap();
         };
         with_sum(&[b"id", &bytes[9..]].concat());
         assert!(refused(100, &reg).contains("header"));
