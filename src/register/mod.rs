@@ -134,6 +134,17 @@ pub fn person_id(source: &str, record_id: &str) -> Text {
     compact_str::format_compact!("P{:016x}", xxh3_64(&key))
 }
 
+/// The id `person_id` makes of the number `n` ("P" and 16 lowercase hex digits), written into
+/// a buffer rather than allocated.
+pub fn made_id(n: u64) -> [u8; MADE_ID_LEN] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'P'; MADE_ID_LEN];
+    for (k, c) in out[1..].iter_mut().enumerate() {
+        *c = HEX[(n >> (60 - 4 * k) & 0xf) as usize];
+    }
+    out
+}
+
 /// The number in an id `person_id` makes ("P" and 16 lowercase hex digits), which orders
 /// such ids as their text does; `None` for an id of another shape (one carried from an
 /// earlier store, say).
@@ -171,7 +182,7 @@ pub fn order_by_id(persons: &[Person]) -> Vec<usize> {
 }
 
 /// The length of an id `person_id` makes.
-const MADE_ID_LEN: usize = 17;
+pub const MADE_ID_LEN: usize = 17;
 
 /// Picks a golden value: values from the highest-priority source (lowest number) first, then
 /// the most frequent among those, then the smallest.
@@ -725,6 +736,11 @@ mod tests {
         assert_eq!(person_id("jkm", "1"), person_id("jkm", "1"));
         assert_ne!(person_id("jkm", "1"), person_id("jkm1", ""));
         assert_eq!(person_id("jkm", "1").len(), MADE_ID_LEN);
+        for n in [0, 1, 0xabc, u64::MAX, 0x0123_4567_89ab_cdef, 1 << 63] {
+            let made = made_id(n);
+            assert_eq!(std::str::from_utf8(&made).unwrap(), format!("P{n:016x}"));
+            assert_eq!(id_number(std::str::from_utf8(&made).unwrap()), Some(n));
+        }
     }
 
     #[test]

@@ -494,6 +494,9 @@ impl Stored {
             if h.digest() != u64_at(body) {
                 return Err(damaged("checksum mismatch"));
             }
+            // The checksum read every page: they go back to the kernel until a record is read
+            // (the file is opened while the exports are read, whose memory it would add to).
+            release_pages(&map, 0, body);
         }
         let data_at = head;
         let Some(marks_at) = body.checked_sub(records * 9).filter(|&m| m >= data_at) else {

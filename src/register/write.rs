@@ -81,25 +81,61 @@ fn polars_err(name: &str) -> impl Fn(PolarsError) -> Error + '_ {
 
 /// Each record's person id, for the files that name it per record.
 ///
-/// The ids are copied side by side first (an id is short enough to sit inline): reaching each
-/// record's person in the register instead cost about a cache miss and a page walk per record,
-/// 0.8 s of `crosswalk.csv`'s time at 1M people.
+/// Each record's person's id is held as its number when it is an id `register::person_id`
+/// makes (nearly all are), 8 bytes per record side by side, made in parallel, and written out
+/// as text when asked for. Reaching each record's person's id as text when writing (24 bytes a
+/// person, out of the cache at 1M people) cost a cache miss or two per record on the writer's
+/// thread; before that, reaching it through the register cost a page walk too.
 pub struct RecordPersons<'a> {
-    ids: Vec<crate::normalise::Text>,
+    /// Per record: its person's id's number, or `u64::MAX` for an id of another shape, read
+    /// as text.
+    numbers: Vec<u64>,
+    persons: &'a [crate::register::Person],
     person_of: &'a [u32],
+}
+
+/// A person id as `RecordPersons` gives it.
+pub enum PersonId<'a> {
+    Made([u8; crate::register::MADE_ID_LEN]),
+    Text(&'a str),
+}
+
+impl AsRef<str> for PersonId<'_> {
+    fn as_ref(&self) -> &str {
+        match self {
+            // A made id is ASCII by construction.
+            PersonId::Made(b) => std::str::from_utf8(b).expect("a made id is ASCII"),
+            PersonId::Text(t) => t,
+        }
+    }
 }
 
 impl<'a> RecordPersons<'a> {
     pub fn of(reg: &'a Register) -> RecordPersons<'a> {
+        let number = |id: &str| {
+            (id.len() == crate::register::MADE_ID_LEN)
+                .then(|| crate::register::id_number(id))
+                .flatten()
+                .unwrap_or(u64::MAX)
+        };
+        let per_person: Vec<u64> = reg.persons.par_iter().map(|p| number(&p.id)).collect();
         RecordPersons {
-            ids: reg.persons.par_iter().map(|p| p.id.clone()).collect(),
+            numbers: reg
+                .person_of
+                .par_iter()
+                .map(|&p| per_person[p as usize])
+                .collect(),
+            persons: &reg.persons,
             person_of: &reg.person_of,
         }
     }
 
     /// Record `i`'s person id.
-    pub fn id(&self, i: u32) -> &str {
-        &self.ids[self.person_of[i as usize] as usize]
+    pub fn id(&self, i: u32) -> PersonId<'a> {
+        match self.numbers[i as usize] {
+            u64::MAX => PersonId::Text(&self.persons[self.person_of[i as usize] as usize].id),
+            n => PersonId::Made(crate::register::made_id(n)),
+        }
     }
 }
 
@@ -113,7 +149,7 @@ pub fn crosswalk(g: &Generation, ing: &Ingested, persons: &RecordPersons) -> Res
         w.write_record([
             ing.sources[r.source as usize].name.as_str(),
             r.record_id.as_str(),
-            persons.id(i as u32),
+            persons.id(i as u32).as_ref(),
         ])
         .map_err(csv_err(name))?;
     }
@@ -573,6 +609,15 @@ fn pairs_batch(
     ) -> Build<'a> {
         Box::new(move || Column::new(name.into(), scored.iter().map(&f).collect::<Vec<_>>()))
     }
+    fn ids<'a>(
+        name: &'static str,
+        scored: &'a [Scored],
+        f: impl Fn(&Scored) -> PersonId<'a> + Sync + 'a,
+    ) -> Build<'a> {
+        Box::new(move || {
+            StringChunked::from_iter_values(name.into(), scored.iter().map(&f)).into_column()
+        })
+    }
     // A column of few distinct values (`values`), as the value at each pair's index: gathered
     // from a column of those values, not built from every pair's text (at 1M people building
     // the text columns took about 1.8 s of CPU).
@@ -623,8 +668,8 @@ fn pairs_batch(
                 .position(|&d| d == p.decision)
                 .expect("every decision")
         }),
-        text("person_id_l", scored, move |p| pid(p.a)),
-        text("person_id_r", scored, move |p| pid(p.b)),
+        ids("person_id_l", scored, move |p| pid(p.a)),
+        ids("person_id_r", scored, move |p| pid(p.b)),
     ];
     for (k, (c, labels)) in COMPARISONS.iter().zip(&labels).enumerate() {
         builds.push(few(
@@ -799,6 +844,28 @@ mod tests {
                 .collect(),
             person_of: Vec::new(),
             kept: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_record_is_given_its_persons_id_made_carried_or_foreign() {
+        // Made ids are held as numbers and written again; ids of other shapes (a made id given
+        // a suffix in a later generation, an uppercase one, one from elsewhere) as they are.
+        let made = person_id("jkm", "1").to_string();
+        let ids = [
+            made.as_str(),
+            "P0123456789abcdef-2",
+            "P0123456789ABCDEF",
+            "legacy-7",
+            "Pffffffffffffffff",
+            "P0000000000000000",
+        ];
+        let mut reg = register_of(&ids);
+        // Records point at persons out of order, some at the same person.
+        reg.person_of = vec![3, 0, 5, 1, 2, 4, 0, 3];
+        let persons = RecordPersons::of(&reg);
+        for (i, &p) in reg.person_of.iter().enumerate() {
+            assert_eq!(persons.id(i as u32).as_ref(), ids[p as usize], "record {i}");
         }
     }
 
