@@ -304,12 +304,12 @@ pub fn constraints(
 ) -> cluster::Constraints {
     cluster::Constraints {
         ic: links
-            .iter()
+            .par_iter()
             .map(|r| r.valid_ic().map(crate::normalise::Text::from))
             .collect(),
         distinct_source: ing
             .records
-            .iter()
+            .par_iter()
             .map(|r| {
                 let s = &ing.sources[r.source as usize];
                 config.sources[s.spec].distinct.then_some(r.source)
@@ -609,7 +609,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let mut constraints = constraints(config, &ing, &links);
     drop(links);
     blocking.samples = Vec::new();
-    scored.sort_by(|a, b| {
+    scored.par_sort_by(|a, b| {
         b.weight
             .total_cmp(&a.weight)
             .then((a.a, a.b).cmp(&(b.a, b.b)))
