@@ -632,15 +632,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         constraints.cannot_link = d.different.clone();
         warnings.extend(d.warnings.iter().cloned());
     }
-    let clustering = cluster::constrained(norm.count(), &scored, &constraints);
-    drop(constraints);
-    seconds.insert("cluster.join", t.elapsed().as_secs_f64());
-    let t_reg = Instant::now();
-    // A match the constraints refused is for a human to look at.
-    for &i in &clustering.refused {
-        scored[i].decision = Decision::Review;
-    }
-    let labels = clustering.labels;
     // A person whose records are exactly a previous person's, all unchanged, takes its golden
     // record from the previous generation.
     // The previous generation's golden records: kept open until `persons.bin` is written,
@@ -674,14 +665,29 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
                     }
                 }
             });
+    // The golden records that may be kept are decoded while the clusters are made (which
+    // takes one core).
+    let (clustering, kept) = rayon::join(
+        || cluster::constrained(norm.count(), &scored, &constraints),
+        || {
+            previous_goldens
+                .as_ref()
+                .zip(previous_link.as_ref())
+                .zip(shared.as_deref())
+                .map(|((stored, (state, _)), person_of)| {
+                    register::Kept::new(person_of, &state.person_of, state.person_ids.len(), stored)
+                })
+        },
+    );
+    drop(constraints);
+    seconds.insert("cluster.join", t.elapsed().as_secs_f64());
+    let t_reg = Instant::now();
+    // A match the constraints refused is for a human to look at.
+    for &i in &clustering.refused {
+        scored[i].decision = Decision::Review;
+    }
+    let labels = clustering.labels;
     let mut reg = {
-        let kept = previous_goldens
-            .as_ref()
-            .zip(previous_link.as_ref())
-            .zip(shared.as_deref())
-            .map(|((stored, (state, _)), person_of)| {
-                register::Kept::new(person_of, &state.person_of, state.person_ids.len(), stored)
-            });
         let reg = register::build(&ing, &norm, &labels, kept.as_ref());
         match kept.map(|_| register::check_kept(&reg, &ing, &norm)) {
             Some(Err(why)) => {

@@ -353,6 +353,9 @@ pub struct Kept<'a> {
     pub sizes: Vec<u32>,
     /// `persons.bin`: per previous person, its `Golden`.
     pub goldens: &'a normalised::Stored,
+    /// Per previous person all of whose records are here unchanged (the only ones that can be
+    /// kept), its golden record decoded ahead, taken by the cluster that keeps it.
+    decoded: Vec<std::sync::Mutex<Option<Golden>>>,
 }
 
 impl<'a> Kept<'a> {
@@ -368,10 +371,27 @@ impl<'a> Kept<'a> {
         for &p in previous_person_of {
             sizes[p as usize] += 1;
         }
+        // Decoded whatever the clustering: it is made meanwhile (`cluster::constrained`, on
+        // one core), and a person whose records are all here unchanged is nearly always kept.
+        let mut here = vec![0u32; persons];
+        for &p in person_of.iter().filter(|&&p| p != u32::MAX) {
+            here[p as usize] += 1;
+        }
+        let decoded = (0..persons)
+            .into_par_iter()
+            .map(|p| {
+                let whole = sizes[p] > 0 && here[p] == sizes[p];
+                let golden = whole
+                    .then(|| normalised::decode_golden(goldens.bytes(p)?))
+                    .flatten();
+                std::sync::Mutex::new(golden)
+            })
+            .collect();
         Kept {
             person_of,
             sizes,
             goldens,
+            decoded,
         }
     }
 
@@ -382,7 +402,15 @@ impl<'a> Kept<'a> {
         let same = p != u32::MAX
             && self.sizes[p as usize] as usize == records.len()
             && records.iter().all(|&i| self.person_of[i as usize] == p);
-        same.then(|| normalised::decode_golden(self.goldens.bytes(p as usize)?))
+        // Such a person's records are all here, unchanged: its golden record was decoded
+        // ahead (and is taken once: a person's records make one cluster).
+        let ahead = || {
+            self.decoded[p as usize]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+        };
+        same.then(|| ahead().or_else(|| normalised::decode_golden(self.goldens.bytes(p as usize)?)))
             .flatten()
             .map(|g| (g, p))
     }
