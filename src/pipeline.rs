@@ -340,11 +340,12 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // Once the inputs are known to fit the configuration, before any row is read: one run per
     // store, of a format this version reads.
     let _lock = store::lock(&config.out)?;
-    // The previous generation's link state is read while the exports are (its parsing is
-    // sequential; at 1M people about 0.5 s).
     let today = chrono::Local::now().date_naive();
     let fingerprint = config.link_fingerprint(chrono::Datelike::year(&today));
     let golden_fingerprint = register::golden_fingerprint(fingerprint, &config.sources);
+    // The previous generation's link state is read while the exports are (its parsing is
+    // sequential; at 1M people about 0.5 s), and the files an incremental run reuses are
+    // checked meanwhile (wasted only on a night that turns out to link in full).
     let current = config.out.join("current");
     let may_reuse = config.incremental;
     let loading = std::thread::spawn(move || {

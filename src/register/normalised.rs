@@ -620,25 +620,25 @@ impl Records for Stored {
     }
 }
 
-/// Hands back to the kernel this process's pages of `map` from `start` (a page's first byte)
-/// to `end`, of a store's file that is only read or removed while mapped (see
-/// `Stored::open`).
 /// The XXH3-64 of the first `len` bytes of `file`, read a megabyte at a time.
 fn digest(file: &std::fs::File, len: usize) -> std::io::Result<u64> {
     use std::io::Read;
     let mut h = Xxh3::new();
     let mut buf = vec![0u8; 1 << 20];
-    let mut r = std::io::BufReader::with_capacity(0, file).take(len as u64);
+    let mut r = file.take(len as u64);
     loop {
-        let n = r.read(&mut buf)?;
-        if n == 0 {
-            break;
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(h.digest()),
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        h.update(&buf[..n]);
     }
-    Ok(h.digest())
 }
 
+/// Hands back to the kernel this process's pages of `map` from `start` (a page's first byte)
+/// to `end`, of a store's file that is only read or removed while mapped (see
+/// `Stored::open`).
 pub(crate) fn release_pages(map: &memmap2::Mmap, start: usize, end: usize) {
     if end <= start {
         return;
