@@ -132,7 +132,13 @@ impl<'a> RecordPersons<'a> {
 
     /// Record `i`'s person id.
     pub fn id(&self, i: u32) -> PersonId<'a> {
-        match self.numbers[i as usize] {
+        self.id_of(self.numbers[i as usize], i)
+    }
+
+    /// Record `i`'s person id, given what `numbers` holds for it (read ahead by a caller
+    /// reaching many records out of order: a loop that only reads overlaps the cache misses).
+    fn id_of(&self, number: u64, i: u32) -> PersonId<'a> {
+        match number {
             u64::MAX => PersonId::Text(&self.persons[self.person_of[i as usize] as usize].id),
             n => PersonId::Made(crate::register::made_id(n)),
         }
@@ -594,7 +600,6 @@ fn pairs_batch(
     model: &Model,
 ) -> Result<DataFrame> {
     let rid = |i: u32| ing.records[i as usize].record_id.as_str();
-    let pid = |i: u32| persons.id(i);
     // Each column is built on its own, in parallel: the file is the write stage's longest, and
     // the other files are done before it.
     type Build<'a> = Box<dyn Fn() -> Column + Sync + 'a>;
@@ -608,10 +613,21 @@ fn pairs_batch(
     fn ids<'a>(
         name: &'static str,
         scored: &'a [Scored],
-        f: impl Fn(&Scored) -> PersonId<'a> + Sync + 'a,
+        persons: &'a RecordPersons<'a>,
+        side: fn(&Scored) -> u32,
     ) -> Build<'a> {
         Box::new(move || {
-            StringChunked::from_iter_values(name.into(), scored.iter().map(&f)).into_column()
+            // The pairs' records are in no order: their numbers are read ahead in a loop of
+            // their own (the text is then written from them in order).
+            let numbers: Vec<u64> = scored
+                .iter()
+                .map(|p| persons.numbers[side(p) as usize])
+                .collect();
+            let ids = numbers
+                .iter()
+                .zip(scored)
+                .map(|(&n, p)| persons.id_of(n, side(p)));
+            StringChunked::from_iter_values(name.into(), ids).into_column()
         })
     }
     // A column of few distinct values (`values`), as the value at each pair's index: gathered
@@ -664,8 +680,8 @@ fn pairs_batch(
                 .position(|&d| d == p.decision)
                 .expect("every decision")
         }),
-        ids("person_id_l", scored, move |p| pid(p.a)),
-        ids("person_id_r", scored, move |p| pid(p.b)),
+        ids("person_id_l", scored, persons, |p| p.a),
+        ids("person_id_r", scored, persons, |p| p.b),
     ];
     let before_levels = builds.len();
     for (k, (c, labels)) in COMPARISONS.iter().zip(&labels).enumerate() {
