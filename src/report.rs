@@ -761,9 +761,10 @@ fn overlap_counts(
     k: usize,
 ) -> (Vec<u64>, Vec<u64>) {
     use rayon::prelude::*;
-    if k > 64 {
+    if k > 64 || reg.person_of.len() != agency.len() {
         // With many agencies (a `source` column of thousands of values) the persons are
-        // counted in one piece, from their records.
+        // counted in one piece, from their records; so is a register that does not give each
+        // record's person.
         return overlap_counts_of_lists(reg, agency, k);
     }
     // Each person's agencies as the bits of one number, set from the records in their order:
@@ -1470,6 +1471,16 @@ mod tests {
                 assert_eq!(both[a * k + a], with(a), "agency {a} of {k}");
             }
         }
+        // A register that does not give each record's person: counted from the lists.
+        let bare = Register {
+            persons: reg.persons.clone(),
+            ..Default::default()
+        };
+        let agency: Vec<u32> = (0..reg.person_of.len() as u32).map(|r| r % 5).collect();
+        assert_eq!(
+            overlap_counts(&bare, &agency, 5),
+            overlap_counts_of_lists(&reg, &agency, 5)
+        );
         // More agencies than bits: counted from the lists.
         let agency: Vec<u32> = (0..reg.person_of.len() as u32).map(|r| r % 100).collect();
         assert_eq!(
