@@ -897,6 +897,19 @@ mod tests {
         }
     }
 
+    /// A parquet file of a generation, read whole.
+    fn read_parquet(path: &std::path::Path) -> DataFrame {
+        ParquetReader::new(std::fs::File::open(path).unwrap())
+            .finish()
+            .unwrap()
+    }
+
+    /// A string column's values, none missing.
+    fn texts(df: &DataFrame, name: &str) -> Vec<String> {
+        let c = df.column(name).unwrap().str().unwrap();
+        c.iter().map(|v| v.unwrap().to_string()).collect()
+    }
+
     fn ids_in_order(reg: &Register) -> Vec<String> {
         crate::register::order_by_id(&reg.persons)
             .into_iter()
@@ -924,8 +937,7 @@ mod tests {
         }
         let done = g.commit().unwrap();
         for (k, &rows) in sizes.iter().enumerate() {
-            let f = std::fs::File::open(done.join(format!("t{k}.parquet"))).unwrap();
-            let df = ParquetReader::new(f).finish().unwrap();
+            let df = read_parquet(&done.join(format!("t{k}.parquet")));
             let got: Vec<u32> = df
                 .column("i")
                 .unwrap()
@@ -1187,10 +1199,7 @@ mod tests {
             .collect();
         let model = Model::fixed();
         let df = pairs_batch(&ing, &[0; 6], &RecordPersons::of(&reg), &scored, &model).unwrap();
-        let text = |name: &str| -> Vec<String> {
-            let c = df.column(name).unwrap().str().unwrap().clone();
-            c.iter().map(|v| v.unwrap().to_string()).collect()
-        };
+        let text = |name: &str| texts(&df, name);
         let source = |i: u32| {
             ing.sources[ing.records[i as usize].source as usize]
                 .name
@@ -1239,16 +1248,7 @@ mod tests {
         let mut csv = csv::Reader::from_path(done.join("register.csv")).unwrap();
         let got: Vec<String> = csv.records().map(|r| r.unwrap()[10].to_string()).collect();
         assert_eq!(got, want);
-        let f = std::fs::File::open(done.join("register.parquet")).unwrap();
-        let df = ParquetReader::new(f).finish().unwrap();
-        let got: Vec<String> = df
-            .column("sources")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap().to_string())
-            .collect();
+        let got = texts(&read_parquet(&done.join("register.parquet")), "sources");
         assert_eq!(got, want);
     }
 
