@@ -42,7 +42,12 @@ const IC_VALID: u16 = 1 << PARTS;
 ///
 /// The current generation keeps each record's in `forms.bin` (`register::normalised`): a change
 /// to these fields changes that file's layout (bump `register::normalised::FORMS_VERSION`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// Written through serde (`register::normalised::encode_forms`) and read back by hand
+/// (`Linkable::decode`), which checks that the parts' ends fall in order on the text's
+/// character boundaries: a `Linkable` is only ever made by `of` or `decode`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 pub struct Linkable {
     text: Box<str>,
     ends: [u32; PARTS],
@@ -119,6 +124,48 @@ impl Linkable {
             dob: r.dob,
             address_order: prefix(r.address.as_deref().unwrap_or("\u{7f}"), 6),
         }
+    }
+
+    /// The forms `encode_forms` wrote with serde (the fields in order: the text, the parts'
+    /// ends, `present`, the birth date as an optional day number, `address_order`), read from
+    /// `r`; `None` when they are not such forms.
+    pub(crate) fn decode(r: &mut crate::register::normalised::Fixed) -> Option<Linkable> {
+        let text: Box<str> = r.str()?.into();
+        let mut ends = [0u32; PARTS];
+        let mut start = 0;
+        for e in &mut ends {
+            *e = r.u32()?;
+            let end = *e as usize;
+            if end < start || !text.is_char_boundary(end) {
+                return None;
+            }
+            start = end;
+        }
+        let present = r.u16()?;
+        let dob = match r.some()? {
+            true => Some(NaiveDate::from_num_days_from_ce_opt(r.i32()?)?),
+            false => None,
+        };
+        let address_order = r.u64()?;
+        Some(Linkable {
+            text,
+            ends,
+            present,
+            dob,
+            address_order,
+        })
+    }
+
+    /// Whether the parts' ends fall in order on the text's character boundaries, as `decode`
+    /// checks.
+    #[cfg(test)]
+    pub(crate) fn parts_in_order(&self) -> bool {
+        let mut start = 0;
+        self.ends.iter().all(|&e| {
+            let ok = e >= start && self.text.is_char_boundary(e as usize);
+            start = e;
+            ok
+        })
     }
 
     fn part(&self, p: Part) -> &str {
