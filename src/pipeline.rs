@@ -423,6 +423,23 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             })
             .collect()
     });
+    // When most records are unchanged, this run's files are laid over the previous ones'
+    // bases and refer to those records there rather than copy them (`normalised::layer_on`).
+    let bases = match stored.as_ref().zip(same.as_ref()) {
+        Some(((records, forms, _), same)) => {
+            let from_base = |f: &normalised::Stored| {
+                same.par_iter()
+                    .filter(|&&p| p != u32::MAX && f.in_base(p as usize).is_some())
+                    .count()
+            };
+            normalised::Bases {
+                records: normalised::layer_on(records, same.len(), from_base(records)),
+                forms: normalised::layer_on(forms, same.len(), from_base(forms)),
+            }
+        }
+        None => normalised::Bases::default(),
+    };
+    let (layer_records, layer_forms) = (bases.records.is_some(), bases.forms.is_some());
     let reuse = |i: usize| {
         let ((records, forms, _), same) = stored.as_ref().zip(same.as_ref())?;
         let p = same[i];
@@ -434,6 +451,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             record: records.bytes(p)?,
             forms: forms.bytes(p)?,
             marks: records.marks(p),
+            record_at: records.in_base(p).filter(|_| layer_records),
+            forms_at: forms.in_base(p).filter(|_| layer_forms),
         })
     };
     // Per record: its previous person, for records as above.
@@ -484,6 +503,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         &done,
         &config.out,
         fingerprint,
+        bases,
     )?;
     drop(stored);
     // Opened for a run that turned out not to be incremental.

@@ -579,6 +579,22 @@ fn old_generations_are_pruned_to_keep() {
         .collect();
     gens.sort();
     assert_eq!(gens, ["000002", "000003"]);
+    // The generations left read the files they were laid over, which were the first one's.
+    assert!(wd.join("store/current/normalised.bin.base").exists());
+    let o = run_ok(
+        wd.command("run")
+            .args(["--config", "demo/padan.toml", "--out", "store"]),
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
+    assert_eq!(s["linking"]["records_normalised"], 0, "{o:?}");
+    let warnings = s["warnings"].as_array().unwrap();
+    assert!(
+        !warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("cannot be used")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -598,8 +614,11 @@ fn a_run_killed_at_any_write_step_leaves_the_register_and_the_next_run_succeeds(
         "changes.csv",
         "link.bin",
         "normalised.bin",
+        "normalised.bin.base",
         "forms.bin",
+        "forms.bin.base",
         "persons.bin",
+        "persons.bin.base",
         "summary.json",
         "rename",
     ];
