@@ -505,6 +505,11 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         fingerprint,
         bases,
     )?;
+    // This run's files may be laid over the previous ones' base, which then stays mapped.
+    if let Some((records, forms, _)) = &stored {
+        records.release_all();
+        forms.release_all();
+    }
     drop(stored);
     // Opened for a run that turned out not to be incremental.
     drop(reusable);

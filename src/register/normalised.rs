@@ -953,6 +953,16 @@ impl Stored {
         }
     }
 
+    /// Hands back to the kernel this process's pages of the whole file and its base (see
+    /// `release`): the files this run's are laid over stay mapped as long as this run's, but
+    /// what normalising read of them is not read again.
+    pub fn release_all(&self) {
+        release_pages(&self.map, 0, self.map.len());
+        if let Layout::Layered { base, .. } = &self.layout {
+            base.release_all();
+        }
+    }
+
     /// Record `i` without its comparison forms; `None` when it does not decode.
     pub fn decode(&self, i: usize) -> Option<NormRecord> {
         debug_assert_eq!(self.kind, RECORDS);
