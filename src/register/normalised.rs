@@ -919,11 +919,13 @@ impl Stored {
 
     /// Record `i`'s number in `base()`, when it lies there.
     pub fn in_base(&self, i: usize) -> Option<usize> {
+        if i >= self.records {
+            return None;
+        }
         match self.locate(i) {
             Ok(at) => Some(at),
             Err(k) => matches!(self.layout, Layout::Whole { .. }).then_some(k),
         }
-        .filter(|_| i < self.records)
     }
 
     /// Hands back to the kernel this process's pages of the records `from..to`: a run reads
@@ -1499,6 +1501,8 @@ mod tests {
         assert_eq!(spill.in_base(0), Some(1));
         assert_eq!(spill.in_base(n), None, "its own encoding");
         assert!(spill.bytes(n + 1).is_none());
+        assert_eq!(spill.in_base(n + 1), None);
+        assert_eq!(spill.in_base(usize::MAX / 8), None);
         // Written into a generation, it takes its base along, and reads back the same.
         let g = Generation::begin(root).unwrap();
         write(&g, &spill).unwrap();
