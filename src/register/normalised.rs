@@ -31,6 +31,12 @@
 //! (`Marks`; zero in `forms.bin` and `persons.bin`); each record's end offset; an XXH3 checksum
 //! of everything before it. A file that does not check out is not used at all: every record is
 //! normalised (or every golden record made) again, and the run says why.
+//!
+//! When most records (or persons) are unchanged, a run lays its file over the last one written
+//! whole, its base, rather than copy the unchanged records' bytes: its file holds only the
+//! others and, per record, where to find it (`layer_on`, `Stored`); the base is hard-linked
+//! into the generation beside it (`base_name`). At 1M people a night with 1% of records changed
+//! then writes about 60 MB of these files instead of 1.24 GB.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -337,6 +343,12 @@ impl Spill {
         let io = |e| Error::io(dir, e);
         let file = tempfile::tempfile_in(dir).map_err(io)?;
         let layered = base.is_some();
+        if let Some(b) = &base {
+            assert!(
+                matches!(b.layout, Layout::Whole { .. }),
+                "a base has no base"
+            );
+        }
         let mut s = Spill {
             w: Hashing::new(file),
             kind,
