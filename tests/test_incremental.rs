@@ -289,6 +289,10 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
         assert_warns(&s, file.trim_end_matches(".base"));
         eqnice!(before, partition(&wd, "store"));
         eqnice!(ids_before, ids(&wd));
+        // With nothing to lay them over, that run wrote its files whole.
+        for written in ["normalised.bin.base", "forms.bin.base"] {
+            assert!(!wd.join(&format!("store/current/{written}")).exists());
+        }
     }
     // Damaged golden records: every golden record made again, a warning naming the file, the
     // same register; the run after keeps them all again.
@@ -421,9 +425,24 @@ fn the_model_is_estimated_again_once_a_fifth_of_the_records_changed_since() {
         .unwrap()
         .contains("since the model was estimated"));
     assert_eq!(two["linking"]["records_changed_since_model"], 0);
+    // A full run writes its state files whole; the next run with few changes lays its files
+    // over them.
+    let base = || wd.join("store/current/normalised.bin.base").exists();
+    assert!(!base());
     // Counting starts again from the new estimate.
     let c = move_house(&wd, 50, "NO 3, JALAN TIGA, 50000 KUALA LUMPUR");
     let three = run(&wd, "store", &[]);
     assert_eq!(three["linking"]["mode"], "incremental");
     assert_eq!(three["linking"]["records_changed_since_model"], c);
+    assert!(base());
+    // A run that changes more than an eighth of the records writes its files whole again.
+    let d = move_house(&wd, 2, "NO 4, JALAN EMPAT, 50000 KUALA LUMPUR");
+    let four = run(&wd, "store", &[]);
+    assert_eq!(
+        four["linking"]["mode"], "incremental",
+        "{}",
+        four["linking"]
+    );
+    assert!(d * 8 > records, "{d} of {records}");
+    assert!(!base());
 }
