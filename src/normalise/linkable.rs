@@ -45,7 +45,8 @@ const IC_VALID: u16 = 1 << PARTS;
 ///
 /// Written through serde (`register::normalised::encode_forms`) and read back by hand
 /// (`Linkable::decode`), which checks that the parts' ends fall in order on the text's
-/// character boundaries: a `Linkable` is only ever made by `of` or `decode`.
+/// character boundaries (as `of` and `default` make them). Serde's reading, which does not
+/// check them, is kept for tests only.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(test, derive(serde::Deserialize))]
 pub struct Linkable {
