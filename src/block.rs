@@ -191,52 +191,20 @@ fn other_id_keys(r: &Linkable, _: &Context, out: &mut Keys) {
     }
 }
 
-/// The items of `items` in a slice: of `few` when they fit (no allocation per record for
-/// the keys' words), else of `many`.
-fn gathered<'a, T: Copy + Default>(
-    mut items: impl Iterator<Item = T>,
-    few: &'a mut [T; 16],
-    many: &'a mut Vec<T>,
-) -> &'a mut [T] {
-    for n in 0..few.len() {
-        match items.next() {
-            Some(t) => few[n] = t,
-            None => return &mut few[..n],
-        }
-    }
-    match items.next() {
-        None => few,
-        Some(t) => {
-            many.extend_from_slice(few);
-            many.push(t);
-            many.extend(items);
-            many
-        }
-    }
-}
+/// A record's few words (name tokens, sound codes), kept without a heap allocation.
+type Words<T> = smallvec::SmallVec<[T; 16]>;
 
 fn postcode_token_keys(r: &Linkable, cx: &Context, out: &mut Keys) {
     let Some(pc) = r.postcode() else { return };
-    let (mut few, mut many) = ([(0, ""); 16], Vec::new());
-    let toks = gathered(
-        r.tokens()
-            .filter(|t| t.len() >= 2)
-            .map(|t| (cx.count(t), t)),
-        &mut few,
-        &mut many,
-    );
+    let mut toks: Words<(u32, &str)> = r
+        .tokens()
+        .filter(|t| t.len() >= 2)
+        .map(|t| (cx.count(t), t))
+        .collect();
     toks.sort_unstable();
-    // The two rarest distinct tokens (a token's repeats sort side by side).
-    let (mut last, mut added) = (None, 0);
-    for &(_, t) in toks.iter() {
-        if last != Some(t) {
-            out.add(&[pc, t]);
-            last = Some(t);
-            added += 1;
-            if added == 2 {
-                break;
-            }
-        }
+    toks.dedup_by(|a, b| a.1 == b.1);
+    for (_, t) in toks.into_iter().take(2) {
+        out.add(&[pc, t]);
     }
 }
 
@@ -283,8 +251,7 @@ fn phone_keys(r: &Linkable, _: &Context, out: &mut Keys) {
 fn phonetic_keys(r: &Linkable, _: &Context, out: &mut Keys) {
     if r.tokens().nth(1).is_some() && !r.phonetic().is_empty() {
         // The codes sorted, joined by spaces.
-        let (mut few, mut many) = ([""; 16], Vec::new());
-        let t = gathered(r.phonetic().split(' '), &mut few, &mut many);
+        let mut t: Words<&str> = r.phonetic().split(' ').collect();
         t.sort_unstable();
         out.add_with(|buf| {
             for (i, w) in t.iter().enumerate() {

@@ -229,14 +229,9 @@ impl Previous {
         let (records, goldens) = match &link {
             Ok(state) if may_reuse && state.fingerprint == fingerprint => {
                 let records = Previous::open_records(dir, fingerprint, state);
-                let goldens = records.is_ok().then(|| {
-                    normalised::Stored::open(
-                        dir,
-                        normalised::PERSONS,
-                        golden_fingerprint,
-                        state.person_ids.len(),
-                    )
-                });
+                let goldens = records
+                    .is_ok()
+                    .then(|| Previous::open_goldens(dir, golden_fingerprint, state));
                 (Some(records), goldens)
             }
             _ => (None, None),
@@ -246,6 +241,16 @@ impl Previous {
             records,
             goldens,
         }
+    }
+
+    /// `persons.bin` of the generation in `dir`, for `state`'s persons.
+    fn open_goldens(
+        dir: &std::path::Path,
+        golden_fingerprint: u64,
+        state: &link::State,
+    ) -> std::result::Result<normalised::Stored, link::Unusable> {
+        let persons = state.person_ids.len();
+        normalised::Stored::open(dir, normalised::PERSONS, golden_fingerprint, persons)
     }
 
     /// `normalised.bin` and `forms.bin` of the generation in `dir`, for `state`'s records.
@@ -675,12 +680,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             .zip(previous_link.as_ref())
             .and_then(|(_, (state, _))| {
                 let opened = goldens_opened.take().unwrap_or_else(|| {
-                    normalised::Stored::open(
-                        &config.out.join("current"),
-                        normalised::PERSONS,
-                        golden_fingerprint,
-                        state.person_ids.len(),
-                    )
+                    Previous::open_goldens(&config.out.join("current"), golden_fingerprint, state)
                 });
                 match opened {
                     Ok(stored) => Some(stored),

@@ -22,6 +22,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
+use super::fixed::Fixed;
 use super::store::Generation;
 use super::Register;
 use crate::error::{Error, Result};
@@ -233,28 +234,25 @@ pub fn write(g: &Generation, snap: &Snapshot) -> Result<()> {
     f.finish()
 }
 
-/// Reads `bytes` front to back.
-struct Cursor<'a> {
-    b: &'a [u8],
+/// Reads `bytes` front to back (`Fixed`), saying why a read fails.
+struct Cursor<'a>(Fixed<'a>);
+
+fn ends_early() -> String {
+    "the file ends early".into()
 }
 
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
-        if self.b.len() < n {
-            return Err("the file ends early".into());
-        }
-        let (x, rest) = self.b.split_at(n);
-        self.b = rest;
-        Ok(x)
+        self.0.take(n).ok_or_else(ends_early)
     }
     fn u16(&mut self) -> std::result::Result<u16, String> {
-        Ok(u16::from_le_bytes(self.take(2)?.try_into().unwrap()))
+        self.0.u16().ok_or_else(ends_early)
     }
     fn u32(&mut self) -> std::result::Result<u32, String> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
+        self.0.u32().ok_or_else(ends_early)
     }
     fn u64(&mut self) -> std::result::Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
+        self.0.u64().ok_or_else(ends_early)
     }
     fn text(&mut self, n: usize) -> std::result::Result<&'a str, String> {
         std::str::from_utf8(self.take(n)?).map_err(|_| "text that is not UTF-8".to_string())
@@ -290,9 +288,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<State, String> {
     if xxh3_64(body) != u64::from_le_bytes(sum.try_into().unwrap()) {
         return Err("its checksum does not match (damaged)".into());
     }
-    let mut c = Cursor {
-        b: &body[MAGIC.len()..],
-    };
+    let mut c = Cursor(Fixed::new(&body[MAGIC.len()..]));
     let version = c.u32()?;
     if version != VERSION {
         return Err(format!(
@@ -368,7 +364,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<State, String> {
     if person_of.iter().any(|&p| p as usize >= n_persons) {
         return Err("a record of an unknown person".into());
     }
-    if !c.b.is_empty() {
+    if !c.0.is_empty() {
         return Err("bytes after the persons".into());
     }
     Ok(State {

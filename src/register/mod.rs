@@ -8,6 +8,7 @@
 //! its records): `P` and 16 hex digits of that key's XXH3 hash. The same inputs therefore give
 //! the same ids, and a person whose anchor record stays keeps its id when others come and go.
 
+pub(crate) mod fixed;
 pub mod ids;
 pub mod link;
 pub mod normalised;
@@ -131,11 +132,12 @@ pub fn person_id(source: &str, record_id: &str) -> Text {
     key.extend_from_slice(source.as_bytes());
     key.push(0x1f);
     key.extend_from_slice(record_id.as_bytes());
-    compact_str::format_compact!("P{:016x}", xxh3_64(&key))
+    let made = made_id(xxh3_64(&key));
+    Text::from(std::str::from_utf8(&made).expect("ASCII"))
 }
 
-/// The id `person_id` makes of the number `n` ("P" and 16 lowercase hex digits), written into
-/// a buffer rather than allocated.
+/// The id of the number `n` ("P" and 16 lowercase hex digits), as `person_id` makes it,
+/// written into a buffer rather than allocated.
 pub fn made_id(n: u64) -> [u8; MADE_ID_LEN] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = [b'P'; MADE_ID_LEN];
@@ -259,27 +261,18 @@ impl Golden {
 
     /// The golden record `encode` wrote as the whole of `bytes`; `None` when they are not one.
     pub fn decode(bytes: &[u8]) -> Option<Golden> {
-        let mut at = 0usize;
-        let mut take = |n: usize| -> Option<&[u8]> {
-            let b = bytes.get(at..at.checked_add(n)?)?;
-            at += n;
-            Some(b)
-        };
+        let mut r = fixed::Fixed::new(bytes);
         let mut values: [Option<Text>; 8] = Default::default();
         for v in &mut values {
-            let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+            let len = r.u32()? as usize;
             if len > 0 {
-                *v = Some(Text::from(std::str::from_utf8(take(len - 1)?).ok()?));
+                *v = Some(Text::from(r.text(len - 1)?));
             }
         }
-        let valid_ics = usize::try_from(u64::from_le_bytes(take(8)?.try_into().ok()?)).ok()?;
-        let mixed_sex = match take(1)?[0] {
-            0 => false,
-            1 => true,
-            _ => return None,
-        };
-        let dob_spread_days = i64::from_le_bytes(take(8)?.try_into().ok()?);
-        if at != bytes.len() {
+        let valid_ics = usize::try_from(r.u64()?).ok()?;
+        let mixed_sex = r.bool()?;
+        let dob_spread_days = r.i64()?;
+        if !r.is_empty() {
             return None;
         }
         let [full_name, ic, old_ic, dob, sex, address, postcode, phone] = values;

@@ -44,6 +44,7 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
 
+use super::fixed::Fixed;
 use super::link::{Hashing, Unusable};
 use super::store::Generation;
 use crate::error::{Error, Result};
@@ -162,68 +163,10 @@ pub fn encode_forms(l: &Linkable, p: &Packed, buf: &mut Vec<u8>) {
 /// unchanged record's forms are decoded on every nightly run, and at 1M people (1.8M
 /// records) serde's reading took about 1.4 s of CPU.
 pub fn decode_forms(bytes: &[u8]) -> Option<(Linkable, Packed)> {
-    let mut r = Fixed { b: bytes };
+    let mut r = Fixed::new(bytes);
     let l = Linkable::decode(&mut r)?;
     let p = Packed::decode(&mut r)?;
-    r.b.is_empty().then_some((l, p))
-}
-
-/// Reads what bincode wrote with `forms_config` (integers whole, little-endian; a string as
-/// its length in 8 bytes and its bytes; an option as a byte 0 or 1 and the value; a `bool` as
-/// a byte 0 or 1; arrays and tuples as their items), front to back. Each read is `None` past
-/// the end or on a byte that is not what it reads.
-pub(crate) struct Fixed<'a> {
-    b: &'a [u8],
-}
-
-impl<'a> Fixed<'a> {
-    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (x, rest) = self.b.split_at_checked(n)?;
-        self.b = rest;
-        Some(x)
-    }
-
-    pub fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N).map(|b| b.try_into().expect("N bytes"))
-    }
-
-    pub fn u8(&mut self) -> Option<u8> {
-        self.array::<1>().map(|[b]| b)
-    }
-
-    pub fn u16(&mut self) -> Option<u16> {
-        self.array().map(u16::from_le_bytes)
-    }
-
-    pub fn u32(&mut self) -> Option<u32> {
-        self.array().map(u32::from_le_bytes)
-    }
-
-    pub fn i32(&mut self) -> Option<i32> {
-        self.array().map(i32::from_le_bytes)
-    }
-
-    pub fn u64(&mut self) -> Option<u64> {
-        self.array().map(u64::from_le_bytes)
-    }
-
-    pub fn bool(&mut self) -> Option<bool> {
-        match self.u8()? {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
-    }
-
-    /// An option's tag: whether a value follows.
-    pub fn some(&mut self) -> Option<bool> {
-        self.bool()
-    }
-
-    pub fn str(&mut self) -> Option<&'a str> {
-        let len = usize::try_from(self.u64()?).ok()?;
-        std::str::from_utf8(self.take(len)?).ok()
-    }
+    r.is_empty().then_some((l, p))
 }
 
 /// `forms.bin`'s encoding: integers whole, not as varints. Every unchanged record's forms are
@@ -423,6 +366,7 @@ impl Spill {
         // SAFETY: the file has no name and only this process holds it, so nothing else can
         // change or truncate it while it is mapped.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        let base = |_, _| base.ok_or(Unusable::Damaged("laid over no base".into()));
         let mut s = Stored::parse(map, self.kind, None, Some(self.records), base).map_err(|e| {
             Error::Run(format!(
                 "the {} spilled to {} do not read back: {e:?}",
@@ -722,33 +666,30 @@ impl Stored {
         // memory unsafety of ours (the bytes are only read through slices).
         let map =
             unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Unusable::Damaged(e.to_string()))?;
-        let head = Head::read(&map, kind, Some(fingerprint), records)?;
-        let base = match head.base {
-            None => None,
-            Some((base_records, base_sum)) => {
-                if records.is_none() {
-                    return Err(Unusable::Damaged("a base laid over another base".into()));
-                }
-                let at = dir.join(base_name(kind));
-                let base = match Stored::open_file(dir, &at, kind, fingerprint, None) {
-                    Ok(b) => b,
-                    Err(Unusable::Missing) => {
-                        return Err(Unusable::Damaged(format!(
-                            "its base {} is missing",
-                            at.display()
-                        )))
-                    }
-                    Err(Unusable::Damaged(why)) => {
-                        return Err(Unusable::Damaged(format!("its base: {why}")))
-                    }
-                };
-                if base.records != base_records || base.checksum() != base_sum {
-                    return Err(Unusable::Damaged(
-                        "its base is not the file it was laid over".into(),
-                    ));
-                }
-                Some(std::sync::Arc::new(base))
+        // A layered file's base: whole, of the same kind and fingerprint, in the same folder.
+        let base = |base_records: usize, base_sum: u64| {
+            if records.is_none() {
+                return Err(Unusable::Damaged("a base laid over another base".into()));
             }
+            let at = dir.join(base_name(kind));
+            let base = match Stored::open_file(dir, &at, kind, fingerprint, None) {
+                Ok(b) => b,
+                Err(Unusable::Missing) => {
+                    return Err(Unusable::Damaged(format!(
+                        "its base {} is missing",
+                        at.display()
+                    )))
+                }
+                Err(Unusable::Damaged(why)) => {
+                    return Err(Unusable::Damaged(format!("its base: {why}")))
+                }
+            };
+            if base.records != base_records || base.checksum() != base_sum {
+                return Err(Unusable::Damaged(
+                    "its base is not the file it was laid over".into(),
+                ));
+            }
+            Ok(std::sync::Arc::new(base))
         };
         let mut s = Stored::parse(map, kind, Some(fingerprint), records, base)?;
         s.path = Some(path.to_path_buf());
@@ -764,22 +705,23 @@ impl Stored {
     }
 
     /// Checks a mapped file's layout; its fingerprint too when `fingerprint` is given (a file
-    /// of this run's own has no need), its record count when `records` is. A layered file
-    /// needs its `base`. The caller checks the checksum.
+    /// of this run's own has no need), its record count when `records` is. A layered file's
+    /// base is given by `base(its record count, its checksum)`. The caller checks the
+    /// checksum.
     fn parse(
         map: memmap2::Mmap,
         kind: Kind,
         fingerprint: Option<u64>,
         records: Option<usize>,
-        base: Option<std::sync::Arc<Stored>>,
+        base: impl FnOnce(usize, u64) -> std::result::Result<std::sync::Arc<Stored>, Unusable>,
     ) -> std::result::Result<Stored, Unusable> {
         let damaged = |why: &str| Unusable::Damaged(why.to_string());
         let head = Head::read(&map, kind, fingerprint, records)?;
         let records = head.records;
         let body = map.len() - 8;
         let u64_at = |i: usize| u64::from_le_bytes(map[i..i + 8].try_into().unwrap());
-        let (data_at, marks_at, layout) = match (head.base, base) {
-            (None, _) => {
+        let (data_at, marks_at, layout) = match head.base {
+            None => {
                 let Some(marks_at) = body
                     .checked_sub(
                         records
@@ -798,8 +740,8 @@ impl Stored {
                     },
                 )
             }
-            (Some(_), None) => return Err(damaged("a layered file read without its base")),
-            (Some(_), Some(base)) => {
+            Some((base_records, base_sum)) => {
+                let base = base(base_records, base_sum)?;
                 if body < LAYERED_HEAD + 8 {
                     return Err(damaged("the file ends early"));
                 }
