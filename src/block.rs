@@ -18,8 +18,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::mask;
 use crate::normalise::linkable::prefix;
-use crate::normalise::{ic, Linkable};
+use crate::normalise::Linkable;
 
 /// A record's keys under one rule, written into one buffer (no allocation per key).
 #[derive(Default)]
@@ -377,15 +378,11 @@ pub struct Limits {
 
 fn masked_key(rule: &str, key: &str) -> String {
     if rule == "ic" {
-        ic::mask(key)
+        mask::ic(key)
     } else if let Some((tag, v)) = key.split_once(':').filter(|_| rule == "other_id") {
-        format!("{tag}:{}", ic::mask(v))
+        format!("{tag}:{}", mask::ic(v))
     } else if rule == "phone" {
-        format!(
-            "{}{}",
-            "*".repeat(key.len().saturating_sub(4)),
-            &key[key.len().saturating_sub(4)..]
-        )
+        mask::value("phone", key)
     } else {
         key.to_string()
     }

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::normalise::ic;
+use crate::mask;
 use crate::register::link::{self, Unusable};
 use crate::register::normalised::{Stored, RECORDS};
 use crate::score::{probability, COMPARISONS};
@@ -62,28 +62,11 @@ impl RecordRow {
             return self.clone();
         }
         let mut r = self.clone();
-        r.ic = mask_value("ic", &r.ic);
-        r.old_ic = mask_value("other_id", &r.old_ic);
-        r.phone = mask_value("phone", &r.phone);
-        r.address = mask_value("address", &r.address);
+        r.ic = mask::value("ic", &r.ic);
+        r.old_ic = mask::value("other_id", &r.old_ic);
+        r.phone = mask::value("phone", &r.phone);
+        r.address = mask::value("address", &r.address);
         r
-    }
-}
-
-/// Masks one value of a comparison for display.
-pub fn mask_value(comparison: &str, v: &str) -> String {
-    if v.is_empty() {
-        return String::new();
-    }
-    match comparison {
-        "ic" | "other_id" => ic::mask(v),
-        "phone" => {
-            let n = v.chars().count();
-            let tail: String = v.chars().skip(n.saturating_sub(4)).collect();
-            format!("{}{tail}", "*".repeat(n.saturating_sub(4)))
-        }
-        "address" => "(address withheld)".to_string(),
-        _ => v.to_string(),
     }
 }
 
@@ -342,7 +325,7 @@ impl Store {
                     if unmasked {
                         v.to_string()
                     } else {
-                        mask_value(c.name, v)
+                        mask::value(c.name, v)
                     }
                 };
                 Step {

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod explain;
 pub mod field;
 pub mod ingest;
+pub mod mask;
 pub mod normalise;
 pub mod pipeline;
 pub mod progress;

@@ -14,9 +14,9 @@ use std::fmt::Write;
 
 use ahash::AHashMap;
 
-use crate::explain::mask_value;
 use crate::field::Field;
 use crate::ingest::Ingested;
+use crate::mask::{self, guard};
 use crate::pipeline::Summary;
 use crate::register::Conflict;
 use crate::register::Register;
@@ -134,94 +134,9 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn is_digit(c: char) -> bool {
-    c.is_ascii_digit() || ('０'..='９').contains(&c)
-}
-
-/// Masks every run of nine or more digits (separators `-` or a space between digits allowed)
-/// in free text, keeping the last four: an IC, a phone or a long id never shows whole.
-pub fn guard(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if !is_digit(chars[i]) {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        let (mut k, mut end, mut digits) = (i, i, 0usize);
-        while k < chars.len() {
-            if is_digit(chars[k]) {
-                digits += 1;
-                k += 1;
-                end = k;
-            } else if (chars[k] == '-' || chars[k] == ' ')
-                && k + 1 < chars.len()
-                && is_digit(chars[k + 1])
-            {
-                k += 1;
-            } else {
-                break;
-            }
-        }
-        let mut seen = 0;
-        for &c in &chars[i..end] {
-            if is_digit(c) {
-                seen += 1;
-                out.push(if digits >= 9 && seen + 4 <= digits {
-                    '*'
-                } else {
-                    c
-                });
-            } else {
-                out.push(c);
-            }
-        }
-        i = end;
-    }
-    out
-}
-
 /// Free text, guarded and escaped.
 fn h(s: &str) -> String {
     escape(&guard(s))
-}
-
-/// A rejected row's raw text for an example: long digit runs masked, every word reduced to
-/// its first letter, so the row's shape (fields, separators) shows but not its contents.
-fn mask_raw(raw: &str) -> String {
-    let g = guard(raw);
-    let mut out = String::new();
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let n = word.chars().count();
-        if word.chars().all(is_digit) {
-            if n >= 5 {
-                out.push_str(&"*".repeat(n - 4));
-                out.extend(word.chars().skip(n - 4));
-            } else {
-                out.push_str(word);
-            }
-        } else {
-            out.extend(word.chars().take(1));
-            out.push_str(&"*".repeat(n.saturating_sub(1)));
-        }
-        word.clear();
-    };
-    for c in g.chars() {
-        if c.is_alphanumeric() {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    if out.chars().count() > 160 {
-        out = out.chars().take(160).collect::<String>() + "…";
-    }
-    out
 }
 
 /// An integer with thousands separators.
@@ -279,7 +194,7 @@ fn shown(ing: &Ingested, i: u32, comparison: &str) -> String {
         "household_id" => get(Field::HouseholdId).to_string(),
         _ => String::new(),
     };
-    guard(&mask_value(comparison, &v))
+    guard(&mask::value(comparison, &v))
 }
 
 fn source_name(ing: &Ingested, i: u32) -> &str {
@@ -713,7 +628,7 @@ fn rejects_section(s: &mut String, input: &ReportInput) {
                 r.row,
                 h(&r.record_id),
                 h(&r.reason),
-                escape(&mask_raw(&r.raw))
+                escape(&mask::raw(&r.raw))
             );
         }
         s.push_str("</td></tr>");
@@ -1532,6 +1447,7 @@ mod tests {
 
     use crate::config::Config;
     use crate::ingest::Record;
+    use crate::mask::is_digit;
     use crate::normalise::NormRecord;
     use crate::register::Person;
     use crate::{block, cluster, ingest, normalise, pipeline, register, score};
@@ -2038,23 +1954,12 @@ window.addEventListener('load', function () {
     }
 
     #[test]
-    fn escape_and_guard() {
+    fn escape_and_numbers() {
         assert_eq!(
             escape(r#"D'Cruz & <b>"Lim"</b>"#),
             "D&#39;Cruz &amp; &lt;b&gt;&quot;Lim&quot;&lt;/b&gt;"
         );
-        assert_eq!(guard("ic 850312-14-5567 here"), "ic ******-**-5567 here");
-        assert_eq!(guard("850312145567"), "********5567");
-        assert_eq!(
-            guard("row 12, 5 fields, 1985-03-12"),
-            "row 12, 5 fields, 1985-03-12"
-        );
-        assert_eq!(guard("８５０３１２１４５５６７"), "********５５６７");
         assert_eq!(num(1234567), "1,234,567");
         assert_eq!(num(12), "12");
-        let raw = mask_raw("R1,ALI BIN ABU,850312-14-5567,0123456789");
-        assert!(!raw.contains("ALI"), "{raw}");
-        assert!(!raw.contains("850312"), "{raw}");
-        assert!(raw.ends_with("6789"), "{raw}");
     }
 }

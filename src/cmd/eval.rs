@@ -7,7 +7,7 @@ use serde_json::json;
 
 use padan::config::Config;
 use padan::eval::{self, diagnose};
-use padan::explain::mask_value;
+use padan::mask;
 use padan::normalise;
 use padan::{Error, Result};
 
@@ -69,14 +69,14 @@ pub fn run(a: Args) -> Result<()> {
                 if a.unmasked {
                     x.digits.to_string()
                 } else {
-                    mask_value("ic", &x.digits)
+                    mask::value("ic", &x.digits)
                 }
             });
             let phone = r.phone.as_ref().map(|p| {
                 if a.unmasked {
                     p.to_string()
                 } else {
-                    mask_value("phone", p)
+                    mask::value("phone", p)
                 }
             });
             let v = [

@@ -435,17 +435,6 @@ impl Ic {
     }
 }
 
-/// Masks an IC for logs and reports: only the last four digits are shown (CONTRACT.md, Privacy).
-pub fn mask(ic: &str) -> String {
-    let d: Vec<char> = ic.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let tail: String = d[d.len().saturating_sub(4)..].iter().collect();
-    if d.len() == 12 {
-        format!("******-**-{tail}")
-    } else {
-        format!("{}{tail}", "*".repeat(d.len().saturating_sub(4).max(1)))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,12 +526,5 @@ mod tests {
         let b = Ic::parse("850312625567").unwrap();
         assert_eq!(b.birth_state(), None);
         assert_eq!(b.birth_place(), Some("CAMBODIA"));
-    }
-
-    #[test]
-    fn masks_show_only_the_last_four() {
-        assert_eq!(mask("850312145567"), "******-**-5567");
-        assert_eq!(mask("A1234567"), "****4567");
-        assert!(!mask("850312145567").contains("850312"));
     }
 }
