@@ -85,7 +85,14 @@ pub struct SourceSpec {
     /// The source lists distinct persons (already de-duplicated): two of its records are
     /// never put in one person.
     pub distinct: bool,
+    /// The largest share of the previous generation's records from this export that may be
+    /// missing tonight before the run stops (`quality::check_counts`); 1 never stops.
+    pub max_drop: f64,
 }
+
+/// A source's `max_drop` when its table sets none: an export that loses more than half its
+/// records from one night to the next has more likely broken than emptied.
+pub const MAX_DROP: f64 = 0.5;
 
 /// Blocking settings (`[block]`).
 #[derive(Clone, Debug)]
@@ -243,6 +250,7 @@ struct RawSource {
     priority: Option<i64>,
     sheet: Option<String>,
     distinct: Option<bool>,
+    max_drop: Option<f64>,
     columns: Option<BTreeMap<String, ColumnSpec>>,
 }
 
@@ -498,6 +506,13 @@ fn check_source(s: RawSource, i: usize, base: &Path, file: &str) -> Result<Sourc
             )));
         }
     }
+    let max_drop = s.max_drop.unwrap_or(MAX_DROP);
+    if !(0.0..=1.0).contains(&max_drop) {
+        return Err(Error::Config(format!(
+            "{}: {max_drop} is not a share between 0 and 1 (0.5: stop when more than half the previous records are missing)",
+            at("max_drop")
+        )));
+    }
     if s.sheet.is_some() && format != Format::Xlsx {
         return Err(Error::Config(format!(
             "{}: only spreadsheets have sheets",
@@ -516,6 +531,7 @@ fn check_source(s: RawSource, i: usize, base: &Path, file: &str) -> Result<Sourc
         sheet: s.sheet,
         columns,
         distinct: s.distinct.unwrap_or(false),
+        max_drop,
     })
 }
 

@@ -17,6 +17,7 @@ pub mod mask;
 pub mod normalise;
 pub mod pipeline;
 pub mod progress;
+pub mod quality;
 pub mod register;
 pub mod report;
 pub mod score;

@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::ingest::{self, FileStats};
 use crate::normalise::{Records, Unreadable};
 use crate::progress::Progress;
+use crate::quality::{self, DataQuality};
 use crate::register::{self, ids, link, normalised, store, store::Generation, write};
 use crate::score::{self, Comparison, Decision, Model, ModelKind, COMPARISONS};
 
@@ -43,6 +44,8 @@ pub struct Summary {
     /// Match pairs not joined because their clusters held conflicting ICs, two records of a
     /// source of distinct persons, or records an analyst marked different (now in review).
     pub refused_match_pairs: u64,
+    /// Records repeated more often than one person's can be, which the model counts once.
+    pub data_quality: DataQuality,
     /// Whether this run linked every record or only the new and changed ones, and why.
     pub linking: Linking,
     /// Persons new, grown, shrunk, merged, split or retired since the previous generation.
@@ -359,6 +362,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             .then(|| Previous::open(&current, may_reuse, fingerprint, golden_fingerprint))
     });
     let mut ing = ingest::read(config, opened)?;
+    let previous_dir = config.out.join("current");
+    let previous_dir = previous_dir.is_dir().then_some(previous_dir.as_path());
+    warnings.extend(quality::check_counts(config, &ing, previous_dir)?);
     stage.done(&format!(
         "{} records, {} rejected",
         ing.records.len(),
@@ -369,6 +375,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
 
     let t = Instant::now();
     let hashes: Vec<u64> = { ing.records.par_iter().map(|r| r.content_hash()).collect() };
+    let repeats = quality::repeats(&ing, &hashes);
+    warnings.extend(repeats.quality.warning());
     let t_link = Instant::now();
     let (loaded, mut reusable, mut goldens_opened) = match loading
         .join()
@@ -594,20 +602,30 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     }
     let model = if let Some(kept_model) = kept_model {
         // The previous generation's weights, with name frequencies counted over this run.
-        kept_model.with_name_frequencies(&score::names(&packed))
+        kept_model.with_name_frequencies(&score::counted_names(&packed, &repeats.left_out))
     } else if em {
         // Every sampled pair is a candidate: its levels are already known.
         let lists: Vec<&[(u32, u32)]> = blocking.samples.iter().map(Vec::as_slice).collect();
         let positions = score::positions_in(&pairs[..blocked], &lists);
+        let out = &repeats.left_out;
+        let counted = |i: &usize| {
+            let (a, b) = pairs[*i];
+            out.is_empty() || !(out[a as usize] || out[b as usize])
+        };
         let samples: Vec<_> = block::RULES
             .iter()
             .zip(positions)
             .map(|(r, found)| {
-                let known = found.into_iter().flatten().map(|i| levels.get(i)).collect();
+                let known = found
+                    .into_iter()
+                    .flatten()
+                    .filter(counted)
+                    .map(|i| levels.get(i))
+                    .collect();
                 (r.uses, known)
             })
             .collect();
-        Model::fit(&links, &packed, &levels, &samples)
+        Model::fit(&links, &packed, &pairs, &levels, &samples, out)
     } else {
         Model::fixed()
     };
@@ -813,6 +831,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         match_pairs: count(Decision::Match),
         review_pairs: count(Decision::Review),
         refused_match_pairs: clustering.refused.len() as u64,
+        data_quality: repeats.quality,
         linking,
         changes: changes_by_kind,
         decisions,

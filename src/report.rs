@@ -372,6 +372,7 @@ pub fn render(input: &ReportInput) -> String {
 pub fn render_tail(input: &ReportInput) -> String {
     let mut s = String::with_capacity(256 * 1024);
     rejects_section(&mut s, input);
+    quality_section(&mut s, input);
     sources_section(&mut s, input);
     overlap_section(&mut s, input);
     model_section(&mut s, input);
@@ -447,6 +448,7 @@ fn toc(s: &mut String) {
     for (id, t) in [
         ("run", "The run"),
         ("rejects", "Rejected rows"),
+        ("quality", "Data quality"),
         ("sources", "Records per source"),
         ("overlap", "Cross-agency overlap"),
         ("model", "The model"),
@@ -632,6 +634,42 @@ fn rejects_section(s: &mut String, input: &ReportInput) {
             );
         }
         s.push_str("</td></tr>");
+    }
+    s.push_str("</table></section>");
+}
+
+fn quality_section(s: &mut String, input: &ReportInput) {
+    let q = &input.summary.data_quality;
+    let _ = write!(
+        s,
+        r#"<section id="quality"><h2>Data quality</h2><p>Records whose values are identical, {} or more times over, are suspect: no person has that many records. They are linked like any other record, but the model counts each group once.</p>"#,
+        crate::quality::SUSPECT_REPEATS
+    );
+    if q.suspect_groups == 0 {
+        s.push_str(r#"<p class="muted">No suspect records.</p></section>"#);
+        return;
+    }
+    let _ = write!(
+        s,
+        r#"<p id="suspects">{} suspect records in {} groups.</p><table id="suspect-groups"><tr><th class="n">records</th><th>sources</th><th>first</th><th>name (masked)</th></tr>"#,
+        num(q.suspect_records),
+        num(q.suspect_groups)
+    );
+    for g in &q.largest_groups {
+        let sources: Vec<String> = g
+            .sources
+            .iter()
+            .map(|(name, n)| format!("{} {}", h(name), num(*n)))
+            .collect();
+        let _ = write!(
+            s,
+            r#"<tr><td class="n" data-value="{}">{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>"#,
+            g.records,
+            num(g.records),
+            sources.join(", "),
+            h(&g.first),
+            h(&g.name)
+        );
     }
     s.push_str("</table></section>");
 }
@@ -1502,7 +1540,7 @@ mod tests {
                     )
                 })
                 .collect();
-            Model::fit(&links, &packed, &levels, &samples)
+            Model::fit(&links, &packed, &blocking.pairs, &levels, &samples, &[])
         } else {
             Model::fixed()
         };
@@ -1882,6 +1920,7 @@ window.addEventListener('load', function () {
             match_pairs: 0,
             review_pairs: n as u64,
             refused_match_pairs: 0,
+            data_quality: Default::default(),
             linking: Default::default(),
             changes: [("new", n as u64)].into_iter().collect(),
             decisions: None,

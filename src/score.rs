@@ -466,6 +466,20 @@ pub fn names(packed: &[Packed]) -> Vec<u64> {
     packed.iter().map(Packed::name).collect()
 }
 
+/// The names the model's name frequencies count: every record's but those `left_out` (empty,
+/// or a flag per record; see `Model::fit`).
+pub fn counted_names(packed: &[Packed], left_out: &[bool]) -> Vec<u64> {
+    if left_out.is_empty() {
+        return names(packed);
+    }
+    packed
+        .iter()
+        .zip(left_out)
+        .filter(|(_, &out)| !out)
+        .map(|(p, _)| p.name())
+        .collect()
+}
+
 fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
     if pa.compact == 0 || pb.compact == 0 {
         return 0;
@@ -874,17 +888,31 @@ impl Model {
     /// the comparisons that rule agrees on by construction left out (they would teach the
     /// model that every candidate agrees there), averaged over the rules that do not use a
     /// comparison; then the prior by EM over all candidates with m and u held.
+    ///
+    /// `left_out` (empty, or one flag per record): records the estimates do not count, every
+    /// copy but one of a suspect group (`quality::Repeats`). Thousands of copies of one row
+    /// would otherwise make most random pairs agree on every field. The caller leaves them
+    /// out of `rule_samples`; `candidate_pairs` are the pairs `candidate_levels` describe.
     pub fn fit(
         recs: &[Linkable],
         packed: &[Packed],
+        candidate_pairs: &[(u32, u32)],
         candidate_levels: &Levels,
         rule_samples: &[(&[&str], Vec<[u8; N_COMPARISONS]>)],
+        left_out: &[bool],
     ) -> Model {
         let n_levels: [usize; N_COMPARISONS] = std::array::from_fn(|k| COMPARISONS[k].levels.len());
+        let counted: Option<Vec<u32>> = left_out.contains(&true).then(|| {
+            (0..recs.len() as u32)
+                .filter(|&i| !left_out[i as usize])
+                .collect()
+        });
+        let n = counted.as_ref().map_or(recs.len(), Vec::len);
         let sample = random_pair_levels(
             recs,
             packed,
-            (100 * recs.len() as u64).clamp(200_000, 2_000_000),
+            counted.as_deref(),
+            (100 * n as u64).clamp(200_000, 2_000_000),
         );
         let u_sample_pairs = sample.values().sum();
         let u = em::estimate_u(&sample, &n_levels);
@@ -929,8 +957,14 @@ impl Model {
                 }
             })
             .collect();
-        let cand = candidate_levels.histogram();
-        let n = recs.len() as f64;
+        let cand = match counted {
+            None => candidate_levels.histogram(),
+            Some(_) => candidate_levels.histogram_where(|i| {
+                let (a, b) = candidate_pairs[i];
+                !left_out[a as usize] && !left_out[b as usize]
+            }),
+        };
+        let n = n as f64;
         let lambda = em::estimate_lambda(&cand, n * (n - 1.0) / 2.0, &m, &u, 500);
         let params = em::Params {
             m,
@@ -950,7 +984,7 @@ impl Model {
             u_sample_pairs,
             name_tf: None,
         }
-        .with_name_frequencies(&names(packed))
+        .with_name_frequencies(&counted_names(packed, left_out))
     }
 
     /// The model with its name frequencies counted over `names`, every record's name
@@ -1034,13 +1068,15 @@ impl Model {
 }
 
 /// Levels of up to `n` random record pairs (deterministic: pairs are drawn from a fixed hash
-/// sequence), as a histogram of level patterns.
+/// sequence), as a histogram of level patterns; with `among`, pairs of those records only.
 pub fn random_pair_levels(
     recs: &[Linkable],
     packed: &[Packed],
+    among: Option<&[u32]>,
     n: u64,
 ) -> em::Histogram<N_COMPARISONS> {
-    let len = recs.len() as u64;
+    let len = among.map_or(recs.len(), <[u32]>::len) as u64;
+    let record = |i: u64| among.map_or(i as usize, |a| a[i as usize] as usize);
     if len < 2 {
         return Default::default();
     }
@@ -1054,7 +1090,7 @@ pub fn random_pair_levels(
             if b >= a {
                 b += 1;
             }
-            let (a, b) = (a as usize, b as usize);
+            let (a, b) = (record(a), record(b));
             *h.entry(compare_packed(&packed[a], &packed[b], &recs[a], &recs[b]))
                 .or_default() += 1;
             h
@@ -1167,8 +1203,13 @@ impl Levels {
 
     /// How many pairs have each level pattern.
     pub fn histogram(&self) -> em::Histogram<N_COMPARISONS> {
+        self.histogram_where(|_| true)
+    }
+
+    /// How many of the pairs `counted` picks (by number) have each level pattern.
+    pub fn histogram_where(&self, counted: impl Fn(usize) -> bool) -> em::Histogram<N_COMPARISONS> {
         let mut counts = vec![0u64; self.patterns.len()];
-        for i in 0..self.len() {
+        for i in (0..self.len()).filter(|&i| counted(i)) {
             counts[self.of_pair.get(i)] += 1;
         }
         self.patterns.iter().copied().zip(counts).collect()

@@ -24,6 +24,11 @@ pub struct Args {
     /// run compare only new and changed records.
     #[arg(long)]
     full: bool,
+    /// Accept tonight's export of SOURCE (a `[[source]]` name; repeatable) however many of its
+    /// previous records are missing: without it, a run stops when an export lost more than its
+    /// `max_drop` share of them.
+    #[arg(long, value_name = "SOURCE")]
+    accept_drop: Vec<String>,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -36,6 +41,21 @@ pub fn run(a: Args) -> Result<()> {
     }
     if a.full {
         config.incremental = false;
+    }
+    for name in &a.accept_drop {
+        let Some(spec) = config.sources.iter_mut().find(|s| &s.name == name) else {
+            return Err(Error::Config(format!(
+                "--accept-drop {name}: no [[source]] of that name in {}; the sources are: {}",
+                config.path.display(),
+                config
+                    .sources
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        spec.max_drop = 1.0;
     }
     if let Some(t) = a.threads {
         config.threads = t;
