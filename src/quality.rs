@@ -287,7 +287,10 @@ mod tests {
         assert_eq!(r.quality.suspect_records, SUSPECT_REPEATS as u64);
         assert_eq!(r.quality.suspect_groups, 1);
         let g = &r.quality.largest_groups[0];
-        assert_eq!((g.first.as_str(), g.name.as_str()), ("jkm row 2", "A** B** A**"));
+        assert_eq!(
+            (g.first.as_str(), g.name.as_str()),
+            ("jkm row 2", "A** B** A**")
+        );
         // Every copy but the first is left out; the others all count.
         let out: Vec<usize> = (0..names.len()).filter(|&i| r.left_out[i]).collect();
         let copies: Vec<usize> = (0..names.len())
@@ -336,7 +339,9 @@ mod tests {
         assert!(with(120).unwrap().is_empty());
         let err = with(74).unwrap_err();
         assert_eq!(err.exit_code(), 1);
-        assert!(err.to_string().contains("74 records tonight against 100 in generation 4"));
+        assert!(err
+            .to_string()
+            .contains("74 records tonight against 100 in generation 4"));
         // Without a readable previous summary the run goes on, saying so.
         std::fs::write(previous.join("summary.json"), "{").unwrap();
         assert!(with(10).unwrap()[0].contains("cannot be read"));

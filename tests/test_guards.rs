@@ -16,6 +16,14 @@ fn generations(wd: &Workdir, store: &str) -> Vec<String> {
     v
 }
 
+/// `padan run` on the demo copy into `store`, with `extra` arguments.
+fn demo_run(wd: &Workdir, extra: &[&str]) -> std::process::Command {
+    let mut c = wd.command("run");
+    c.args(["--config", "demo/padan.toml", "--out", "store"])
+        .args(extra);
+    c
+}
+
 fn current(wd: &Workdir, store: &str) -> std::path::PathBuf {
     std::fs::read_link(wd.join(&format!("{store}/current"))).unwrap()
 }
@@ -24,13 +32,7 @@ fn current(wd: &Workdir, store: &str) -> std::path::PathBuf {
 fn an_export_that_lost_most_of_its_records_stops_the_run_until_accepted() {
     let wd = Workdir::new();
     wd.demo();
-    let run = |extra: &[&str]| {
-        let mut c = wd.command("run");
-        c.args(["--config", "demo/padan.toml", "--out", "store"])
-            .args(extra);
-        c
-    };
-    run_ok(&mut run(&[]));
+    run_ok(&mut demo_run(&wd, &[]));
     let before = summary(&wd, "store");
     let jkm_before = before["files"]
         .as_array()
@@ -48,7 +50,7 @@ fn an_export_that_lost_most_of_its_records_stops_the_run_until_accepted() {
         "demo/jkm.csv",
         jkm.lines().next().unwrap().to_string() + "\n",
     );
-    let o = run_err(&mut run(&[]), 1);
+    let o = run_err(&mut demo_run(&wd, &[]), 1);
     let err = String::from_utf8_lossy(&o.stderr);
     for needle in [
         "source `jkm`".to_string(),
@@ -68,9 +70,9 @@ fn an_export_that_lost_most_of_its_records_stops_the_run_until_accepted() {
     assert_eq!(wd.read("store/current/crosswalk.csv"), crosswalk_before);
 
     // An unknown source name is a usage error.
-    run_err(&mut run(&["--accept-drop", "jkn"]), 2);
+    run_err(&mut demo_run(&wd, &["--accept-drop", "jkn"]), 2);
     // Accepted on the command line, the night goes through and retires jkm's persons.
-    run_ok(&mut run(&["--accept-drop", "jkm"]));
+    run_ok(&mut demo_run(&wd, &["--accept-drop", "jkm"]));
     let after = summary(&wd, "store");
     assert_eq!(after["generation"], 2);
     assert!(
@@ -93,12 +95,7 @@ fn an_export_that_lost_most_of_its_records_stops_the_run_until_accepted() {
 fn max_drop_is_set_per_source() {
     let wd = Workdir::new();
     wd.demo();
-    let run = || {
-        let mut c = wd.command("run");
-        c.args(["--config", "demo/padan.toml", "--out", "store"]);
-        c
-    };
-    run_ok(&mut run());
+    run_ok(&mut demo_run(&wd, &[]));
     // Two rows in three of zakat's gone: more than the default half.
     let zakat = wd.read("demo/zakat.tsv");
     let kept: Vec<&str> = zakat
@@ -108,21 +105,21 @@ fn max_drop_is_set_per_source() {
         .map(|(_, l)| l)
         .collect();
     wd.create("demo/zakat.tsv", kept.join("\n") + "\n");
-    let o = run_err(&mut run(), 1);
+    let o = run_err(&mut demo_run(&wd, &[]), 1);
     assert!(String::from_utf8_lossy(&o.stderr).contains("source `zakat`"));
     // The source's own max_drop allows it.
     let toml = wd
         .read("demo/padan.toml")
         .replace("name = \"zakat\"\n", "name = \"zakat\"\nmax_drop = 0.8\n");
     wd.create("demo/padan.toml", toml);
-    run_ok(&mut run());
+    run_ok(&mut demo_run(&wd, &[]));
     assert_eq!(summary(&wd, "store")["generation"], 2);
     // A share outside 0..1 is a configuration error.
     let bad = wd
         .read("demo/padan.toml")
         .replace("max_drop = 0.8", "max_drop = 50");
     wd.create("demo/padan.toml", bad);
-    let o = run_err(&mut run(), 2);
+    let o = run_err(&mut demo_run(&wd, &[]), 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("max_drop"));
 }
 
@@ -130,12 +127,7 @@ fn max_drop_is_set_per_source() {
 fn an_export_of_undecodable_rows_names_the_encoding_to_try() {
     let wd = Workdir::new();
     wd.demo();
-    let run = || {
-        let mut c = wd.command("run");
-        c.args(["--config", "demo/padan.toml", "--out", "store"]);
-        c
-    };
-    run_ok(&mut run());
+    run_ok(&mut demo_run(&wd, &[]));
     // jkm's export arrives in windows-1252, every row with an accented letter, while the
     // configuration says UTF-8.
     let jkm = wd.read("demo/jkm.csv");
@@ -146,7 +138,7 @@ fn an_export_of_undecodable_rows_names_the_encoding_to_try() {
         all.extend_from_slice(b";REN\xC9\n");
     }
     wd.create("demo/jkm.csv", all);
-    let o = run_err(&mut run(), 1);
+    let o = run_err(&mut demo_run(&wd, &[]), 1);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("source `jkm`"), "{err}");
     assert!(err.contains("undecodable"), "{err}");
