@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
+use crate::register::write::{raw_cell, safe_row};
 
 /// The file in each generation that keeps the decisions in force.
 pub const STORED: &str = "decisions.csv";
@@ -81,13 +82,16 @@ fn rows(path: &Path) -> Result<Vec<(usize, Key, Key, String)>> {
     for (n, row) in r.records().enumerate() {
         let line = n + 2;
         let row = row.map_err(|e| Error::Run(format!("{}: line {line}: {e}", path.display())))?;
-        let get = |i: usize| row.get(cols[i]).unwrap_or("").trim().to_string();
-        out.push((
-            line,
-            (get(0), get(1)),
-            (get(2), get(3)),
-            get(4).to_ascii_lowercase(),
-        ));
+        let get = |i: usize| row.get(cols[i]).unwrap_or("").trim();
+        // A record as padan wrote it in `review.csv` or `decisions.csv`: `raw_cell` gives back
+        // an id written with a `'` in front.
+        let key = |i: usize| {
+            (
+                raw_cell(get(i)).to_string(),
+                raw_cell(get(i + 1)).to_string(),
+            )
+        };
+        out.push((line, key(0), key(2), get(4).to_ascii_lowercase()));
     }
     Ok(out)
 }
@@ -183,7 +187,8 @@ pub fn load(stored: &Path, file: Option<&Path>, ing: &Ingested) -> Result<Option
     Ok(Some(d))
 }
 
-/// Writes the decisions in force as CSV (`source_l,record_id_l,source_r,record_id_r,decision`).
+/// Writes the decisions in force as CSV (`source_l,record_id_l,source_r,record_id_r,decision`),
+/// each cell through `write::safe_cell`.
 pub fn write<W: std::io::Write>(d: &Decisions, w: W) -> csv::Result<W> {
     let mut w = csv::Writer::from_writer(w);
     w.write_record([
@@ -194,7 +199,10 @@ pub fn write<W: std::io::Write>(d: &Decisions, w: W) -> csv::Result<W> {
         "decision",
     ])?;
     for ((a, b), decision) in &d.book {
-        w.write_record([&a.0, &a.1, &b.0, &b.1, decision])?;
+        safe_row(
+            &mut w,
+            [&a.0, &a.1, &b.0, &b.1, decision].map(String::as_str),
+        )?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }

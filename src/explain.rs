@@ -6,8 +6,8 @@
 //! and the scored pairs from `pairs.parquet`. Writes: for
 //! a person, its records and the match edges among them; for a record, also the nearest
 //! candidates that were not joined. Each edge is a waterfall: the prior, then each
-//! comparison's level and weight with the running total, and both values. IC numbers, phones
-//! and addresses are masked unless asked otherwise (CONTRACT.md, Privacy).
+//! comparison's level and weight with the running total, and both values. IC numbers, phones,
+//! birth dates and addresses are masked (`mask::value`) unless asked otherwise.
 
 use std::path::Path;
 
@@ -64,6 +64,7 @@ impl RecordRow {
         let mut r = self.clone();
         r.ic = mask::value("ic", &r.ic);
         r.old_ic = mask::value("other_id", &r.old_ic);
+        r.dob = mask::value("dob", &r.dob);
         r.phone = mask::value("phone", &r.phone);
         r.address = mask::value("address", &r.address);
         r

@@ -1,5 +1,9 @@
 //! Every masking rule: what of a person's values may be shown in a report, an explanation, a
 //! log line or an error, where the values are not shown whole.
+//!
+//! Together the values shown of one person reveal no more of an IC than its last four digits
+//! and its first two (the year of birth): a MyKad's first six digits are the birth date, so a
+//! birth date is shown as its year only (docs/privacy.md).
 
 /// Masks an IC for logs and reports: only the last four digits are shown.
 pub fn ic(ic: &str) -> String {
@@ -25,8 +29,38 @@ pub fn value(comparison: &str, v: &str) -> String {
             format!("{}{tail}", "*".repeat(n.saturating_sub(4)))
         }
         "address" => "(address withheld)".to_string(),
+        "dob" => year_only(v),
         _ => v.to_string(),
     }
+}
+
+/// A birth date as it came in, with only its year shown: the first run of four digits that
+/// reads as a year (1000 to 2999) is kept, every other letter and digit is masked, so
+/// `1998-07-23` shows as `1998-**-**` and `23 Jul 1998` as `** *** 1998`. A date whose year
+/// is not four digits apart (`23/07/98`, `19980723`) shows no digit at all.
+fn year_only(v: &str) -> String {
+    let chars: Vec<char> = v.chars().collect();
+    let mut kept = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|&&c| is_digit(c)).count();
+        if run == 4 && matches!(chars[i], '1' | '2' | '１' | '２') {
+            kept = Some(i..i + 4);
+            break;
+        }
+        i += run.max(1);
+    }
+    chars
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| {
+            if c.is_alphanumeric() && !kept.as_ref().is_some_and(|r| r.contains(&k)) {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// An ASCII or full-width digit.
@@ -79,36 +113,21 @@ pub fn guard(s: &str) -> String {
     out
 }
 
-/// A rejected row's raw text for an example: long digit runs masked, every word reduced to
-/// its first letter, so the row's shape (fields, separators) shows but not its contents.
+/// A rejected row's raw text for an example: every digit masked, every word reduced to its
+/// first letter, so the row's shape (fields, separators) shows but not its contents. No digit
+/// is shown: a row's IC, phone and birth date would show side by side.
 pub fn raw(raw: &str) -> String {
-    let g = guard(raw);
     let mut out = String::new();
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let n = word.chars().count();
-        if word.chars().all(is_digit) {
-            if n >= 5 {
-                out.push_str(&"*".repeat(n - 4));
-                out.extend(word.chars().skip(n - 4));
-            } else {
-                out.push_str(word);
-            }
-        } else {
-            out.extend(word.chars().take(1));
-            out.push_str(&"*".repeat(n.saturating_sub(1)));
-        }
-        word.clear();
-    };
-    for c in g.chars() {
-        if c.is_alphanumeric() {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
+    let mut first = true;
+    for c in raw.chars() {
+        if !c.is_alphanumeric() {
+            first = true;
             out.push(c);
+        } else {
+            out.push(if first && !c.is_numeric() { c } else { '*' });
+            first = false;
         }
     }
-    flush(&mut word, &mut out);
     if out.chars().count() > 160 {
         out = out.chars().take(160).collect::<String>() + "…";
     }
@@ -135,9 +154,37 @@ mod tests {
             "row 12, 5 fields, 1985-03-12"
         );
         assert_eq!(guard("８５０３１２１４５５６７"), "********５５６７");
-        let raw = raw("R1,ALI BIN ABU,850312-14-5567,0123456789");
-        assert!(!raw.contains("ALI"), "{raw}");
-        assert!(!raw.contains("850312"), "{raw}");
-        assert!(raw.ends_with("6789"), "{raw}");
+    }
+
+    #[test]
+    fn raw_rows_show_no_digit() {
+        let r = raw("R1,ALI BIN ABU,850312/14/5567,12/03/1985,0123456789,ｘ１２");
+        assert_eq!(
+            r,
+            "R*,A** B** A**,******/**/****,**/**/****,**********,ｘ**"
+        );
+        assert_eq!(raw("\t=HYPERLINK(1)"), "\t=H********(*)");
+    }
+
+    #[test]
+    fn birth_dates_show_their_year_only() {
+        assert_eq!(value("dob", "1998-07-23"), "1998-**-**");
+        assert_eq!(value("dob", "23/07/1998"), "**/**/1998");
+        assert_eq!(value("dob", "23 Jul 1998"), "** *** 1998");
+        assert_eq!(value("dob", "１９９８年7月23日"), "１９９８******");
+        // No year four digits apart: nothing shown.
+        assert_eq!(value("dob", "23/07/98"), "**/**/**");
+        assert_eq!(value("dob", "19980723"), "********");
+        assert_eq!(value("dob", "0723 1998"), "**** 1998");
+        assert_eq!(value("dob", ""), "");
+    }
+
+    #[test]
+    fn an_ic_and_a_birth_date_shown_together_reveal_the_year_and_the_last_four() {
+        // A MyKad's first six digits are the birth date (YYMMDD).
+        let (ic, dob) = (value("ic", "980723145567"), value("dob", "1998-07-23"));
+        let shown = format!("{ic} {dob}");
+        assert_eq!(shown, "******-**-5567 1998-**-**");
+        assert!(!shown.contains("07") && !shown.contains("23"), "{shown}");
     }
 }

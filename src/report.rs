@@ -5,9 +5,9 @@
 //! JavaScript, inline SVG charts; no network of any kind) that summarises rather than dumps:
 //! lists are capped (largest and conflicting clusters, review pairs, reject examples) so the
 //! page stays small for a million records. IC numbers, phones and other identifiers are masked
-//! as `padan explain` masks them, addresses withheld, and every text is HTML-escaped
-//! (CONTRACT.md, Privacy). The page works without JavaScript: clusters and pairs expand with
-//! `<details>`.
+//! as `padan explain` masks them, birth dates shown as their year, addresses withheld
+//! (`mask::value`), and every text is HTML-escaped. The page works without JavaScript: clusters
+//! and pairs expand with `<details>`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -599,7 +599,7 @@ fn rejects_section(s: &mut String, input: &ReportInput) {
     let sm = input.summary;
     let _ = write!(
         s,
-        r#"<section id="rejects"><h2>Rejected rows</h2><p>{} rows could not be used; every one is in <code>rejects.csv</code> with its raw text. The examples below are masked: each word shows only its first letter.</p>"#,
+        r#"<section id="rejects"><h2>Rejected rows</h2><p>{} rows could not be used; every one is in <code>rejects.csv</code> with its raw text. The examples below are masked: each word shows only its first letter, and no digit is shown.</p>"#,
         num(sm.records_rejected)
     );
     if sm.rejects_by_reason.is_empty() {
@@ -1609,6 +1609,36 @@ mod tests {
         let at = page.find(&format!(r#"id="{id}" data-value=""#)).unwrap();
         let rest = &page[at + id.len() + 18..];
         rest[..rest.find('"').unwrap()].parse().unwrap()
+    }
+
+    #[test]
+    fn no_birth_date_shows_whole_beside_a_masked_ic() {
+        let run = demo();
+        let page = render(&run.input());
+        let mut shown_years = 0;
+        for (i, r) in run.norm.iter().enumerate() {
+            if let Some(d) = r.dob {
+                assert!(!page.contains(&d.to_string()), "birth date of record {i}");
+            }
+            let raw = run.ing.value(i, Field::Dob).unwrap_or("");
+            if raw.chars().filter(char::is_ascii_digit).count() >= 6 {
+                assert!(!page.contains(raw), "raw birth date of record {i}: {raw}");
+                shown_years += page.contains(&escape(&mask::value("dob", raw))) as usize;
+            }
+        }
+        assert!(shown_years > 0, "birth dates are shown, as their year");
+        // The rejected rows' examples: the masked raw text (each example's last `<code>`)
+        // shows no digit, so not a row's IC, phone and birth date side by side.
+        let rejects = &page[page.find(r#"id="rejects""#).unwrap()..];
+        let rejects = &rejects[..rejects.find("</section>").unwrap()];
+        let mut examples = 0;
+        for ex in rejects.split(r#"<div class="example">"#).skip(1) {
+            let ex = &ex[..ex.find("</div>").unwrap()];
+            let code = &ex[ex.rfind("<code>").unwrap() + 6..ex.rfind("</code>").unwrap()];
+            assert!(!code.chars().any(is_digit), "{code}");
+            examples += 1;
+        }
+        assert!(examples > 0);
     }
 
     #[test]

@@ -87,7 +87,7 @@ fn eval_pairs_lists_errors_consistent_with_the_scores_and_masked() {
         assert_ne!(e["person_left"], e["person_right"]);
         assert!(e["values"].is_array(), "values shown with --config");
     }
-    // No IC appears whole among the shown values.
+    // No IC appears whole among the shown values, nor a birth date.
     for e in d["false_merges"]
         .as_array()
         .unwrap()
@@ -99,7 +99,80 @@ fn eval_pairs_lists_errors_consistent_with_the_scores_and_masked() {
                 let v = kv[1].as_str().unwrap();
                 let digits = v.chars().filter(char::is_ascii_digit).count();
                 assert!(kv[0] != "ic" || digits <= 4, "unmasked IC {v}");
+                // Beside it, the birth date shows its year only.
+                assert!(
+                    kv[0] != "dob" || v.is_empty() || v.ends_with("-**-**"),
+                    "{v}"
+                );
             }
         }
     }
+}
+
+#[test]
+fn eval_with_no_record_in_common_fails_and_says_why() {
+    let wd = Workdir::new();
+    wd.create("truth.csv", "source,record_id,person_id\na,1,x\na,2,x\n");
+    wd.create("cw.csv", "source,record_id,person_id\nb,1,P1\nb,2,P1\n");
+    let o = run_err(
+        wd.command("eval")
+            .args(["--truth", "truth.csv", "--crosswalk", "cw.csv"]),
+        1,
+    );
+    assert!(o.stdout.is_empty(), "no scores printed");
+    let err = String::from_utf8_lossy(&o.stderr);
+    for needle in [
+        "share no record",
+        "truth.csv",
+        "cw.csv",
+        "sources a",
+        "sources b",
+    ] {
+        assert!(err.contains(needle), "{needle} not in {err}");
+    }
+    // One record in common is enough to compare, and the overlap is reported.
+    wd.create("cw.csv", "source,record_id,person_id\nb,1,P1\na,2,P1\n");
+    let out = run_ok(
+        wd.command("eval")
+            .args(["--truth", "truth.csv", "--crosswalk", "cw.csv"]),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["records_compared"], 1);
+    assert_eq!(v["missing_from_predicted"], 1);
+    assert_eq!(v["missing_from_truth"], 1);
+}
+
+#[test]
+fn a_damaged_truth_file_exits_2_naming_the_file_and_row() {
+    let wd = Workdir::new();
+    wd.create("cw.csv", "source,record_id,person_id\na,1,P1\na,2,P1\n");
+    let head = "source,record_id,person_id\n";
+    let cases: [(&[u8], &str); 6] = [
+        (b"a,1,x\na,2,x\na,1,y\n", "row 4: record a:1 appears twice"),
+        (b"a,1,x\na,,x\n", "row 3: empty `record_id`"),
+        (b"a,1,x\n,2,x\n", "row 3: empty `source`"),
+        (b"a,1,\n", "row 2: empty `person_id`"),
+        (b"a,1,x\na,2\n", "row 3"),
+        (b"a,1,x\na,\xff2,x\n", "row 3"),
+    ];
+    for (body, want) in cases {
+        wd.create("truth.csv", [head.as_bytes(), body].concat());
+        let o = run_err(
+            wd.command("eval")
+                .args(["--truth", "truth.csv", "--crosswalk", "cw.csv"]),
+            2,
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("truth.csv") && err.contains(want),
+            "{want} not in {err}"
+        );
+    }
+    // A file that is not there.
+    let o = run_err(
+        wd.command("eval")
+            .args(["--truth", "nothing.csv", "--crosswalk", "cw.csv"]),
+        2,
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing.csv"));
 }

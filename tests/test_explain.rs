@@ -65,6 +65,60 @@ fn explain_a_person_lists_its_records_and_waterfalls_that_add_up() {
     assert!(longest < 12, "an IC printed whole");
 }
 
+/// Whether `s` holds a date written `YYYY-MM-DD`.
+fn has_full_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    (0..b.len().saturating_sub(9)).any(|i| {
+        digits(i..i + 4)
+            && b[i + 4] == b'-'
+            && digits(i + 5..i + 7)
+            && b[i + 7] == b'-'
+            && digits(i + 8..i + 10)
+    })
+}
+
+#[test]
+fn explain_shows_birth_dates_as_their_year_beside_masked_ics() {
+    let wd = Workdir::new();
+    demo_store(&wd);
+    let cw = csv_rows(&wd.join("store/current/crosswalk.csv"));
+    let mut sizes: HashMap<String, usize> = HashMap::new();
+    for r in &cw {
+        *sizes.entry(r["person_id"].clone()).or_default() += 1;
+    }
+    let (pid, _) = sizes
+        .iter()
+        .max_by_key(|(p, n)| (**n, (*p).clone()))
+        .unwrap();
+    let json = run_ok(
+        wd.command("explain")
+            .args(["--out", "store", "--person", pid, "--json"]),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut years = 0;
+    for r in v["records"].as_array().unwrap() {
+        let (ic, dob) = (r["ic"].as_str().unwrap(), r["dob"].as_str().unwrap());
+        assert!(ic.is_empty() || ic.starts_with("******-**-"), "{ic}");
+        assert!(dob.is_empty() || dob.ends_with("-**-**"), "{dob}");
+        years += !dob.is_empty() as usize;
+    }
+    assert!(years > 0, "birth dates are shown, as their year");
+    assert!(!has_full_date(&json), "a birth date shown whole: {json}");
+    let text = run_ok(
+        wd.command("explain")
+            .args(["--out", "store", "--person", pid]),
+    );
+    assert!(!has_full_date(&text), "a birth date shown whole: {text}");
+    // Unmasked, the dates are whole.
+    let text =
+        run_ok(
+            wd.command("explain")
+                .args(["--out", "store", "--person", pid, "--unmasked"]),
+        );
+    assert!(has_full_date(&text));
+}
+
 #[test]
 fn explain_a_record_lists_near_misses_and_unmasked_shows_values() {
     let wd = Workdir::new();

@@ -7,6 +7,7 @@ mod test_accuracy;
 mod test_eval;
 mod test_explain;
 mod test_guards;
+mod test_hostile_outputs;
 mod test_incremental;
 mod test_normalise;
 mod test_run;

@@ -34,8 +34,11 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let truth = eval::read_assignment(&a.truth)?;
-    let pred = eval::read_assignment(&a.crosswalk)?;
+    let pred = eval::read_crosswalk(&a.crosswalk)?;
     let scores = eval::score(&truth, &pred);
+    if scores.records_compared == 0 {
+        return Err(Error::Run(no_overlap(&a, &truth, &pred)));
+    }
     let Some(n) = a.pairs else {
         return super::print_json(&scores);
     };
@@ -82,7 +85,16 @@ pub fn run(a: Args) -> Result<()> {
             let v = [
                 ("name", Some(r.name.display())),
                 ("ic", ic_shown),
-                ("dob", r.dob.map(|d| d.to_string())),
+                (
+                    "dob",
+                    r.dob.map(|d| {
+                        if a.unmasked {
+                            d.to_string()
+                        } else {
+                            mask::value("dob", &d.to_string())
+                        }
+                    }),
+                ),
                 ("sex", r.sex.map(|s| s.code().to_string())),
                 ("postcode", r.postcode.as_ref().map(|p| p.to_string())),
                 ("phone", phone),
@@ -109,4 +121,34 @@ pub fn run(a: Args) -> Result<()> {
         serde_json::to_value(&scores).map_err(|e| Error::Run(format!("writing JSON: {e}")))?;
     out["diagnosis"] = json!(d);
     super::print_json(&out)
+}
+
+/// Why nothing was compared: the two files share no record (matched by source and record id),
+/// with each file's sources, which tell a truth of other sources from ids of another form.
+fn no_overlap(
+    a: &Args,
+    truth: &AHashMap<(String, String), String>,
+    pred: &AHashMap<(String, String), String>,
+) -> String {
+    let sources = |m: &AHashMap<(String, String), String>| {
+        let set: std::collections::BTreeSet<&str> = m.keys().map(|k| k.0.as_str()).collect();
+        let mut names: Vec<&str> = set.iter().take(5).copied().collect();
+        if set.len() > names.len() {
+            names.push("…");
+        }
+        if names.is_empty() {
+            return "none".to_string();
+        }
+        mask::guard(&names.join(", "))
+    };
+    format!(
+        "nothing to compare: {} ({} records; sources {}) and {} ({} records; sources {}) share no record; \
+         records are matched by source and record_id: give the truth of the run that wrote the crosswalk",
+        a.truth.display(),
+        truth.len(),
+        sources(truth),
+        a.crosswalk.display(),
+        pred.len(),
+        sources(pred),
+    )
 }

@@ -7,12 +7,14 @@
 
 pub mod diagnose;
 
+use std::collections::hash_map::Entry;
 use std::path::Path;
 
 use ahash::AHashMap;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::register::write::raw_cell;
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Scores {
@@ -34,33 +36,60 @@ pub struct Scores {
     pub bcubed_f1: f64,
 }
 
-/// Reads a `source,record_id,person_id` file into a map from (source, record id) to cluster.
+/// Reads a `source,record_id,person_id` file (a truth) into a map from (source, record id) to
+/// cluster, its cells as they are. Any fault of the file (unreadable, a column missing, a
+/// ragged or undecodable row, an empty cell, a record twice) is a usage error naming the file
+/// and row.
 pub fn read_assignment(path: &Path) -> Result<AHashMap<(String, String), String>> {
-    let mut r = csv::Reader::from_path(path)
-        .map_err(|e| Error::Config(format!("{}: cannot read: {e}", path.display())))?;
+    read(path, |c| c)
+}
+
+/// Reads a `crosswalk.csv` as `read_assignment` reads a truth, its cells as written by
+/// `write::safe_cell` (`write::raw_cell`), so that its ids compare with a truth's.
+pub fn read_crosswalk(path: &Path) -> Result<AHashMap<(String, String), String>> {
+    read(path, raw_cell)
+}
+
+fn read(path: &Path, cell: fn(&str) -> &str) -> Result<AHashMap<(String, String), String>> {
+    let bad = |row: Option<u64>, e: String| {
+        Error::Config(match row {
+            Some(row) => format!("{}: row {row}: {e}", path.display()),
+            None => format!("{}: {e}", path.display()),
+        })
+    };
+    let mut r = csv::Reader::from_path(path).map_err(|e| bad(None, format!("cannot read: {e}")))?;
     let headers = r
         .headers()
-        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
+        .map_err(|e| bad(Some(1), e.to_string()))?
         .clone();
     let col = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| {
-            Error::Config(format!(
-                "{}: no `{name}` column; expected source,record_id,person_id",
-                path.display()
-            ))
+            bad(
+                None,
+                format!("no `{name}` column; expected source,record_id,person_id"),
+            )
         })
     };
-    let (s, id, p) = (col("source")?, col("record_id")?, col("person_id")?);
+    let cols = [col("source")?, col("record_id")?, col("person_id")?];
     let mut out = AHashMap::new();
-    for (n, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| Error::Run(format!("{}: {e}", path.display())))?;
-        let get = |i: usize| rec.get(i).unwrap_or("").to_string();
-        if out.insert((get(s), get(id)), get(p)).is_some() {
-            return Err(Error::Run(format!(
-                "{}: row {}: the record appears twice",
-                path.display(),
-                n + 2
-            )));
+    for rec in r.records() {
+        let rec = rec.map_err(|e| bad(e.position().map(|p| p.line()), e.to_string()))?;
+        let row = rec.position().map_or(0, |p| p.line());
+        let [s, id, p] = cols.map(|c| cell(rec.get(c).unwrap_or("")).to_string());
+        for (v, name) in [(&s, "source"), (&id, "record_id"), (&p, "person_id")] {
+            if v.is_empty() {
+                return Err(bad(Some(row), format!("empty `{name}`")));
+            }
+        }
+        match out.entry((s, id)) {
+            Entry::Vacant(e) => {
+                e.insert(p);
+            }
+            Entry::Occupied(e) => {
+                let (s, id) = e.key();
+                let shown = crate::mask::guard(&format!("{s}:{id}"));
+                return Err(bad(Some(row), format!("record {shown} appears twice")));
+            }
         }
     }
     Ok(out)

@@ -18,6 +18,7 @@ use std::path::Path;
 use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 
+use super::write::raw_cell;
 use super::Register;
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
@@ -146,7 +147,8 @@ impl Previous {
         }
     }
 
-    /// Reads `crosswalk.csv` and `register.csv` of a generation folder; `None` if it has none.
+    /// Reads `crosswalk.csv` and `register.csv` of a generation folder (their cells as
+    /// `write::safe_cell` wrote them); `None` if it has none.
     pub fn load(dir: &Path) -> Result<Option<Previous>> {
         let cw = dir.join("crosswalk.csv");
         if !cw.is_file() {
@@ -165,7 +167,7 @@ impl Previous {
             .read_record(&mut row)
             .map_err(|e| bad(&cw, e.to_string()))?
         {
-            prev.add(&row[0], &row[1], &row[2]);
+            prev.add(raw_cell(&row[0]), raw_cell(&row[1]), raw_cell(&row[2]));
         }
         let reg = dir.join("register.csv");
         if let Ok(mut r) = csv::Reader::from_path(&reg) {
@@ -179,7 +181,7 @@ impl Previous {
                     .read_record(&mut row)
                     .map_err(|e| bad(&reg, e.to_string()))?
                 {
-                    if let Some(k) = prev.index.get(&prev.ids, &row[pid]) {
+                    if let Some(k) = prev.index.get(&prev.ids, raw_cell(&row[pid])) {
                         prev.persons[k as usize].0 = row[first].parse().unwrap_or(0);
                     }
                 }

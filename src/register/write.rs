@@ -28,6 +28,49 @@ fn csv_err(name: &str) -> impl Fn(csv::Error) -> Error + '_ {
     move |e| Error::Run(format!("writing {name}: {e}"))
 }
 
+/// A text cell of a CSV an analyst may open in a spreadsheet, made safe to open there: a value
+/// a spreadsheet would take for a formula (one starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return, or with spaces before one of those) is written with a `'` in front, and so
+/// is a value starting with `'`, so that `raw_cell` gives every value back as it was. A plain
+/// number (`-12`, `+60123456789`) is no formula and is written as it is.
+pub fn safe_cell(v: &str) -> std::borrow::Cow<'_, str> {
+    let first = v.trim_start_matches(' ').chars().next();
+    let formula = matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')) && !plain_number(v);
+    if formula || v.starts_with('\'') {
+        format!("'{v}").into()
+    } else {
+        v.into()
+    }
+}
+
+/// The value a cell written by `safe_cell` stands for: one leading `'` taken off. padan reads
+/// its own CSVs (and an analyst's copy of `review.csv`) back through it.
+pub fn raw_cell(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
+/// Writes one row of cells through `safe_cell`. The numbers padan writes (weights, row
+/// numbers, counts) are plain numbers, written as they are.
+pub fn safe_row<'a, W: Write>(
+    w: &mut csv::Writer<W>,
+    cells: impl IntoIterator<Item = &'a str>,
+) -> csv::Result<()> {
+    for c in cells {
+        w.write_field(safe_cell(c).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)
+}
+
+/// A sign, digits, and maybe a point and more digits.
+fn plain_number(v: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let v = v.strip_prefix(['+', '-']).unwrap_or(v);
+    match v.split_once('.') {
+        Some((int, frac)) => digits(int) && digits(frac),
+        None => digits(v),
+    }
+}
+
 /// Rows per row group (polars' default) and per batch built in memory.
 const PARQUET_BATCH: usize = 512 * 512;
 
@@ -152,11 +195,14 @@ pub fn crosswalk(g: &Generation, ing: &Ingested, persons: &RecordPersons) -> Res
     w.write_record(["source", "record_id", "person_id"])
         .map_err(csv_err(name))?;
     for (i, r) in ing.records.iter().enumerate() {
-        w.write_record([
-            ing.sources[r.source as usize].name.as_str(),
-            r.record_id.as_str(),
-            persons.id(i as u32).as_ref(),
-        ])
+        safe_row(
+            &mut w,
+            [
+                ing.sources[r.source as usize].name.as_str(),
+                r.record_id.as_str(),
+                persons.id(i as u32).as_ref(),
+            ],
+        )
         .map_err(csv_err(name))?;
     }
     finish_csv(w)
@@ -327,10 +373,15 @@ impl Summed {
     }
 }
 
-/// A checksum file's text.
+/// A checksum file's text: the checksum, then `CELLS`.
 fn sum_line(digest: u64) -> String {
-    format!("{digest:016x}\n")
+    format!("{digest:016x} {CELLS}\n")
 }
+
+/// Said after the checksum: the file's cells are written by `safe_cell`. A file whose checksum
+/// does not say so was written by an older padan, with its cells as they came: its rows are
+/// not copied.
+const CELLS: &str = "cells=safe";
 
 /// The checksum file beside `name` (`Summed`).
 fn sum_file(name: &str) -> String {
@@ -376,11 +427,14 @@ impl RowFormat {
     fn row(&mut self, p: &super::Person, sources: &str) -> Result<&[u8]> {
         let golden = p.golden.values().map(|v| v.as_deref().unwrap_or_default());
         self.format(|w| {
-            w.write_record(std::iter::once(p.id.as_str()).chain(golden).chain([
-                p.records.len().to_string().as_str(),
-                sources,
-                p.first_generation.to_string().as_str(),
-            ]))
+            safe_row(
+                w,
+                std::iter::once(p.id.as_str()).chain(golden).chain([
+                    p.records.len().to_string().as_str(),
+                    sources,
+                    p.first_generation.to_string().as_str(),
+                ]),
+            )
         })
     }
 }
@@ -417,6 +471,9 @@ impl PreviousRows {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unusable::Missing),
             Err(e) => return Err(damaged(format!("its checksum cannot be read: {e}"))),
         };
+        if !sum.trim_end().ends_with(CELLS) {
+            return Err(Unusable::Missing);
+        }
         let file = std::fs::File::open(path).map_err(|e| damaged(e.to_string()))?;
         // SAFETY: the store's files are written once, then only read or removed (the store is
         // locked while a run reads it); the bytes are only read through slices and checked.
@@ -792,7 +849,7 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> R
             rec.push(joined(p.b, fs));
         }
         rec.push(String::new());
-        w.write_record(&rec).map_err(csv_err(name))?;
+        safe_row(&mut w, rec.iter().map(String::as_str)).map_err(csv_err(name))?;
     }
     finish_csv(w)
 }
@@ -804,7 +861,7 @@ pub fn changes(g: &Generation, changes: &[super::ids::Change]) -> Result<()> {
     w.write_record(["person_id", "change", "detail"])
         .map_err(csv_err(name))?;
     for c in changes {
-        w.write_record([c.person_id.as_str(), c.change, c.detail.as_str()])
+        safe_row(&mut w, [c.person_id.as_str(), c.change, c.detail.as_str()])
             .map_err(csv_err(name))?;
     }
     finish_csv(w)
@@ -817,13 +874,16 @@ pub fn rejects(g: &Generation, ing: &Ingested) -> Result<()> {
     w.write_record(["source", "row", "record_id", "reason", "raw"])
         .map_err(csv_err(name))?;
     for r in &ing.rejects {
-        w.write_record([
-            r.source.as_str(),
-            r.row.to_string().as_str(),
-            r.record_id.as_str(),
-            r.reason.as_str(),
-            r.raw.as_str(),
-        ])
+        safe_row(
+            &mut w,
+            [
+                r.source.as_str(),
+                r.row.to_string().as_str(),
+                r.record_id.as_str(),
+                r.reason.as_str(),
+                r.raw.as_str(),
+            ],
+        )
         .map_err(csv_err(name))?;
     }
     finish_csv(w)
@@ -1134,9 +1194,67 @@ mod tests {
         assert!(refused(100, &reg).contains("header"));
         with_sum(&bytes[..bytes.len() - 1]);
         assert!(refused(100, &reg).contains("cut short"));
+        // A checksum without `CELLS`: written by an older padan, whose cells may hold a
+        // formula: not copied from.
+        with_sum(&bytes);
+        assert_eq!(refused(100, &reg), "opened");
+        std::fs::write(
+            &sum,
+            format!("{:016x}\n", xxhash_rust::xxh3::xxh3_64(&bytes)),
+        )
+        .unwrap();
+        assert_eq!(refused(100, &reg), "missing");
         // No checksum: written by an older padan.
         std::fs::remove_file(&sum).unwrap();
         assert_eq!(refused(100, &reg), "missing");
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_written_with_a_quote_and_read_back_raw() {
+        let cases = [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+A1", "'+A1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1+1", "'\t=1+1"),
+            ("\r=1+1", "'\r=1+1"),
+            ("\tAHMAD", "'\tAHMAD"),
+            ("  =1+1", "'  =1+1"),
+            ("-", "'-"),
+            ("'quoted", "''quoted"),
+            ("''", "'''"),
+            // Plain numbers and other text: as they are.
+            ("-12", "-12"),
+            ("+60123456789", "+60123456789"),
+            ("-3.250", "-3.250"),
+            ("AHMAD = ALI", "AHMAD = ALI"),
+            ("", ""),
+        ];
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for (raw, cell) in cases {
+            assert_eq!(safe_cell(raw), cell, "{raw:?}");
+            assert_eq!(raw_cell(cell), raw, "{raw:?}");
+            safe_row(&mut w, [raw, "7", raw]).unwrap();
+        }
+        // Through a CSV file and back.
+        let bytes = w.into_inner().unwrap();
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(&bytes[..]);
+        let back: Vec<Vec<String>> = r
+            .records()
+            .map(|rec| {
+                rec.unwrap()
+                    .iter()
+                    .map(|c| raw_cell(c).to_string())
+                    .collect()
+            })
+            .collect();
+        let want: Vec<Vec<String>> = cases
+            .iter()
+            .map(|(raw, _)| vec![raw.to_string(), "7".into(), raw.to_string()])
+            .collect();
+        assert_eq!(back, want);
     }
 
     /// `RowScan` over `bytes` from `from`, in pieces of 3 bytes.
