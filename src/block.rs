@@ -383,6 +383,8 @@ fn masked_key(rule: &str, key: &str) -> String {
         format!("{tag}:{}", mask::ic(v))
     } else if rule == "phone" {
         mask::value("phone", key)
+    } else if rule == "dob_near_name" {
+        mask::value("dob", key)
     } else {
         key.to_string()
     }
@@ -859,6 +861,13 @@ mod tests {
         assert_eq!(post6.windowed_records, 60);
         assert_eq!(post6.pairs, stats(&three, "dob_near_name").pairs);
         assert!(post6.pairs < dob6.pairs, "{} {}", post6.pairs, dob6.pairs);
+        // The block's birth date is reported as its year only.
+        let big = six
+            .large
+            .iter()
+            .find(|o| o.rule == "dob_near_name")
+            .unwrap();
+        assert_eq!(big.key, "1985-**-**");
         // An odd window rounds up.
         assert_eq!(Reach::HalfWindow.of(5), 3);
         assert_eq!(Reach::HalfWindow.of(1), 1);

@@ -153,11 +153,12 @@ pub fn load(stored: &Path, file: Option<&Path>, ing: &Ingested) -> Result<Option
                     (x, _) => {
                         d.ignored += 1;
                         let missing = if x.is_none() { &a } else { &b };
+                        // Some agencies use the IC as their record id.
                         d.warnings.push(format!(
                             "{}: no record {}:{} in this run; decision ignored",
                             at(),
                             missing.0,
-                            missing.1
+                            crate::mask::guard(&missing.1)
                         ));
                     }
                 },

@@ -411,6 +411,12 @@ fn analysts_decisions_split_and_join_and_unknown_records_only_warn() {
     body += &line(&split[0], &split[1], "different");
     body += &line(&j1, &j2, "same");
     body += &line(&j1, &("jkm".to_string(), "NO-SUCH-ID".to_string()), "same");
+    // An agency whose record ids are IC numbers: the warning does not show one whole.
+    body += &line(
+        &j1,
+        &("jkm".to_string(), "850312145567".to_string()),
+        "same",
+    );
     body += &line(&j1, &j2, "");
     wd.create("decisions.csv", body);
     let o = wd
@@ -426,7 +432,12 @@ fn analysts_decisions_split_and_join_and_unknown_records_only_warn() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("NO-SUCH-ID"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("NO-SUCH-ID"), "{err}");
+    assert!(
+        err.contains("jkm:********5567") && !err.contains("850312"),
+        "{err}"
+    );
     let cw2 = csv_rows(&wd.join("store/current/crosswalk.csv"));
     let after = person_of(&cw2);
     assert_eq!(person[&split[0]], person[&split[1]], "joined before");
@@ -440,7 +451,7 @@ fn analysts_decisions_split_and_join_and_unknown_records_only_warn() {
         serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
     assert_eq!(s["decisions"]["applied_same"], 1);
     assert_eq!(s["decisions"]["applied_different"], 1);
-    assert_eq!(s["decisions"]["ignored"], 1);
+    assert_eq!(s["decisions"]["ignored"], 2);
     assert_eq!(s["decisions"]["undecided"], 1);
 
     // The store keeps the decisions: a later run without the file still applies them.
