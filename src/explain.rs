@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::mask;
 use crate::register::link::{self, Unusable};
 use crate::register::normalised::{Stored, RECORDS};
+use crate::register::store;
 use crate::score::{probability, COMPARISONS};
 
 /// One record: its key, row, person and normalised values.
@@ -116,6 +117,10 @@ struct PairRow {
 
 /// A generation loaded for explaining.
 pub struct Store {
+    /// The generation's folder.
+    gen: std::path::PathBuf,
+    /// What finding the generation noted (a `current` taken anew).
+    pub warnings: Vec<String>,
     records: Vec<RecordRow>,
     index: AHashMap<(String, String), usize>,
     pairs: Vec<PairRow>,
@@ -162,16 +167,20 @@ pub(crate) fn floats(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>
 const OLD_RECORDS: &str = "records.parquet";
 
 /// A generation's records from its `link.bin` (keys, rows, persons) and `normalised.bin`
-/// (values, in the same order).
+/// (values, in the same order). A folder without `link.bin` is not a generation (exit 2); a
+/// generation whose files cannot be read is damaged (exit 1).
 fn from_link(gen: &Path) -> Result<Vec<RecordRow>> {
     let unusable = |file: &str, why: String| {
-        Error::Config(format!(
-            "{}: {why}; is this a register store written by `padan run`?",
+        Error::Run(format!(
+            "{}: {why}; this generation cannot be explained",
             gen.join(file).display()
         ))
     };
     let state = link::load(gen).map_err(|e| match e {
-        Unusable::Missing => unusable(link::FILE, "not found".into()),
+        Unusable::Missing => Error::Config(format!(
+            "{}: not found; is this a register store written by `padan run`?",
+            gen.join(link::FILE).display()
+        )),
         Unusable::Damaged(why) => unusable(link::FILE, format!("cannot be read ({why})")),
     })?;
     let n = state.records();
@@ -252,10 +261,19 @@ fn from_parquet(rp: &Path) -> Result<Vec<RecordRow>> {
 }
 
 impl Store {
-    /// Loads `DIR/current` (or `DIR` itself when it holds the files).
+    /// Loads the current generation of the store `DIR`, found as `padan run` finds it
+    /// (`store::current`), or `DIR` itself when it is a generation's folder.
     pub fn load(dir: &Path) -> Result<Store> {
-        let gen = if dir.join("current").exists() {
-            dir.join("current")
+        let mut warnings = Vec::new();
+        let is_store = std::fs::symlink_metadata(dir.join("current")).is_ok()
+            || dir.join("generations").is_dir();
+        let gen = if is_store {
+            store::current(dir, &mut warnings)?.ok_or_else(|| {
+                Error::Config(format!(
+                    "{}: the register store holds no complete generation yet",
+                    dir.display()
+                ))
+            })?
         } else {
             dir.to_path_buf()
         };
@@ -271,7 +289,8 @@ impl Store {
             .map(|(i, r)| ((r.source.clone(), r.record_id.clone()), i))
             .collect();
         let pp = gen.join("pairs.parquet");
-        let df = read_df(&pp)?;
+        // Its records were read: a generation without its pairs is damaged, a failure.
+        let df = read_df(&pp).map_err(|e| Error::Run(e.to_string()))?;
         let col = |n: &str| strings(&df, n, &pp);
         let (sl, il, sr, ir, decision) = (
             col("source_l")?,
@@ -307,6 +326,8 @@ impl Store {
             });
         }
         Ok(Store {
+            gen,
+            warnings,
             records,
             index,
             pairs,
@@ -379,14 +400,43 @@ impl Store {
         })
     }
 
+    /// Why the record `source:record_id` is not in the register: rejected (its rows in
+    /// `rejects.csv`, with each reason's kind), or not in the exports at all.
+    fn not_found(&self, source: &str, record_id: &str) -> Error {
+        let path = self.gen.join("rejects.csv");
+        let mut rows = Vec::new();
+        if let Ok(mut r) = csv::Reader::from_path(&path) {
+            // source, row, record_id, reason, raw.
+            for row in r.records().flatten() {
+                let field = |i| row.get(i).unwrap_or_default();
+                // A cell a spreadsheet would read as a formula may be written after a quote.
+                let id = field(2);
+                let id = id
+                    .strip_prefix('\'')
+                    .filter(|rest| *rest == record_id)
+                    .unwrap_or(id);
+                if field(0) == source && id == record_id {
+                    let kind = field(3).split(':').next().unwrap_or_default().trim();
+                    rows.push(format!("row {} ({kind})", field(1)));
+                }
+            }
+        }
+        if rows.is_empty() {
+            return Error::Config(format!("no record {source}:{record_id} in this register"));
+        }
+        Error::Config(format!(
+            "{source}:{record_id} was rejected, so it is in no person: {}; {} gives each reason in full",
+            rows.join(", "),
+            path.display()
+        ))
+    }
+
     /// Explains a record: its person, and its strongest pairs with other persons' records.
     pub fn record(&self, source: &str, record_id: &str, unmasked: bool) -> Result<Explanation> {
         let &i = self
             .index
             .get(&(source.to_string(), record_id.to_string()))
-            .ok_or_else(|| {
-                Error::Config(format!("no record {source}:{record_id} in this register"))
-            })?;
+            .ok_or_else(|| self.not_found(source, record_id))?;
         let mut e = self.person(&self.records[i].person_id, unmasked)?;
         let mut others: Vec<&PairRow> = self
             .pairs

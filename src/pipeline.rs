@@ -4,7 +4,7 @@
 //! only once every file is complete, and returns the run's summary.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -132,11 +132,10 @@ fn incremental_plan(
     ing: &crate::ingest::Ingested,
     hashes: &[u64],
     fingerprint: u64,
-    loaded: Option<std::result::Result<link::State, link::Unusable>>,
+    loaded: Option<(&Path, std::result::Result<link::State, link::Unusable>)>,
     warnings: &mut Vec<String>,
 ) -> (Linking, Option<(link::State, link::Plan)>) {
-    let current = config.out.join("current");
-    let Some(loaded) = loaded else {
+    let Some((current, loaded)) = loaded else {
         return (Linking::full("no previous generation"), None);
     };
     let state = match loaded {
@@ -348,23 +347,22 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // Once the inputs are known to fit the configuration, before any row is read: one run per
     // store, of a format this version reads.
     let _lock = store::lock(&config.out)?;
+    // The previous generation, resolved once: every file of it below is read from here.
+    let current = store::current(&config.out, &mut warnings)?;
+    store::remove_leftovers(&config.out, &mut warnings)?;
     let today = chrono::Local::now().date_naive();
     let fingerprint = config.link_fingerprint(chrono::Datelike::year(&today));
     let golden_fingerprint = register::golden_fingerprint(fingerprint, &config.sources);
     // The previous generation's link state is read while the exports are (its parsing is
     // sequential; at 1M people about 0.5 s), and the files an incremental run reuses are
     // checked meanwhile (wasted only on a night that turns out to link in full).
-    let current = config.out.join("current");
     let may_reuse = config.incremental;
-    let loading = std::thread::spawn(move || {
-        current
-            .is_dir()
-            .then(|| Previous::open(&current, may_reuse, fingerprint, golden_fingerprint))
+    let loading = std::thread::spawn({
+        let current = current.clone();
+        move || current.map(|dir| Previous::open(&dir, may_reuse, fingerprint, golden_fingerprint))
     });
     let mut ing = ingest::read(config, opened)?;
-    let previous_dir = config.out.join("current");
-    let previous_dir = previous_dir.is_dir().then_some(previous_dir.as_path());
-    warnings.extend(quality::check_counts(config, &ing, previous_dir)?);
+    warnings.extend(quality::check_counts(config, &ing, current.as_deref())?);
     stage.done(&format!(
         "{} records, {} rejected",
         ing.records.len(),
@@ -382,7 +380,11 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         .join()
         .unwrap_or_else(|e| std::panic::resume_unwind(e))
     {
-        Some(p) => (Some(p.link), p.records, p.goldens),
+        Some(p) => (
+            current.as_deref().map(|d| (d, p.link)),
+            p.records,
+            p.goldens,
+        ),
         None => (None, None, None),
     };
     // How long reading the link state outlasted reading the exports.
@@ -402,10 +404,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // An incremental run reads unchanged records' normalised forms from the previous
     // generation instead of normalising them again.
     let stored = incremental.and_then(|(state, plan)| {
-        let dir = config.out.join("current");
+        let dir = current.as_deref()?;
         let opened = reusable
             .take()
-            .unwrap_or_else(|| Previous::open_records(&dir, fingerprint, state));
+            .unwrap_or_else(|| Previous::open_records(dir, fingerprint, state));
         match opened {
             Ok((records, forms)) => Some((records, forms, plan)),
             Err(link::Unusable::Missing) => None,
@@ -671,8 +673,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let stage = progress.stage("cluster");
     // The decisions the store keeps, updated by the analyst's file if one was given.
+    // With no previous generation, an empty path: no file.
+    let stored_decisions = current.as_ref().map(|d| d.join(decisions::STORED));
     let decisions = decisions::load(
-        &config.out.join("current").join(decisions::STORED),
+        &stored_decisions.unwrap_or_default(),
         config.decisions.as_deref(),
         &ing,
     )?;
@@ -685,7 +689,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // record from the previous generation.
     // The previous generation's golden records: kept open until `persons.bin` is written,
     // which copies the kept ones' bytes from there.
-    let persons_file = config.out.join("current").join(normalised::PERSONS.file);
+    let persons_file = current
+        .as_ref()
+        .map(|d| d.join(normalised::PERSONS.file))
+        .unwrap_or_default();
     let mut refuse_goldens = |why: &str| {
         warnings.push(format!(
             "{}: cannot be used ({why}); every golden record was made again",
@@ -697,9 +704,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             .as_ref()
             .zip(previous_link.as_ref())
             .and_then(|(_, (state, _))| {
-                let opened = goldens_opened.take().unwrap_or_else(|| {
-                    Previous::open_goldens(&config.out.join("current"), golden_fingerprint, state)
-                });
+                let dir = current.as_deref()?;
+                let opened = goldens_opened
+                    .take()
+                    .unwrap_or_else(|| Previous::open_goldens(dir, golden_fingerprint, state));
                 match opened {
                     Ok(stored) => Some(stored),
                     Err(link::Unusable::Missing) => None,
@@ -753,7 +761,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // The previous persons: from the link state when it is sound, else from the crosswalk.
     let previous = match previous_link.take() {
         Some((state, plan)) => Some(ids::Previous::from_link(state, &plan)),
-        None => ids::Previous::load(&config.out.join("current"))?,
+        None => match &current {
+            Some(dir) => ids::Previous::load(dir)?,
+            None => None,
+        },
     };
     seconds.insert("cluster.ids.load", t_ids.elapsed().as_secs_f64());
     let generation = store::generations(&config.out).last().map_or(1, |n| n + 1);
@@ -782,7 +793,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         .as_ref()
         .filter(|_| !reg.kept.is_empty())
         .and_then(|stored| {
-            let path = config.out.join("current").join("register.csv");
+            let path = current.as_deref()?.join("register.csv");
             match write::PreviousRows::open(&path, stored.count(), &reg) {
                 Ok(rows) => Some(rows),
                 Err(link::Unusable::Missing) => None,

@@ -8,6 +8,7 @@ mod test_eval;
 mod test_explain;
 mod test_guards;
 mod test_hostile_outputs;
+mod test_hostile_store;
 mod test_incremental;
 mod test_normalise;
 mod test_run;

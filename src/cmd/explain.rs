@@ -27,6 +27,9 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let store = Store::load(&a.out)?;
+    for w in &store.warnings {
+        eprintln!("padan: warning: {w}");
+    }
     let e = match (&a.person, &a.record) {
         (Some(p), _) => store.person(p, a.unmasked)?,
         (None, Some(r)) => {
