@@ -105,12 +105,16 @@ fn canonical(a: Key, b: Key) -> (Key, Key) {
     }
 }
 
-/// The decisions in force for this run: those the store kept (`stored`, the previous
-/// generation's file, if it exists) updated by the analyst's `file`, resolved against the
-/// ingested records. `None` when there are neither.
-pub fn load(stored: &Path, file: Option<&Path>, ing: &Ingested) -> Result<Option<Decisions>> {
-    let have_stored = stored.is_file();
-    if !have_stored && file.is_none() {
+/// The decisions in force for this run: those the store kept (in `previous`, the previous
+/// generation's folder, if it has the file) updated by the analyst's `file`, resolved against
+/// the ingested records. `None` when there are neither.
+pub fn load(
+    previous: Option<&Path>,
+    file: Option<&Path>,
+    ing: &Ingested,
+) -> Result<Option<Decisions>> {
+    let stored = previous.map(|dir| dir.join(STORED)).filter(|p| p.is_file());
+    if stored.is_none() && file.is_none() {
         return Ok(None);
     }
     let mut index: AHashMap<(&str, &str), u32> = AHashMap::with_capacity(ing.records.len());
@@ -128,7 +132,7 @@ pub fn load(stored: &Path, file: Option<&Path>, ing: &Ingested) -> Result<Option
         file: file.map(|p| p.display().to_string()),
         ..Default::default()
     };
-    if have_stored {
+    if let Some(stored) = &stored {
         for (_, a, b, decision) in rows(stored)? {
             if decision == "same" || decision == "different" {
                 d.book.insert(canonical(a, b), decision);

@@ -673,13 +673,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let stage = progress.stage("cluster");
     // The decisions the store keeps, updated by the analyst's file if one was given.
-    // With no previous generation, an empty path: no file.
-    let stored_decisions = current.as_ref().map(|d| d.join(decisions::STORED));
-    let decisions = decisions::load(
-        &stored_decisions.unwrap_or_default(),
-        config.decisions.as_deref(),
-        &ing,
-    )?;
+    let decisions = decisions::load(current.as_deref(), config.decisions.as_deref(), &ing)?;
     if let Some(d) = &decisions {
         constraints.must_link = d.same.clone();
         constraints.cannot_link = d.different.clone();
