@@ -49,8 +49,8 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// is taken for a stray one.
 pub const MAX_FIELD_LINES: usize = 32;
 
-/// What the CSV reader is given in place of a line whose quote is never closed; `open` turns
-/// the row it makes into a reject.
+/// What the CSV reader is given in place of a line whose quote is never closed; `open` knows
+/// the row it makes by where it ends, and turns it into a reject.
 const PLACEHOLDER: &[u8] = b"-";
 
 /// Where a CSV reader is within a line (csv_core's states, quoting with doubled quotes).
@@ -96,10 +96,11 @@ fn scan(line: &[u8], delimiter: u8, mut s: State, delimiters: &mut usize) -> Sta
     }
 }
 
-/// A line replaced by `PLACEHOLDER`: its number, its text and why.
+/// A line replaced by `PLACEHOLDER`: where the placeholder's line ends in what `Lines` hands
+/// out (what the CSV reader's position says after its row), the line's text and why.
 #[derive(Debug)]
 struct Damaged {
-    line: u64,
+    end: u64,
     text: String,
     why: String,
 }
@@ -117,8 +118,10 @@ pub struct Lines<R> {
     delimiter: u8,
     /// The header's number of fields; 0 until the header line is read.
     fields: usize,
-    /// Lines handed out so far.
-    line: u64,
+    /// Lines read until the header's (blank ones before it).
+    header_line: u64,
+    /// Bytes handed out so far.
+    handed: u64,
     /// Bytes to hand out before reading on: a line the fast path could not take, a record
     /// of several lines, a placeholder.
     ready: Vec<u8>,
@@ -136,7 +139,8 @@ impl<R: BufRead> Lines<R> {
             inner,
             delimiter,
             fields: 0,
-            line: 0,
+            header_line: 0,
+            handed: 0,
             ready: Vec::new(),
             ready_at: 0,
             again: VecDeque::new(),
@@ -145,28 +149,37 @@ impl<R: BufRead> Lines<R> {
         }
     }
 
-    /// Copies whole lines that need no change from the decoder's buffer into `out`, as many
-    /// as fit; stops at one that needs more (a CR, a quote left open, a BOM, the buffer's
-    /// end).
+    /// Copies whole lines that need no change but a CR made LF from the decoder's buffer into
+    /// `out`, as many as fit; stops at one that needs more (a quote left open, a BOM, the
+    /// buffer's end).
     fn copy_lines(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         let buf = self.inner.fill_buf()?;
         let (mut n, mut used) = (0, 0);
-        while used < buf.len() {
-            let rest = &buf[used..];
-            if rest[0] == BOM[0] && rest.starts_with(BOM) {
+        loop {
+            let room = (buf.len() - used).min(out.len() - n);
+            let rest = &buf[used..used + room];
+            // Lines without a CR, a quote or a BOM are copied as they are, many at once.
+            let special = memchr::memchr3(b'\r', b'"', BOM[0], rest);
+            let clean =
+                memchr::memrchr(b'\n', &rest[..special.unwrap_or(room)]).map_or(0, |i| i + 1);
+            out[n..n + clean].copy_from_slice(&rest[..clean]);
+            n += clean;
+            used += clean;
+            if special.is_none() {
                 break;
             }
-            let Some(mut end) = memchr::memchr3(b'\n', b'\r', b'"', rest) else {
+            // The line holding that byte.
+            let rest = &buf[used..];
+            if rest.starts_with(BOM) {
+                break;
+            }
+            let Some(end) = memchr::memchr2(b'\n', b'\r', rest) else {
                 break;
             };
-            if rest[end] == b'"' {
-                match memchr::memchr2(b'\n', b'\r', &rest[end..]) {
-                    Some(k) => end += k,
-                    None => break,
-                }
-                if scan(&rest[..end], self.delimiter, State::FieldStart, &mut 0) == State::Quoted {
-                    break;
-                }
+            if memchr::memchr(b'"', &rest[..end]).is_some()
+                && scan(&rest[..end], self.delimiter, State::FieldStart, &mut 0) == State::Quoted
+            {
+                break;
             }
             let eol = match rest.get(end + 1) {
                 _ if rest[end] == b'\n' => 1,
@@ -182,7 +195,6 @@ impl<R: BufRead> Lines<R> {
             out[n + end] = b'\n';
             n += end + 1;
             used += end + eol;
-            self.line += 1;
         }
         self.inner.consume(used);
         Ok(n)
@@ -232,9 +244,12 @@ impl<R: BufRead> Lines<R> {
         }
         let mut delimiters = 0;
         let mut state = scan(&record, self.delimiter, State::FieldStart, &mut delimiters);
+        if self.fields == 0 {
+            self.header_line += 1;
+        }
         if self.fields == 0 && !record.is_empty() {
             if state == State::Quoted {
-                self.header_open = Some(self.line + 1);
+                self.header_open = Some(self.header_line);
                 return Err(std::io::Error::other(
                     "the header line ends inside a quoted field",
                 ));
@@ -269,7 +284,6 @@ impl<R: BufRead> Lines<R> {
         }
         let Some(why) = why else {
             record.push(b'\n');
-            self.line += starts.len() as u64 + 1;
             self.ready = record;
             return Ok(true);
         };
@@ -277,10 +291,9 @@ impl<R: BufRead> Lines<R> {
             let end = starts.get(k + 1).map_or(record.len(), |next| next - 1);
             self.again.push_front(record[start..end].to_vec());
         }
-        self.line += 1;
         let first = starts.first().map_or(record.len(), |next| next - 1);
         self.damaged.push_back(Damaged {
-            line: self.line,
+            end: self.handed + PLACEHOLDER.len() as u64 + 1,
             text: String::from_utf8_lossy(&record[..first]).into_owned(),
             why: format!("a quoted field opened on this row is {why}"),
         });
@@ -291,10 +304,10 @@ impl<R: BufRead> Lines<R> {
         Ok(true)
     }
 
-    /// The line at `line` if it was replaced by `PLACEHOLDER`.
-    fn take_damaged(&mut self, line: u64) -> Option<Damaged> {
+    /// The line replaced by the placeholder ending at `end`, if one is.
+    fn take_damaged(&mut self, end: u64) -> Option<Damaged> {
         match self.damaged.front() {
-            Some(d) if d.line == line => self.damaged.pop_front(),
+            Some(d) if d.end == end => self.damaged.pop_front(),
             _ => None,
         }
     }
@@ -307,6 +320,7 @@ impl<R: BufRead> Read for Lines<R> {
                 let k = (self.ready.len() - self.ready_at).min(out.len());
                 out[..k].copy_from_slice(&self.ready[self.ready_at..self.ready_at + k]);
                 self.ready_at += k;
+                self.handed += k as u64;
                 return Ok(k);
             }
             if out.is_empty() {
@@ -315,6 +329,7 @@ impl<R: BufRead> Read for Lines<R> {
             if self.fields > 0 && self.again.is_empty() {
                 let n = self.copy_lines(out)?;
                 if n > 0 {
+                    self.handed += n as u64;
                     return Ok(n);
                 }
             }
@@ -399,22 +414,20 @@ pub fn open(spec: &SourceSpec) -> Result<Table> {
         // it would count as its own: it is dated from its end instead (every line handed out
         // ends with LF).
         let start = rec.position().map_or(0, |p| p.line());
-        let end = csv.position().line();
+        let (end, end_byte) = (csv.position().line(), csv.position().byte());
         let row = if end == start + 1 {
             start
         } else {
             end - 1 - memchr::memchr_iter(b'\n', rec.as_slice()).count() as u64
         };
-        if rec.len() == 1 && &rec[0] == PLACEHOLDER {
-            if let Some(d) = csv.get_mut().take_damaged(row) {
-                // Split at every delimiter, the row's text is whole again in `rejects.csv`.
-                let cells: Vec<&str> = d.text.split(delimiter as char).collect();
-                return Some(Ok(RawRow {
-                    row,
-                    cells: cells.into(),
-                    problem: Some(format!("unterminated quote: {}", d.why)),
-                }));
-            }
+        if let Some(d) = csv.get_mut().take_damaged(end_byte) {
+            // Split at every delimiter, the row's text is whole again in `rejects.csv`.
+            let cells: Vec<&str> = d.text.split(delimiter as char).collect();
+            return Some(Ok(RawRow {
+                row,
+                cells: cells.into(),
+                problem: Some(format!("unterminated quote: {}", d.why)),
+            }));
         }
         // Valid UTF-8 (nearly every row) becomes text where it lies, without a copy per cell.
         let rec = match csv::StringRecord::from_byte_record(rec) {
@@ -521,7 +534,15 @@ mod tests {
             }
             out.extend_from_slice(&buf[..n]);
         }
-        let damaged = r.damaged.iter().map(|d| (d.line, d.text.clone())).collect();
+        // Each placeholder's line number: the line ends before its end.
+        let damaged = r
+            .damaged
+            .iter()
+            .map(|d| {
+                let lines = out[..d.end as usize].iter().filter(|&&b| b == b'\n');
+                (lines.count() as u64, d.text.clone())
+            })
+            .collect();
         (out, damaged)
     }
 
@@ -578,6 +599,29 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::with_cases(500)
+        })]
+
+        /// Whatever the bytes, and however the buffers cut them, `Lines` hands out the same.
+        #[test]
+        fn lines_do_not_depend_on_buffer_sizes(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "bc", ",", "\"", "\n", "\r", "\r\n", "\u{FEFF}"]),
+                0..60,
+            ),
+            cap in 1usize..9,
+            room in 1usize..9,
+        ) {
+            let text = format!("h,i,j\n{}", parts.concat());
+            let whole = through_lines(text.as_bytes(), 1 << 16, 1 << 16);
+            let cut = through_lines(text.as_bytes(), cap, room);
+            proptest::prop_assert_eq!(whole, cut);
+        }
+    }
+
     #[test]
     fn scan_follows_the_csv_readers_quoting() {
         let end = |line: &str| {
@@ -625,6 +669,13 @@ mod tests {
         let (_, rows) = table(b"id,name\n1,\"a\n2,b\n", "");
         let rows: Vec<_> = rows.iter().map(|r| (r.row, r.problem.is_some())).collect();
         assert_eq!(rows, [(2, true), (3, false)]);
+        let (_, rows) = table(b"id-name\n1-\"a\n2-b\n", "delimiter = \"-\"\n");
+        let rows: Vec<_> = rows.iter().map(|r| (r.row, r.problem.is_some())).collect();
+        assert_eq!(rows, [(2, true), (3, false)]);
+        // A row that is only the placeholder's text stays a row.
+        let (_, rows) = table(b"id,name\n-\n1,\"a\n2,b\n", "");
+        let rows: Vec<_> = rows.iter().map(|r| (r.row, r.problem.is_some())).collect();
+        assert_eq!(rows, [(2, false), (3, true), (4, false)]);
         let (_, rows) = table(b"id,name\n1,a\n\n2,\"b", "");
         let rows: Vec<_> = rows.iter().map(|r| (r.row, r.problem.is_some())).collect();
         assert_eq!(rows, [(2, false), (4, true)]);
