@@ -6,6 +6,7 @@ mod workdir;
 mod test_accuracy;
 mod test_eval;
 mod test_explain;
+mod test_hostile_ingest;
 mod test_incremental;
 mod test_normalise;
 mod test_run;

@@ -65,10 +65,18 @@ enum State {
     QuoteInQuoted,
 }
 
-/// The state a line leaves a CSV reader in, from `s` at its start, adding to `delimiters`
-/// those outside quotes. Jumps from quote to delimiter, so a line costs little more than
-/// the `memchr` over it.
-fn scan(line: &[u8], delimiter: u8, mut s: State, delimiters: &mut usize) -> State {
+/// What `scan` counts: the delimiters outside quotes, and whether a quoted field's closing
+/// quote was followed by text rather than a delimiter or the line's end (which the reader
+/// takes as more of the field, and a well-formed file never has).
+#[derive(Default)]
+struct Tally {
+    delimiters: usize,
+    text_after_quote: bool,
+}
+
+/// The state a line leaves a CSV reader in, from `s` at its start, counted in `tally`.
+/// Jumps from quote to delimiter, so a line costs little more than the `memchr` over it.
+fn scan(line: &[u8], delimiter: u8, mut s: State, tally: &mut Tally) -> State {
     let mut i = 0;
     loop {
         let rest = &line[i..];
@@ -78,6 +86,7 @@ fn scan(line: &[u8], delimiter: u8, mut s: State, delimiters: &mut usize) -> Sta
         };
         // Other bytes start (or continue) an unquoted field, or stay in a quoted one.
         if found.unwrap_or(rest.len()) > 0 && s != State::Quoted {
+            tally.text_after_quote |= s == State::QuoteInQuoted;
             s = State::InField;
         }
         let Some(k) = found else {
@@ -88,7 +97,7 @@ fn scan(line: &[u8], delimiter: u8, mut s: State, delimiters: &mut usize) -> Sta
             (State::Quoted, _) => State::QuoteInQuoted,
             (State::InField, true) => State::InField,
             (_, false) => {
-                *delimiters += 1;
+                tally.delimiters += 1;
                 State::FieldStart
             }
         };
@@ -177,7 +186,12 @@ impl<R: BufRead> Lines<R> {
                 break;
             };
             if memchr::memchr(b'"', &rest[..end]).is_some()
-                && scan(&rest[..end], self.delimiter, State::FieldStart, &mut 0) == State::Quoted
+                && scan(
+                    &rest[..end],
+                    self.delimiter,
+                    State::FieldStart,
+                    &mut Tally::default(),
+                ) == State::Quoted
             {
                 break;
             }
@@ -242,8 +256,8 @@ impl<R: BufRead> Lines<R> {
         if !self.next_line(&mut record)? {
             return Ok(false);
         }
-        let mut delimiters = 0;
-        let mut state = scan(&record, self.delimiter, State::FieldStart, &mut delimiters);
+        let mut tally = Tally::default();
+        let mut state = scan(&record, self.delimiter, State::FieldStart, &mut tally);
         if self.fields == 0 {
             self.header_line += 1;
         }
@@ -254,11 +268,13 @@ impl<R: BufRead> Lines<R> {
                     "the header line ends inside a quoted field",
                 ));
             }
-            self.fields = delimiters + 1;
+            self.fields = tally.delimiters + 1;
         }
         // Where each line after the first starts in `record`.
         let mut starts = Vec::new();
         let mut why = None;
+        // Only how the field that spans lines closes counts, not the line's own fields.
+        tally.text_after_quote = false;
         while state == State::Quoted {
             if starts.len() + 1 == MAX_FIELD_LINES {
                 why = Some(format!("not closed within {MAX_FIELD_LINES} lines"));
@@ -272,15 +288,21 @@ impl<R: BufRead> Lines<R> {
                 break;
             }
             starts.push(start);
-            state = scan(&record[start..], self.delimiter, state, &mut delimiters);
+            state = scan(&record[start..], self.delimiter, state, &mut tally);
         }
-        if why.is_none() && !starts.is_empty() && delimiters + 1 != self.fields {
-            why = Some(format!(
-                "closed {} lines below, in a row of {} fields where the header has {}",
-                starts.len(),
-                delimiters + 1,
-                self.fields
-            ));
+        if why.is_none() && !starts.is_empty() {
+            let below = starts.len();
+            if tally.text_after_quote {
+                why = Some(format!(
+                    "closed {below} lines below by a quote followed by text, not by a delimiter"
+                ));
+            } else if tally.delimiters + 1 != self.fields {
+                why = Some(format!(
+                    "closed {below} lines below, in a row of {} fields where the header has {}",
+                    tally.delimiters + 1,
+                    self.fields
+                ));
+            }
         }
         let Some(why) = why else {
             record.push(b'\n');
@@ -625,8 +647,11 @@ mod tests {
     #[test]
     fn scan_follows_the_csv_readers_quoting() {
         let end = |line: &str| {
-            let mut d = 0;
-            (scan(line.as_bytes(), b',', State::FieldStart, &mut d), d)
+            let mut t = Tally::default();
+            (
+                scan(line.as_bytes(), b',', State::FieldStart, &mut t),
+                t.delimiters,
+            )
         };
         assert_eq!(end("a,b,c"), (State::InField, 2));
         assert_eq!(end("a,\"b,c"), (State::Quoted, 1));
@@ -637,6 +662,16 @@ mod tests {
         assert_eq!(end("\"a\"b\"c,d"), (State::InField, 1));
         assert_eq!(end("a,\"\""), (State::QuoteInQuoted, 1));
         assert_eq!(end("a,"), (State::FieldStart, 1));
+        let loose = |line: &str, s: State| {
+            let mut t = Tally::default();
+            scan(line.as_bytes(), b',', s, &mut t);
+            t.text_after_quote
+        };
+        assert!(loose("\"a\"b,c", State::FieldStart));
+        assert!(loose("b\"c", State::Quoted));
+        assert!(!loose("b\",c", State::Quoted));
+        assert!(!loose("b\"", State::Quoted));
+        assert!(!loose("b\"\"c\"", State::Quoted));
     }
 
     #[test]
@@ -679,6 +714,13 @@ mod tests {
         let (_, rows) = table(b"id,name\n1,a\n\n2,\"b", "");
         let rows: Vec<_> = rows.iter().map(|r| (r.row, r.problem.is_some())).collect();
         assert_eq!(rows, [(2, false), (4, true)]);
+        // The next line's quoted name closes the stray quote: as wide as the header, but
+        // its closing quote is followed by text.
+        let (_, rows) = table(b"id,name,ic\n1,\"ALI,1\n2,\"ABU\",2\n", "");
+        let p = rows[0].problem.as_deref().unwrap();
+        assert!(p.contains("followed by text"), "{p}");
+        let rows: Vec<_> = rows.iter().map(|r| (r.row, r.problem.is_some())).collect();
+        assert_eq!(rows, [(2, true), (3, false)]);
         let (_, rows) = table(b"id,name\n1,\"a\n2,b\",c\n3,d\n", "");
         assert!(rows[0]
             .problem
