@@ -105,6 +105,25 @@ fn scan(line: &[u8], delimiter: u8, mut s: State, tally: &mut Tally) -> State {
     }
 }
 
+/// Where the line at the start of `text` ends (its first CR or LF; `None` when that is not
+/// in `text`), and whether it ends inside a quoted field. `scan`'s rules, looking at quotes
+/// only: a quote at a field's start (the line's start or after a delimiter) opens a field.
+fn line_end(text: &[u8], delimiter: u8) -> Option<(usize, bool)> {
+    let (mut i, mut quoted) = (0, false);
+    loop {
+        let k = i + memchr::memchr3(b'"', b'\n', b'\r', &text[i..])?;
+        if text[k] != b'"' {
+            return Some((k, quoted));
+        }
+        i = k + 1;
+        if quoted && text.get(i) == Some(&b'"') {
+            i += 1;
+        } else if quoted || k == 0 || text[k - 1] == delimiter {
+            quoted = !quoted;
+        }
+    }
+}
+
 /// A line replaced by `PLACEHOLDER`: where the placeholder's line ends in what `Lines` hands
 /// out (what the CSV reader's position says after its row), the line's text and why.
 #[derive(Debug)]
@@ -182,17 +201,10 @@ impl<R: BufRead> Lines<R> {
             if rest.starts_with(BOM) {
                 break;
             }
-            let Some(end) = memchr::memchr2(b'\n', b'\r', rest) else {
+            let Some((end, quoted)) = line_end(rest, self.delimiter) else {
                 break;
             };
-            if memchr::memchr(b'"', &rest[..end]).is_some()
-                && scan(
-                    &rest[..end],
-                    self.delimiter,
-                    State::FieldStart,
-                    &mut Tally::default(),
-                ) == State::Quoted
-            {
+            if quoted {
                 break;
             }
             let eol = match rest.get(end + 1) {
