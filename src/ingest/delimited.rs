@@ -105,20 +105,21 @@ fn scan(line: &[u8], delimiter: u8, mut s: State, tally: &mut Tally) -> State {
     }
 }
 
-/// Where the line at the start of `text` ends (its first CR or LF; `None` when that is not
-/// in `text`), and whether it ends inside a quoted field. `scan`'s rules, looking at quotes
-/// only: a quote at a field's start (the line's start or after a delimiter) opens a field.
-fn line_end(text: &[u8], delimiter: u8) -> Option<(usize, bool)> {
-    let (mut i, mut quoted) = (0, false);
+/// Where the line holding `buf[at]` ends (its first CR or LF at or after `at`; `None` when
+/// that is not in `buf`), and whether it ends inside a quoted field, given that the line
+/// holds no quote before `at` and `buf[start]` starts a line. `scan`'s rules, looking at
+/// quotes only: a quote at a field's start (a line's start or after a delimiter) opens one.
+fn line_end(buf: &[u8], delimiter: u8, start: usize, at: usize) -> Option<(usize, bool)> {
+    let (mut i, mut quoted) = (at, false);
     loop {
-        let k = i + memchr::memchr3(b'"', b'\n', b'\r', &text[i..])?;
-        if text[k] != b'"' {
+        let k = i + memchr::memchr3(b'"', b'\n', b'\r', &buf[i..])?;
+        if buf[k] != b'"' {
             return Some((k, quoted));
         }
         i = k + 1;
-        if quoted && text.get(i) == Some(&b'"') {
+        if quoted && buf.get(i) == Some(&b'"') {
             i += 1;
-        } else if quoted || k == 0 || text[k - 1] == delimiter {
+        } else if quoted || k == start || buf[k - 1] == b'\n' || buf[k - 1] == delimiter {
             quoted = !quoted;
         }
     }
@@ -182,47 +183,53 @@ impl<R: BufRead> Lines<R> {
     /// buffer's end).
     fn copy_lines(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         let buf = self.inner.fill_buf()?;
-        let (mut n, mut used) = (0, 0);
+        // `buf[from..to]`: whole lines looked at, to be copied as they are; `n`: bytes in
+        // `out`. The buffer starts with a line.
+        let (mut n, mut from, mut to) = (0, 0, 0);
         loop {
-            let room = (buf.len() - used).min(out.len() - n);
-            let rest = &buf[used..used + room];
-            // Lines without a CR, a quote or a BOM are copied as they are, many at once.
-            let special = memchr::memchr3(b'\r', b'"', BOM[0], rest);
-            let clean =
-                memchr::memrchr(b'\n', &rest[..special.unwrap_or(room)]).map_or(0, |i| i + 1);
-            out[n..n + clean].copy_from_slice(&rest[..clean]);
-            n += clean;
-            used += clean;
-            if special.is_none() {
-                break;
-            }
-            // The line holding that byte.
-            let rest = &buf[used..];
-            if rest.starts_with(BOM) {
-                break;
-            }
-            let Some((end, quoted)) = line_end(rest, self.delimiter) else {
+            let rest = &buf[to..buf.len().min(from + out.len() - n)];
+            // Lines without a CR, a quote or a BOM need no look, many at once.
+            let Some(at) = memchr::memchr3(b'\r', b'"', BOM[0], rest).map(|i| to + i) else {
+                to += memchr::memrchr(b'\n', rest).map_or(0, |i| i + 1);
                 break;
             };
-            if quoted {
-                break;
-            }
-            let eol = match rest.get(end + 1) {
-                _ if rest[end] == b'\n' => 1,
-                Some(b'\n') => 2,
-                Some(_) => 1,
-                // A CR whose next byte is not in view.
-                None => break,
+            // The line holding that byte; when it cannot be taken, the lines before it are.
+            let line_start = || to + memchr::memrchr(b'\n', &buf[to..at]).map_or(0, |i| i + 1);
+            let end = match buf[at] {
+                b'\r' => Some((at, false)),
+                b'"' => line_end(buf, self.delimiter, to, at),
+                _ if (at == to || buf[at - 1] == b'\n') && buf[at..].starts_with(BOM) => None,
+                _ => line_end(buf, self.delimiter, to, at + 1),
             };
-            if end + 1 > out.len() - n {
+            let eol = match end {
+                Some((end, false)) if end + 1 - from <= out.len() - n => match buf.get(end + 1) {
+                    _ if buf[end] == b'\n' => Some((end, 1)),
+                    Some(b'\n') => Some((end, 2)),
+                    Some(_) => Some((end, 1)),
+                    // A CR whose next byte is not in view.
+                    None => None,
+                },
+                _ => None,
+            };
+            let Some((end, eol)) = eol else {
+                to = line_start();
                 break;
+            };
+            if buf[end] == b'\n' {
+                to = end + 1;
+                continue;
             }
-            out[n..n + end].copy_from_slice(&rest[..end]);
-            out[n + end] = b'\n';
-            n += end + 1;
-            used += end + eol;
+            // A CR: the lines before, then this one with LF for its end.
+            let k = end - from;
+            out[n..n + k].copy_from_slice(&buf[from..end]);
+            out[n + k] = b'\n';
+            n += k + 1;
+            from = end + eol;
+            to = from;
         }
-        self.inner.consume(used);
+        out[n..n + to - from].copy_from_slice(&buf[from..to]);
+        n += to - from;
+        self.inner.consume(to);
         Ok(n)
     }
 
