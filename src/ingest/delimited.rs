@@ -482,7 +482,7 @@ pub fn open(spec: &SourceSpec) -> Result<Table> {
             Err(e) => e,
         };
         let i = rec.utf8_error().field();
-        let col = names.get(i).map_or("?", |s| s.as_str());
+        let col = crate::mask::guard(names.get(i).map_or("?", |s| s.as_str()));
         let problem = Some(if utf8 {
             format!("undecodable bytes in column `{col}`: not valid UTF-8 (if the file is a legacy export, set encoding = \"windows-1252\")")
         } else {
@@ -552,6 +552,10 @@ mod tests {
             "{p}"
         );
         assert!(rows[1].problem.is_none());
+        // A column named like an IC is not named whole.
+        let (_, rows) = table(b"a,850312145567\n1,REN\xC9\n", "");
+        let p = rows[0].problem.as_deref().unwrap();
+        assert!(p.contains("column `********5567`"), "{p}");
     }
 
     #[test]
