@@ -970,10 +970,16 @@ mod tests {
     fn control_characters_in_ids_long_fields_and_repeated_headers_are_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let long = "A".repeat(1001);
-        let body = format!(
-            "record_id,full_name\n             1,ALI\n             2\u{0}x,ABU\n             3,{long}\n             record_id,full_name\n             4,\u{0}SITI\n             5,{}\n",
-            "É".repeat(1000)
-        );
+        let body = [
+            "record_id,full_name",
+            "1,ALI",
+            "2\u{0}x,ABU",
+            &format!("3,{long}"),
+            "record_id,full_name",
+            "4,\u{0}SITI",
+            &format!("5,{}", "É".repeat(1000)),
+        ]
+        .join("\n");
         let c = config_for(dir.path(), "a.csv", &body, "");
         let ing = read_all(&c).unwrap();
         let ids: Vec<_> = ing.records.iter().map(|r| r.record_id.as_str()).collect();
