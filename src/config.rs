@@ -28,6 +28,9 @@ pub struct Config {
     /// Link incrementally when the store allows it (`[run] incremental`, default true;
     /// `padan run --full` turns it off for one run).
     pub incremental: bool,
+    /// A row with a cell longer than this many characters is rejected (`[run]
+    /// max_field_chars`, default 1,000).
+    pub max_field_chars: usize,
     pub sources: Vec<SourceSpec>,
     pub block: BlockConfig,
     pub score: ScoreConfig,
@@ -219,6 +222,7 @@ struct RawRun {
     threads: Option<usize>,
     keep: Option<usize>,
     incremental: Option<bool>,
+    max_field_chars: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -294,10 +298,16 @@ impl Config {
             threads: None,
             keep: None,
             incremental: None,
+            max_field_chars: None,
         });
         if run.keep == Some(0) {
             return Err(Error::Config(format!(
                 "{file}: [run] keep must be at least 1 (the current generation)"
+            )));
+        }
+        if run.max_field_chars == Some(0) {
+            return Err(Error::Config(format!(
+                "{file}: [run] max_field_chars must be at least 1"
             )));
         }
         let out = base.join(run.out.unwrap_or_else(|| "out".to_string()));
@@ -372,6 +382,7 @@ impl Config {
             threads: run.threads.unwrap_or(0),
             keep: run.keep.unwrap_or(10),
             incremental: run.incremental.unwrap_or(true),
+            max_field_chars: run.max_field_chars.unwrap_or(1000),
             sources,
             block,
             score,
@@ -395,6 +406,13 @@ fn check_source(s: RawSource, i: usize, base: &Path, file: &str) -> Result<Sourc
         )));
     }
     let path = base.join(&s.path);
+    if path.is_dir() {
+        return Err(Error::Config(format!(
+            "{}: {} is a directory; name the export file itself",
+            at("path"),
+            path.display()
+        )));
+    }
     if !path.is_file() {
         return Err(Error::Config(format!(
             "{}: the file {} does not exist (paths are relative to the configuration file)",
@@ -585,6 +603,7 @@ mod tests {
             ("[run]\nout = \"x\"\n", "no [[source]]"),
             ("[block]\nwindow = 0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "window"),
             ("[block]\nmax_block_size = 1\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "max_block_size"),
+            ("[run]\nmax_field_chars = 0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "max_field_chars"),
         ];
         for (text, needle) in cases {
             let err = parse_in_tmp(text).unwrap_err();

@@ -134,6 +134,28 @@ pub fn raw(raw: &str) -> String {
     out
 }
 
+/// Whether a cell of a header line looks like a value from a data row rather than a column
+/// name: at least four digits, making up at least half of its letters and digits (an IC, a
+/// phone, a date, a postcode, a numeric id), as when an export has no header line.
+pub fn looks_like_data(cell: &str) -> bool {
+    let digits = cell.chars().filter(|&c| is_digit(c)).count();
+    let alnum = cell.chars().filter(|c| c.is_alphanumeric()).count();
+    digits >= 4 && digits * 2 >= alnum
+}
+
+/// A file's header cells as an error lists them (`` `ID`, `NAMA` ``), and whether they look
+/// like a data row (a cell does, `looks_like_data`): then each cell is masked as `raw` masks
+/// a row, as the line is likely a person's name, IC and phone. Long digit runs are masked
+/// either way (`guard`).
+pub fn header(cells: &[String]) -> (String, bool) {
+    let data = cells.iter().any(|c| looks_like_data(c));
+    let shown: Vec<String> = cells
+        .iter()
+        .map(|c| format!("`{}`", if data { raw(c) } else { guard(c) }))
+        .collect();
+    (shown.join(", "), data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +208,39 @@ mod tests {
         let shown = format!("{ic} {dob}");
         assert_eq!(shown, "******-**-5567 1998-**-**");
         assert!(!shown.contains("07") && !shown.contains("23"), "{shown}");
+    }
+
+    #[test]
+    fn a_header_that_looks_like_data_is_masked() {
+        let cells = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for value in [
+            "850312-14-5567",
+            "012-345 6789",
+            "1985-03-12",
+            "12/03/85",
+            "50000",
+            "R0001",
+        ] {
+            assert!(looks_like_data(value), "{value}");
+        }
+        for name in ["NO_KP", "INCOME_2023", "ALAMAT 1", "Tarikh Lahir", ""] {
+            assert!(!looks_like_data(name), "{name}");
+        }
+        let (shown, data) = header(&cells(&["ID", "NAMA", "INCOME_2023"]));
+        assert_eq!(
+            (shown.as_str(), data),
+            ("`ID`, `NAMA`, `INCOME_2023`", false)
+        );
+        let (shown, data) = header(&cells(&[
+            "R1",
+            "ALI BIN ABU",
+            "850312145567",
+            "012-3456789",
+        ]));
+        assert!(data);
+        for whole in ["ALI", "ABU", "850312", "3456789"] {
+            assert!(!shown.contains(whole), "{shown}");
+        }
+        assert_eq!(shown, "`R*`, `A** B** A**`, `************`, `***-*******`");
     }
 }

@@ -7,6 +7,7 @@ mod test_accuracy;
 mod test_eval;
 mod test_explain;
 mod test_guards;
+mod test_hostile_ingest;
 mod test_hostile_outputs;
 mod test_hostile_store;
 mod test_incremental;

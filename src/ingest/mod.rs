@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::config::{ColumnMap, Config, Format, SourceSpec};
 use crate::error::{Error, Result};
 use crate::field::{Field, N_FIELDS};
+use crate::mask;
 
 /// One data row as read from a file, before mapping.
 #[derive(Clone, Debug)]
@@ -264,58 +265,77 @@ pub struct Plan {
     fields: Vec<(Field, Vec<usize>)>,
 }
 
-fn find_column(headers: &[String], want: &str) -> Option<usize> {
-    headers.iter().position(|h| h == want).or_else(|| {
-        let w = want.trim();
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(w))
-    })
+/// The column named `want`: the one so named, else the one whose name matches it ignoring
+/// case and surrounding space. Two such columns are an error: which one is meant cannot be
+/// told. Other columns may share a name (blank header cells are common in spreadsheet
+/// exports): they are not read.
+fn find_column(spec: &SourceSpec, headers: &[String], want: &str) -> Result<Option<usize>> {
+    let named = |i: &usize| headers[*i] == want;
+    let like = |i: &usize| headers[*i].trim().eq_ignore_ascii_case(want.trim());
+    let exact = (0..headers.len()).any(|i| named(&i));
+    let found: Vec<usize> = (0..headers.len())
+        .filter(|i| if exact { named(i) } else { like(i) })
+        .collect();
+    match found[..] {
+        [] => Ok(None),
+        [i] => Ok(Some(i)),
+        [a, b, ..] => Err(Error::Config(format!(
+            "source `{}` ({}): columns {} and {} of the header are both named `{}`{}: rename or remove one (padan cannot tell which to read)",
+            spec.name,
+            spec.path.display(),
+            a + 1,
+            b + 1,
+            want,
+            if exact { "" } else { " (ignoring case)" }
+        ))),
+    }
 }
 
 fn plan(spec: &SourceSpec, headers: &[String]) -> Result<Plan> {
+    // The header's cells, masked when they look like a row of data.
+    let (cells, data) = mask::header(headers);
+    let listing = if data {
+        format!("the first line looks like data, not a header: does the file have a header line? It reads (masked): {cells}")
+    } else {
+        format!("the file has: {cells}")
+    };
     let missing = |col: &str, role: &str| {
         Error::Config(format!(
-            "source `{}` ({}): column `{col}` (for {role}) is not in the file; the file has: {}",
+            "source `{}` ({}): column `{col}` (for {role}) is not in the file; {listing}",
             spec.name,
             spec.path.display(),
-            headers
-                .iter()
-                .map(|h| format!("`{h}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
         ))
     };
-    let id = find_column(headers, &spec.id).ok_or_else(|| missing(&spec.id, "`id`"))?;
+    let id = find_column(spec, headers, &spec.id)?.ok_or_else(|| missing(&spec.id, "`id`"))?;
     let mut fields = Vec::new();
     match &spec.columns {
         ColumnMap::Explicit(map) => {
             for (f, cols) in map {
                 let idx = cols
                     .iter()
-                    .map(|c| find_column(headers, c).ok_or_else(|| missing(c, f.name())))
+                    .map(|c| find_column(spec, headers, c)?.ok_or_else(|| missing(c, f.name())))
                     .collect::<Result<Vec<_>>>()?;
                 fields.push((*f, idx));
             }
         }
         ColumnMap::Canonical => {
             for f in Field::ALL {
-                if let Some(i) = find_column(headers, f.name()) {
+                if let Some(i) = find_column(spec, headers, f.name())? {
                     fields.push((f, vec![i]));
                 }
             }
             if !fields.iter().any(|(f, _)| f.is_identifying()) {
                 return Err(Error::Config(format!(
-                    "source `{}` ({}): no [source.columns] table and no column named like a canonical identifying field (full_name, given_name, surname, ic, old_ic, passport, national_id); the file has: {}; add a [source.columns] table",
+                    "source `{}` ({}): no [source.columns] table and no column named like a canonical identifying field (full_name, given_name, surname, ic, old_ic, passport, national_id); {listing}{}",
                     spec.name,
                     spec.path.display(),
-                    headers.join(", ")
+                    if data { "" } else { "; add a [source.columns] table" }
                 )));
             }
         }
     }
     let source = match spec.columns {
-        ColumnMap::Canonical => find_column(headers, "source"),
+        ColumnMap::Canonical => find_column(spec, headers, "source")?,
         ColumnMap::Explicit(_) => None,
     };
     Ok(Plan { id, source, fields })
@@ -405,15 +425,33 @@ fn duplicate(first_row: u64) -> String {
     format!("duplicate record id: first seen on row {first_row} of this source")
 }
 
+/// Why a row with a cell over `max` characters is rejected (the first such cell's).
+fn too_long(cells: &csv::StringRecord, headers: &[String], max: usize) -> Option<String> {
+    // A row of at most `max` bytes has no cell over `max` characters.
+    if cells.as_slice().len() <= max {
+        return None;
+    }
+    let (i, n) = cells
+        .iter()
+        .map(|c| c.chars().count())
+        .enumerate()
+        .find(|&(_, n)| n > max)?;
+    Some(format!(
+        "field too long (column `{}`): {n} characters where at most {max} are read ([run] max_field_chars)",
+        mask::guard(&headers[i])
+    ))
+}
+
 /// Maps one file's rows to records or reasons. `check_ids`: the file is its source's only
-/// file, so duplicate ids are found here.
+/// file, so duplicate ids are found here. `max_chars`: the longest cell read.
 fn map_rows(
     rows: impl Iterator<Item = Result<RawRow>>,
     plan: &Plan,
     spec: &SourceSpec,
-    ncols: usize,
+    headers: &[String],
     sep: char,
     check_ids: bool,
+    max_chars: usize,
 ) -> Result<Vec<Vec<Mapped>>> {
     let sep = sep.to_string();
     let mut seen = SeenIds::default();
@@ -449,14 +487,29 @@ fn map_rows(
             .unwrap_or_default();
         let reason = if let Some(p) = &row.problem {
             Some(p.clone())
-        } else if row.cells.len() != ncols {
+        } else if row.cells.len() != headers.len() {
             Some(format!(
                 "ragged row: {} fields where the header has {}",
                 row.cells.len(),
-                ncols
+                headers.len()
             ))
+        } else if record_id == headers[plan.id].trim()
+            && row
+                .cells
+                .iter()
+                .zip(headers)
+                .all(|(c, h)| c.trim() == h.trim())
+        {
+            Some("repeated header line: the row repeats the header (two exports joined into one file?)".to_string())
         } else if record_id.is_empty() {
             Some(format!("missing record id (column `{}`)", spec.id))
+        } else if let Some(reason) = too_long(&row.cells, headers, max_chars) {
+            Some(reason)
+        } else if let Some(c) = record_id.chars().find(|c| c.is_control()) {
+            Some(format!(
+                "control character in record id (column `{}`): U+{:04X}",
+                spec.id, c as u32
+            ))
         } else if check_ids {
             seen.first(&record_id, id_at(&out)).map(duplicate)
         } else {
@@ -532,9 +585,10 @@ pub fn read(config: &Config, opened: Opened) -> Result<Ingested> {
                 t.rows,
                 &plan,
                 &config.sources[si],
-                t.headers.len(),
+                &t.headers,
                 t.raw_separator,
                 ids_per_file,
+                config.max_field_chars,
             )
         })
         .collect();
@@ -839,6 +893,117 @@ mod tests {
         for needle in ["`jkm`", "`NO_KP`", "`id`, `nama`", "a.csv"] {
             assert!(msg.contains(needle), "{msg}");
         }
+    }
+
+    #[test]
+    fn a_column_the_mapping_reads_twice_is_an_error_others_may_repeat() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = "id = \"id\"\n[source.columns]\nic = \"NO_KP\"\n";
+        // Blank and repeated columns nothing reads are left alone.
+        let c = config_for(
+            dir.path(),
+            "a.csv",
+            "id,NO_KP,,,X,X\n1,850312145567,,,a,b\n",
+            map,
+        );
+        assert_eq!(read_all(&c).unwrap().records.len(), 1);
+        for (header, want) in [
+            (
+                "id,NO_KP,nama,NO_KP",
+                "columns 2 and 4 of the header are both named `NO_KP`:",
+            ),
+            (
+                "id,no_kp,No_Kp,x",
+                "columns 2 and 3 of the header are both named `NO_KP` (ignoring case)",
+            ),
+            (
+                "id,NO_KP,id",
+                "columns 1 and 3 of the header are both named `id`:",
+            ),
+        ] {
+            let c = config_for(dir.path(), "a.csv", &format!("{header}\n1,2,3,4\n"), map);
+            let err = read_all(&c).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            let msg = err.to_string();
+            assert!(msg.contains(want) && msg.contains("`jkm`"), "{msg}");
+        }
+        // Canonical columns too.
+        let c = config_for(
+            dir.path(),
+            "a.csv",
+            "record_id,full_name,full_name\n1,A,B\n",
+            "",
+        );
+        let msg = read_all(&c).unwrap_err().to_string();
+        assert!(msg.contains("columns 2 and 3"), "{msg}");
+    }
+
+    #[test]
+    fn a_header_that_is_data_is_said_so_and_masked() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = "R1,ALI BIN ABU,850312145567,0123456789\nR2,SITI,900101011234,0198765432\n";
+        for extra in ["", "id = \"ID\"\n[source.columns]\nic = \"NO_KP\"\n"] {
+            let c = config_for(dir.path(), "a.csv", body, extra);
+            let err = read_all(&c).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            let msg = err.to_string();
+            assert!(msg.contains("looks like data, not a header"), "{msg}");
+            for whole in ["ALI", "ABU", "850312", "01234"] {
+                assert!(!msg.contains(whole), "{msg}");
+            }
+        }
+        // A real header is shown as it is.
+        let c = config_for(
+            dir.path(),
+            "a.csv",
+            "ID,NAMA\n1,ALI\n",
+            "id = \"ID\"\n[source.columns]\nic = \"NO_KP\"\n",
+        );
+        let msg = read_all(&c).unwrap_err().to_string();
+        assert!(
+            msg.contains("the file has: `ID`, `NAMA`") && !msg.contains("looks like data"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_ids_long_fields_and_repeated_headers_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = "A".repeat(1001);
+        let body = [
+            "record_id,full_name",
+            "1,ALI",
+            "2\u{0}x,ABU",
+            &format!("3,{long}"),
+            "record_id,full_name",
+            "4,\u{0}SITI",
+            &format!("5,{}", "É".repeat(1000)),
+        ]
+        .join("\n");
+        let c = config_for(dir.path(), "a.csv", &body, "");
+        let ing = read_all(&c).unwrap();
+        let ids: Vec<_> = ing.records.iter().map(|r| r.record_id.as_str()).collect();
+        assert_eq!(ids, ["1", "4", "5"]);
+        let reasons: Vec<_> = ing
+            .rejects
+            .iter()
+            .map(|r| (r.row, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (3, "control character in record id (column `record_id`): U+0000"),
+                (4, "field too long (column `full_name`): 1001 characters where at most 1000 are read ([run] max_field_chars)"),
+                (5, "repeated header line: the row repeats the header (two exports joined into one file?)"),
+            ]
+        );
+        // The limit is configurable.
+        let c = config_for(dir.path(), "a.csv", &body, "");
+        let c = Config {
+            max_field_chars: 2000,
+            ..c
+        };
+        assert_eq!(read_all(&c).unwrap().records.len(), 4);
     }
 
     #[test]

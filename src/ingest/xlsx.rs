@@ -90,7 +90,7 @@ pub fn open(spec: &SourceSpec) -> Result<Table> {
             .enumerate()
             .map(|(c, d)| {
                 cell_text(d).unwrap_or_else(|e| {
-                    let col = headers.get(c).map_or("?", |s| s.as_str());
+                    let col = crate::mask::guard(headers.get(c).map_or("?", |s| s.as_str()));
                     problem
                         .get_or_insert_with(|| format!("spreadsheet error {e} in column `{col}`"));
                     String::new()
