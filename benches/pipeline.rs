@@ -11,6 +11,9 @@
 //! again come back under new ids, and `padan run` runs again on the same store. The line's
 //! `nightly` object gives that run's seconds, its linking counts, and its share of the full
 //! run's time. `PADAN_BENCH_NIGHTLY=0` skips it.
+//!
+//! `PADAN_BENCH_EXE` runs another `padan` binary (default: this build's), so that two builds
+//! can be measured in one sitting, alternately.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,7 +35,8 @@ fn main() {
             tmp.path().to_path_buf()
         }
     };
-    let exe = env!("CARGO_BIN_EXE_padan");
+    let exe = env_or("PADAN_BENCH_EXE", env!("CARGO_BIN_EXE_padan"));
+    let exe = exe.as_str();
     let data = dir.join("data");
     let t = Instant::now();
     let ok = Command::new(exe)
