@@ -21,6 +21,7 @@ use crate::mask;
 use crate::register::link::{self, Unusable};
 use crate::register::normalised::{Stored, RECORDS};
 use crate::register::store;
+use crate::register::write::raw_cell;
 use crate::score::{probability, COMPARISONS};
 
 /// One record: its key, row, person and normalised values.
@@ -408,14 +409,9 @@ impl Store {
         if let Ok(mut r) = csv::Reader::from_path(&path) {
             // source, row, record_id, reason, raw.
             for row in r.records().flatten() {
-                let field = |i| row.get(i).unwrap_or_default();
-                // A cell a spreadsheet would read as a formula may be written after a quote.
-                let id = field(2);
-                let id = id
-                    .strip_prefix('\'')
-                    .filter(|rest| *rest == record_id)
-                    .unwrap_or(id);
-                if field(0) == source && id == record_id {
+                // Cells as `write::safe_cell` wrote them.
+                let field = |i| raw_cell(row.get(i).unwrap_or_default());
+                if field(0) == source && field(2) == record_id {
                     let kind = field(3).split(':').next().unwrap_or_default().trim();
                     rows.push(format!("row {} ({kind})", field(1)));
                 }
@@ -433,10 +429,14 @@ impl Store {
 
     /// Explains a record: its person, and its strongest pairs with other persons' records.
     pub fn record(&self, source: &str, record_id: &str, unmasked: bool) -> Result<Explanation> {
-        let &i = self
-            .index
-            .get(&(source.to_string(), record_id.to_string()))
-            .ok_or_else(|| self.not_found(source, record_id))?;
+        // An id may be copied from a CSV of padan's with the quote `write::safe_cell` puts
+        // before a cell a spreadsheet would run.
+        let find = |s: &str, id: &str| self.index.get(&(s.to_string(), id.to_string()));
+        let (source, record_id) = match find(source, record_id) {
+            Some(_) => (source, record_id),
+            None => (raw_cell(source), raw_cell(record_id)),
+        };
+        let &i = find(source, record_id).ok_or_else(|| self.not_found(source, record_id))?;
         let mut e = self.person(&self.records[i].person_id, unmasked)?;
         let mut others: Vec<&PairRow> = self
             .pairs

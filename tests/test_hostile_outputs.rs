@@ -214,4 +214,31 @@ fn formula_cells_are_quoted_in_every_csv_and_read_back_raw() {
     run(&[]);
     assert_eq!(column(&cur.join("crosswalk.csv"), "person_id"), before);
     assert_eq!(cells(&cur.join("changes.csv")).len(), 1, "no change");
+
+    // `padan explain` finds a record by its id as it came, or as padan's CSV files show it.
+    for record in ["-jkm:=R1", "'-jkm:'=R1"] {
+        // `=`: the source's name starts with `-`, as a flag's does.
+        let out = run_ok(wd.command("explain").args([
+            "--out",
+            "store",
+            &format!("--record={record}"),
+            "--json",
+        ]));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(v["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["record_id"] == "=R1"));
+    }
+    let o = crate::workdir::run_err(
+        wd.command("explain")
+            .args(["--out", "store", "--record='-jkm:'=R9"]),
+        2,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("rejected") && err.contains("rejects.csv"),
+        "{err}"
+    );
 }
