@@ -47,10 +47,7 @@ fn eval_names_a_file_without_the_needed_columns() {
 fn eval_pairs_lists_errors_consistent_with_the_scores_and_masked() {
     let wd = Workdir::new();
     wd.demo();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     let out = run_ok(wd.command("eval").args([
         "--truth",
         "demo/truth.csv",

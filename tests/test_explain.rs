@@ -4,10 +4,7 @@ use crate::workdir::{csv_rows, run_err, run_ok, Workdir};
 
 fn demo_store(wd: &Workdir) {
     wd.demo();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
 }
 
 #[test]
@@ -229,10 +226,7 @@ fn every_kept_generation_explains_its_own_rows_and_values() {
     let new_line = "JKM-19-999999;Lim Ah Kow;;1970-01-01;M;1 Jalan Baru, Ipoh;30000;Ipoh;Perak;";
     let body = body.replace("Aminah binti Jamaluddin", "Aminah Jamaluddin");
     wd.create("demo/jkm.csv", format!("{header}\n{new_line}\n{body}"));
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     let now = explain_record(&wd, "store", record);
     assert_eq!(entry(&now, record)["row"], 4);
     assert_eq!(entry(&now, record)["name"], "AMINAH JAMALUDDIN");

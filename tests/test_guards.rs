@@ -16,14 +16,6 @@ fn generations(wd: &Workdir, store: &str) -> Vec<String> {
     v
 }
 
-/// `padan run` on the demo copy into `store`, with `extra` arguments.
-fn demo_run(wd: &Workdir, extra: &[&str]) -> std::process::Command {
-    let mut c = wd.command("run");
-    c.args(["--config", "demo/padan.toml", "--out", "store"])
-        .args(extra);
-    c
-}
-
 fn current(wd: &Workdir, store: &str) -> std::path::PathBuf {
     std::fs::read_link(wd.join(&format!("{store}/current"))).unwrap()
 }
@@ -32,7 +24,7 @@ fn current(wd: &Workdir, store: &str) -> std::path::PathBuf {
 fn an_export_that_lost_most_of_its_records_stops_the_run_until_accepted() {
     let wd = Workdir::new();
     wd.demo();
-    run_ok(&mut demo_run(&wd, &[]));
+    run_ok(&mut wd.demo_run(&[]));
     let before = summary(&wd, "store");
     let jkm_before = before["files"]
         .as_array()
@@ -50,7 +42,7 @@ fn an_export_that_lost_most_of_its_records_stops_the_run_until_accepted() {
         "demo/jkm.csv",
         jkm.lines().next().unwrap().to_string() + "\n",
     );
-    let o = run_err(&mut demo_run(&wd, &[]), 1);
+    let o = run_err(&mut wd.demo_run(&[]), 1);
     let err = String::from_utf8_lossy(&o.stderr);
     for needle in [
         "source `jkm`".to_string(),
@@ -70,9 +62,9 @@ fn an_export_that_lost_most_of_its_records_stops_the_run_until_accepted() {
     assert_eq!(wd.read("store/current/crosswalk.csv"), crosswalk_before);
 
     // An unknown source name is a usage error.
-    run_err(&mut demo_run(&wd, &["--accept-drop", "jkn"]), 2);
+    run_err(&mut wd.demo_run(&["--accept-drop", "jkn"]), 2);
     // Accepted on the command line, the night goes through and retires jkm's persons.
-    run_ok(&mut demo_run(&wd, &["--accept-drop", "jkm"]));
+    run_ok(&mut wd.demo_run(&["--accept-drop", "jkm"]));
     let after = summary(&wd, "store");
     assert_eq!(after["generation"], 2);
     assert!(
@@ -95,7 +87,7 @@ fn an_export_that_lost_most_of_its_records_stops_the_run_until_accepted() {
 fn max_drop_is_set_per_source() {
     let wd = Workdir::new();
     wd.demo();
-    run_ok(&mut demo_run(&wd, &[]));
+    run_ok(&mut wd.demo_run(&[]));
     // Two rows in three of zakat's gone: more than the default half.
     let zakat = wd.read("demo/zakat.tsv");
     let kept: Vec<&str> = zakat
@@ -105,21 +97,21 @@ fn max_drop_is_set_per_source() {
         .map(|(_, l)| l)
         .collect();
     wd.create("demo/zakat.tsv", kept.join("\n") + "\n");
-    let o = run_err(&mut demo_run(&wd, &[]), 1);
+    let o = run_err(&mut wd.demo_run(&[]), 1);
     assert!(String::from_utf8_lossy(&o.stderr).contains("source `zakat`"));
     // The source's own max_drop allows it.
     let toml = wd
         .read("demo/padan.toml")
         .replace("name = \"zakat\"\n", "name = \"zakat\"\nmax_drop = 0.8\n");
     wd.create("demo/padan.toml", toml);
-    run_ok(&mut demo_run(&wd, &[]));
+    run_ok(&mut wd.demo_run(&[]));
     assert_eq!(summary(&wd, "store")["generation"], 2);
     // A share outside 0..1 is a configuration error.
     let bad = wd
         .read("demo/padan.toml")
         .replace("max_drop = 0.8", "max_drop = 50");
     wd.create("demo/padan.toml", bad);
-    let o = run_err(&mut demo_run(&wd, &[]), 2);
+    let o = run_err(&mut wd.demo_run(&[]), 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("max_drop"));
 }
 
@@ -127,7 +119,7 @@ fn max_drop_is_set_per_source() {
 fn an_export_of_undecodable_rows_names_the_encoding_to_try() {
     let wd = Workdir::new();
     wd.demo();
-    run_ok(&mut demo_run(&wd, &[]));
+    run_ok(&mut wd.demo_run(&[]));
     // jkm's export arrives in windows-1252, every row with an accented letter, while the
     // configuration says UTF-8.
     let jkm = wd.read("demo/jkm.csv");
@@ -138,7 +130,7 @@ fn an_export_of_undecodable_rows_names_the_encoding_to_try() {
         all.extend_from_slice(b";REN\xC9\n");
     }
     wd.create("demo/jkm.csv", all);
-    let o = run_err(&mut demo_run(&wd, &[]), 1);
+    let o = run_err(&mut wd.demo_run(&[]), 1);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("source `jkm`"), "{err}");
     assert!(err.contains("undecodable"), "{err}");
@@ -180,10 +172,7 @@ fn thousands_of_copies_of_one_row_are_reported_and_do_not_skew_the_model() {
         5000,
         "MUHAMMAD BIN ABDULLAH,1980-01-01,50000,L,",
     );
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     let s = recall(&wd, "demo/truth.csv", "store");
     assert!(s.pairwise_recall >= 0.98, "{s:?}");
     assert!(

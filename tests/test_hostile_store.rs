@@ -8,10 +8,7 @@ use std::process::Output;
 use crate::workdir::{csv_rows, run_err, run_ok, Workdir};
 
 fn run(wd: &Workdir) -> Output {
-    wd.command("run")
-        .args(["--config", "demo/padan.toml", "--out", "store"])
-        .output()
-        .unwrap()
+    wd.demo_run(&[]).output().unwrap()
 }
 
 fn summary(wd: &Workdir) -> serde_json::Value {
@@ -61,10 +58,7 @@ fn symlink(target: &str, link: &Path) {
 /// Splits a person of two records by an analyst's `different`, stored by the first run.
 fn first_run_with_a_decision(wd: &Workdir) -> ((String, String), (String, String)) {
     wd.demo();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     let (cw, _) = ids(wd);
     let mut members: HashMap<&String, Vec<&(String, String)>> = HashMap::new();
     for (k, p) in &cw {
@@ -80,14 +74,7 @@ fn first_run_with_a_decision(wd: &Workdir) -> ((String, String), (String, String
             a.0, a.1, b.0, b.1
         ),
     );
-    run_ok(wd.command("run").args([
-        "--config",
-        "demo/padan.toml",
-        "--out",
-        "store",
-        "--decisions",
-        "decisions.csv",
-    ]));
+    run_ok(&mut wd.demo_run(&["--decisions", "decisions.csv"]));
     (a, b)
 }
 
@@ -143,19 +130,12 @@ fn a_lost_or_dangling_current_takes_the_newest_generation_and_keeps_history() {
 fn a_current_linked_outside_the_store_is_refused_and_nothing_written() {
     let wd = Workdir::new();
     wd.demo();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     std::fs::create_dir_all(wd.join("elsewhere")).unwrap();
     let link = wd.join("store/current");
     for target in ["/etc", "../elsewhere", "generations/.000002.partial"] {
         symlink(target, &link);
-        let o = run_err(
-            wd.command("run")
-                .args(["--config", "demo/padan.toml", "--out", "store"]),
-            2,
-        );
+        let o = run_err(&mut wd.demo_run(&[]), 2);
         let e = stderr(&o);
         assert!(
             e.contains(target) && e.contains("not a generation folder"),
@@ -178,11 +158,7 @@ fn a_current_linked_outside_the_store_is_refused_and_nothing_written() {
     // A real folder in its place is refused before anything is read.
     std::fs::remove_file(&link).unwrap();
     std::fs::create_dir(&link).unwrap();
-    let o = run_err(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-        2,
-    );
+    let o = run_err(&mut wd.demo_run(&[]), 2);
     assert!(stderr(&o).contains("not a link"), "{}", stderr(&o));
 }
 
@@ -190,10 +166,7 @@ fn a_current_linked_outside_the_store_is_refused_and_nothing_written() {
 fn a_run_that_fills_the_disk_removes_its_partial_generation() {
     let wd = Workdir::new();
     wd.demo();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     let register = wd.read("store/current/register.csv");
     let crosswalk = wd.read("store/current/crosswalk.csv");
     // A file written through a buffer, one linked in from the unnamed spill, the last one.
@@ -219,10 +192,7 @@ fn a_run_that_fills_the_disk_removes_its_partial_generation() {
         assert_eq!(wd.read("store/current/register.csv"), register);
         assert_eq!(wd.read("store/current/crosswalk.csv"), crosswalk);
     }
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     assert!(warnings(&wd).iter().all(|w| !w.contains("removed")));
 }
 
@@ -230,10 +200,7 @@ fn a_run_that_fills_the_disk_removes_its_partial_generation() {
 fn leftovers_of_an_unfinished_run_are_removed_first_and_reported() {
     let wd = Workdir::new();
     wd.demo();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     wd.create(
         "store/generations/.000009.partial/normalised.bin",
         vec![7u8; 2_500_000],
@@ -256,11 +223,7 @@ fn a_damaged_store_marker_is_called_damaged() {
     wd.demo();
     for body in ["not json at all", r#"{"written_by": "someone"}"#] {
         wd.create("store/padan-store.json", body);
-        let o = run_err(
-            wd.command("run")
-                .args(["--config", "demo/padan.toml", "--out", "store"]),
-            2,
-        );
+        let o = run_err(&mut wd.demo_run(&[]), 2);
         let e = stderr(&o);
         assert!(e.contains("padan-store.json: damaged"), "{e}");
         assert!(e.contains("remove the file"), "{e}");
@@ -274,10 +237,7 @@ fn the_lock_and_the_store_marker_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let wd = Workdir::new();
     wd.demo();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     for f in [".lock", "padan-store.json"] {
         let mode = std::fs::metadata(wd.join("store").join(f))
             .unwrap()
@@ -291,10 +251,7 @@ fn the_lock_and_the_store_marker_are_private() {
 fn explain_on_a_damaged_generation_is_a_failure() {
     let wd = Workdir::new();
     wd.demo();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     let explain = || {
         run_err(
             wd.command("explain")
@@ -324,10 +281,7 @@ fn explain_on_a_damaged_generation_is_a_failure() {
 fn explain_on_a_rejected_record_points_to_rejects_csv() {
     let wd = Workdir::new();
     wd.demo();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     let rejects = csv_rows(&wd.join("store/current/rejects.csv"));
     let r = rejects
         .iter()

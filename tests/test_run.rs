@@ -16,10 +16,7 @@ const OUTPUTS: [&str; 9] = [
 
 fn run_demo(wd: &Workdir) -> std::path::PathBuf {
     let demo = wd.demo();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     demo
 }
 
@@ -130,10 +127,7 @@ fn reruns_give_the_same_ids_in_a_new_generation() {
     let wd = Workdir::new();
     run_demo(&wd);
     let first = wd.read("store/current/crosswalk.csv");
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     let link = std::fs::read_link(wd.join("store/current")).unwrap();
     assert_eq!(link, std::path::Path::new("generations/000002"));
     assert_eq!(wd.read("store/current/crosswalk.csv"), first);
@@ -154,10 +148,7 @@ fn an_interrupted_run_leaves_the_previous_register_current() {
         "source,rec",
     );
     assert_eq!(wd.read("store/current/register.csv"), before);
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     assert!(!wd.join("store/generations/.000002.partial").exists());
     assert_eq!(wd.read("store/current/register.csv"), before);
 }
@@ -508,20 +499,14 @@ fn a_nightly_rerun_keeps_ids_and_lists_what_changed() {
     let demo = run_demo(&wd);
     let before = person_of(&csv_rows(&wd.join("store/current/crosswalk.csv")));
     // Identical inputs: the same ids and no change at all.
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     assert!(csv_rows(&wd.join("store/current/changes.csv")).is_empty());
     // Tomorrow's zakat export lost its last ten rows.
     let zakat = std::fs::read_to_string(demo.join("zakat.tsv")).unwrap();
     let lines: Vec<&str> = zakat.lines().collect();
     let kept = lines[..lines.len() - 10].join("\n") + "\n";
     std::fs::write(demo.join("zakat.tsv"), kept).unwrap();
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     let after = csv_rows(&wd.join("store/current/crosswalk.csv"));
     let changes = csv_rows(&wd.join("store/current/changes.csv"));
     assert!(!changes.is_empty());
@@ -563,11 +548,7 @@ fn a_store_of_another_format_is_refused_with_status_2() {
     let wd = Workdir::new();
     wd.demo();
     wd.create("store/padan-store.json", r#"{"format": 0}"#);
-    let o = run_err(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-        2,
-    );
+    let o = run_err(&mut wd.demo_run(&[]), 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("format"));
 }
 
@@ -579,10 +560,7 @@ fn old_generations_are_pruned_to_keep() {
     toml = toml.replacen("[run]", "[run]\nkeep = 2", 1);
     wd.create("demo/padan.toml", toml);
     for _ in 0..3 {
-        run_ok(
-            wd.command("run")
-                .args(["--config", "demo/padan.toml", "--out", "store"]),
-        );
+        run_ok(&mut wd.demo_run(&[]));
     }
     let mut gens: Vec<String> = std::fs::read_dir(wd.join("store/generations"))
         .unwrap()
@@ -592,10 +570,7 @@ fn old_generations_are_pruned_to_keep() {
     assert_eq!(gens, ["000002", "000003"]);
     // The generations left read the files they were laid over, which were the first one's.
     assert!(wd.join("store/current/normalised.bin.base").exists());
-    let o = run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    let o = run_ok(&mut wd.demo_run(&[]));
     let s: serde_json::Value =
         serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
     assert_eq!(s["linking"]["records_normalised"], 0, "{o:?}");
@@ -660,10 +635,7 @@ fn a_run_killed_at_any_write_step_leaves_the_register_and_the_next_run_succeeds(
     assert!(!o.status.success());
     assert_eq!(wd.read("store/current/crosswalk.csv"), before_crosswalk);
     // And the next run needs no repair: nothing is lost, every id is kept.
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     assert_eq!(wd.read("store/current/crosswalk.csv"), before_crosswalk);
     assert!(csv_rows(&wd.join("store/current/changes.csv")).is_empty());
     // The link state the crashes left is sound: that run linked incrementally.
@@ -685,10 +657,7 @@ fn review_csv_can_start_with_a_bom_and_round_trips_as_decisions() {
     let mut toml = std::fs::read_to_string(wd.join("demo/padan.toml")).unwrap();
     toml.push_str("\n[review]\nbom = true\n");
     wd.create("demo/padan.toml", toml);
-    run_ok(
-        wd.command("run")
-            .args(["--config", "demo/padan.toml", "--out", "store"]),
-    );
+    run_ok(&mut wd.demo_run(&[]));
     let bytes = std::fs::read(wd.join("store/current/review.csv")).unwrap();
     assert!(bytes.starts_with("\u{FEFF}source_l,".as_bytes()));
     // The analyst fills `decision` in and hands the same file back.
@@ -698,14 +667,7 @@ fn review_csv_can_start_with_a_bom_and_round_trips_as_decisions() {
     let rows: Vec<String> = lines.map(|l| format!("{}same", l)).collect();
     assert!(!rows.is_empty());
     wd.create("decided.csv", format!("{header}\n{}\n", rows.join("\n")));
-    run_ok(wd.command("run").args([
-        "--config",
-        "demo/padan.toml",
-        "--out",
-        "store",
-        "--decisions",
-        "decided.csv",
-    ]));
+    run_ok(&mut wd.demo_run(&["--decisions", "decided.csv"]));
     let s: serde_json::Value =
         serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
     assert_eq!(s["decisions"]["applied_same"], rows.len() as u64);

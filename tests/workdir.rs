@@ -59,6 +59,14 @@ impl Workdir {
         dst
     }
 
+    /// `padan run` on the demo copy (`demo`) into the store `store`, with `extra` arguments.
+    pub fn demo_run(&self, extra: &[&str]) -> Command {
+        let mut c = self.command("run");
+        c.args(["--config", "demo/padan.toml", "--out", "store"])
+            .args(extra);
+        c
+    }
+
     pub fn command(&self, sub: &str) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_padan"));
         c.current_dir(self.path()).arg(sub);
