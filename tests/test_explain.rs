@@ -7,25 +7,30 @@ fn demo_store(wd: &Workdir) {
     run_ok(&mut wd.demo_run(&[]));
 }
 
-#[test]
-fn explain_a_person_lists_its_records_and_waterfalls_that_add_up() {
-    let wd = Workdir::new();
-    demo_store(&wd);
+/// The person with the most records in the current crosswalk, and how many.
+fn largest_person(wd: &Workdir) -> (String, usize) {
     let cw = csv_rows(&wd.join("store/current/crosswalk.csv"));
     let mut sizes: HashMap<String, usize> = HashMap::new();
     for r in &cw {
         *sizes.entry(r["person_id"].clone()).or_default() += 1;
     }
-    let (pid, n) = sizes
-        .iter()
-        .max_by_key(|(p, n)| (**n, (*p).clone()))
-        .unwrap();
+    sizes
+        .into_iter()
+        .max_by_key(|(p, n)| (*n, p.clone()))
+        .unwrap()
+}
+
+#[test]
+fn explain_a_person_lists_its_records_and_waterfalls_that_add_up() {
+    let wd = Workdir::new();
+    demo_store(&wd);
+    let (pid, n) = largest_person(&wd);
     let out = run_ok(
         wd.command("explain")
-            .args(["--out", "store", "--person", pid, "--json"]),
+            .args(["--out", "store", "--person", &pid, "--json"]),
     );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["records"].as_array().unwrap().len(), *n);
+    assert_eq!(v["records"].as_array().unwrap().len(), n);
     let edges = v["edges"].as_array().unwrap();
     assert!(edges.len() >= n - 1, "at least a spanning set of edges");
     for e in edges {
@@ -51,7 +56,7 @@ fn explain_a_person_lists_its_records_and_waterfalls_that_add_up() {
     // The text form shows the same person and no IC whole.
     let text = run_ok(
         wd.command("explain")
-            .args(["--out", "store", "--person", pid]),
+            .args(["--out", "store", "--person", &pid]),
     );
     assert!(text.contains(pid.as_str()));
     let longest = text
@@ -79,18 +84,10 @@ fn has_full_date(s: &str) -> bool {
 fn explain_shows_birth_dates_as_their_year_beside_masked_ics() {
     let wd = Workdir::new();
     demo_store(&wd);
-    let cw = csv_rows(&wd.join("store/current/crosswalk.csv"));
-    let mut sizes: HashMap<String, usize> = HashMap::new();
-    for r in &cw {
-        *sizes.entry(r["person_id"].clone()).or_default() += 1;
-    }
-    let (pid, _) = sizes
-        .iter()
-        .max_by_key(|(p, n)| (**n, (*p).clone()))
-        .unwrap();
+    let (pid, _) = largest_person(&wd);
     let json = run_ok(
         wd.command("explain")
-            .args(["--out", "store", "--person", pid, "--json"]),
+            .args(["--out", "store", "--person", &pid, "--json"]),
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let mut years = 0;
@@ -104,14 +101,14 @@ fn explain_shows_birth_dates_as_their_year_beside_masked_ics() {
     assert!(!has_full_date(&json), "a birth date shown whole: {json}");
     let text = run_ok(
         wd.command("explain")
-            .args(["--out", "store", "--person", pid]),
+            .args(["--out", "store", "--person", &pid]),
     );
     assert!(!has_full_date(&text), "a birth date shown whole: {text}");
     // Unmasked, the dates are whole.
     let text =
         run_ok(
             wd.command("explain")
-                .args(["--out", "store", "--person", pid, "--unmasked"]),
+                .args(["--out", "store", "--person", &pid, "--unmasked"]),
         );
     assert!(has_full_date(&text));
 }
