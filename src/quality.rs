@@ -121,8 +121,12 @@ impl DataQuality {
     pub fn warning(&self) -> Option<String> {
         let g = self.largest_groups.first()?;
         Some(format!(
-            "data quality: {} records in {} groups repeat identical values at least {SUSPECT_REPEATS} times (the largest: {} records, first at {}); the model counts each group once; see data_quality",
-            self.suspect_records, self.suspect_groups, g.records, g.first
+            "data quality: {} records in {} group{} repeat identical values at least {SUSPECT_REPEATS} times (the largest: {} records, first at {}); the model counts each group once; see data_quality",
+            self.suspect_records,
+            self.suspect_groups,
+            if self.suspect_groups == 1 { "" } else { "s" },
+            g.records,
+            g.first
         ))
     }
 }

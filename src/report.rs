@@ -651,9 +651,10 @@ fn quality_section(s: &mut String, input: &ReportInput) {
     }
     let _ = write!(
         s,
-        r#"<p id="suspects">{} suspect records in {} groups.</p><table id="suspect-groups"><tr><th class="n">records</th><th>sources</th><th>first</th><th>name (masked)</th></tr>"#,
+        r#"<p id="suspects">{} suspect records in {} group{}.</p><table id="suspect-groups"><tr><th class="n">records</th><th>sources</th><th>first</th><th>name (masked)</th></tr>"#,
         num(q.suspect_records),
-        num(q.suspect_groups)
+        num(q.suspect_groups),
+        if q.suspect_groups == 1 { "" } else { "s" }
     );
     for g in &q.largest_groups {
         let sources: Vec<String> = g
