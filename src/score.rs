@@ -504,9 +504,10 @@ fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
     if one_patronym_missing && ga != 0 && ga == gb {
         return 4;
     }
-    // The given name is compared more strictly than the whole (DOMAIN.md): every given token
-    // of the shorter name must be found, near enough, in the other. NUR IMAN and NUR AIN share
-    // NUR and are close as strings, but are two people.
+    // The given name is compared more strictly than the whole, since fathers' names get
+    // abbreviated or dropped (docs/domain.md, names): every given token of the shorter name
+    // must be found, near enough, in the other. NUR IMAN and NUR AIN share NUR and are close
+    // as strings, but are two people.
     if ga != 0 && gb != 0 && ga != gb && (!tokens_could_agree(pa, pb) || !tokens_agree(a, b)) {
         return 1;
     }

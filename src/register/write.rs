@@ -1,4 +1,4 @@
-//! Writers for the files of a generation (CONTRACT.md, Outputs).
+//! Writers for the files of a generation (README.md, What a run writes).
 
 use std::io::Write;
 
