@@ -148,12 +148,10 @@ pub struct Rule {
 pub enum Reach {
     /// The `window` of `[block]`.
     Window,
-    /// Half of it, rounded up. The postcode rules' large blocks are a postcode area (at 1M
-    /// people, `postcode_near_name` put 1.73M records in 85 blocks) or a common name token in
-    /// one, where a record's farther neighbours share little more than the postcode and the
-    /// start of a name or an address. On `padan synth` data at
-    /// 1M people (seeds 1-3, noise 1-2) the neighbours past the third found almost no matches
-    /// (pairwise F1 moved by -0.00003 to +0.00028) and were 29% of all candidate pairs.
+    /// Half of it, rounded up. The postcode rules' large blocks are a whole postcode area or a
+    /// common name token in one, where a record's farther neighbours share little more than the
+    /// postcode and the start of a name or an address: they find almost no matches, yet would
+    /// be a large share of all candidate pairs.
     HalfWindow,
 }
 
@@ -216,7 +214,8 @@ fn dob_keys(r: &Linkable, _: &Context, out: &mut Keys) {
 }
 
 /// Appends `d` as its `Display` writes it (`2026-11-26`), without the formatting machinery
-/// for years 0 to 9999 (at 1M people formatting the birth dates took about 0.3 s of CPU).
+/// for years 0 to 9999 (a birth date is formatted for every record that has one, so the
+/// machinery's overhead counts).
 fn write_date(buf: &mut String, d: chrono::NaiveDate) {
     use chrono::Datelike;
     let y = d.year();
@@ -480,9 +479,8 @@ impl rdst::RadixKey for HashKey {
 }
 
 /// Sorts pairs by a parallel radix sort that works in place (rdst's low-memory tuning: the
-/// union of all rules' pairs is the largest allocation of a run). At 1M people, forming the
-/// union (`block.union`: copying, sorting and deduplicating 65M pairs) took 2.4-2.5 s with a
-/// comparison sort and 1.7 s with this one.
+/// union of all rules' pairs is the largest allocation of a run), which forms that union
+/// (`block.union`: copying, sorting and deduplicating the pairs) faster than a comparison sort.
 fn sort_pairs(pairs: &mut [(u32, u32)]) {
     use bytemuck::TransparentWrapper;
     use rdst::RadixSort;
@@ -533,12 +531,12 @@ pub fn candidates_touching(
     let (cap, window) = (limits.max_block_size.max(2), limits.window.max(1));
     let mut out = Blocking::default();
     // Each rule's pairs, kept apart until all are known: one allocation of the exact total
-    // then holds their union (growing one vector rule by rule would, at 1M records, reserve
-    // twice the pairs' memory and copy it at each doubling).
+    // then holds their union (growing one vector rule by rule would reserve twice the pairs'
+    // memory and copy it at each doubling).
     let mut per_rule: Vec<Vec<(u32, u32)>> = Vec::with_capacity(RULES.len());
     // Each record's key in an order a rule sorts its blocks in again, made once, in record
-    // order: made for each entry, in the entries' sorted order, it reached every record's
-    // name at random (at 1M people, about 0.8 s of CPU for two rules).
+    // order: made for each entry, in the entries' sorted order, it would reach every record's
+    // name at random, missing the cache each time.
     let mut order_keys: Vec<(Order, Vec<u64>)> = Vec::new();
     out.context_seconds = t.elapsed().as_secs_f64();
     for rule in RULES {
@@ -555,8 +553,8 @@ pub fn candidates_touching(
             if pass == 0 {
                 keyed_entries = keyed(recs, &cx, rule, order);
             } else {
-                // The same keys in another order: only the order changes (making the keys
-                // again took 0.2-0.3 s a rule at 1M people).
+                // The same keys in another order: only the order changes, so each order's
+                // keys are made once for all the rules that use it.
                 if !order_keys.iter().any(|(o, _)| *o == order) {
                     order_keys.push((order, recs.par_iter().map(|r| order.key(r)).collect()));
                 }

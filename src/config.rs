@@ -1,6 +1,6 @@
 //! The TOML configuration, checked into a plan before any data is read.
 //!
-//! Reads: `padan.toml` (CONTRACT.md, Configuration). Writes: nothing.
+//! Reads: `padan.toml` (README.md, Configuration). Writes: nothing.
 //! Invariant: a `Config` that exists is consistent — source names are unique, paths are
 //! resolved against the configuration file's folder, formats, encodings and delimiters are
 //! known, mapped fields are canonical, date formats parse, thresholds are ordered. Every
@@ -290,7 +290,7 @@ impl Config {
         };
         if raw.source.is_empty() {
             return Err(Error::Config(format!(
-                "{file}: no [[source]] tables: add one per agency export (see CONTRACT.md)"
+                "{file}: no [[source]] tables: add one per agency export (see Configuration in the README)"
             )));
         }
         let run = raw.run.unwrap_or(RawRun {
@@ -600,7 +600,7 @@ mod tests {
             ("[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\ndelimiter = \";;\"\n", "delimiter"),
             ("[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "used twice"),
             ("[score]\nmatch_threshold = 1.0\nreview_threshold = 2.0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "review_threshold"),
-            ("[run]\nout = \"x\"\n", "no [[source]]"),
+            ("[run]\nout = \"x\"\n", "no [[source]] tables: add one per agency export (see Configuration in the README)"),
             ("[block]\nwindow = 0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "window"),
             ("[block]\nmax_block_size = 1\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "max_block_size"),
             ("[run]\nmax_field_chars = 0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "max_field_chars"),

@@ -20,7 +20,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit status for this error (CONTRACT.md: 2 usage/configuration, 1 running).
+    /// The process exit status for this error: 2 usage or configuration, 1 failure while running.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) => 2,

@@ -1,4 +1,4 @@
-//! The canonical fields every source is mapped to (CONTRACT.md, Configuration).
+//! The canonical fields every source is mapped to (README.md, Configuration).
 //!
 //! A source's columns are mapped onto these names; every later stage speaks only of them.
 

@@ -26,9 +26,10 @@ pub mod synth;
 pub use error::{Error, Result};
 
 /// Hands memory freed so far back to the kernel now rather than after mimalloc's purge delay,
-/// which only runs when something is next allocated: blocking frees its rules' pairs (0.5 GB
-/// at 1M people) and then sorts their union for seconds without allocating, so they stayed
-/// resident beside it. Does nothing when the program's allocator is another (tests).
+/// which only runs when something is next allocated: blocking frees its rules' pairs (one of a
+/// run's largest allocations) and then sorts their union for a long time without allocating,
+/// so they would stay resident beside it. Does nothing when the program's allocator is another
+/// (tests).
 pub(crate) fn release_freed_memory() {
     // SAFETY: `mi_collect` may be called from any thread at any time; it only returns free
     // memory held by mimalloc.

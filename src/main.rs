@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc: reuses freed memory across the pipeline's large buffers instead of handing it back
-/// to the kernel and faulting it in again (measured in the README's figures).
+/// mimalloc: reuses freed memory across the pipeline's large buffers, where the system
+/// allocator hands each back to the kernel and faults fresh pages in for the next.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -17,9 +17,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Freed memory goes back to the kernel after 100 ms instead of mimalloc's default second: a
 /// stage's large buffers are freed just before the next stage allocates its own, and with the
-/// longer delay both were resident together. 1M people, peak memory: 4.27 GB with the default,
-/// 3.76 GB with 100 ms, 3.75 GB with 0 ms; wall time within this machine's noise (54-59 s for
-/// all three). `MIMALLOC_PURGE_DELAY` in the environment still wins.
+/// longer delay both are resident together, raising the run's peak memory; the shorter delay
+/// costs no time that shows. `MIMALLOC_PURGE_DELAY` in the environment still wins.
 fn purge_freed_memory_soon() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: called first thing in `main`, before any other thread exists (mimalloc's

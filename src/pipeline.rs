@@ -82,7 +82,7 @@ impl LinkMode {
     }
 }
 
-/// How a run linked: in full, or incrementally on the previous generation (issue 6).
+/// How a run linked: in full, or incrementally on the previous generation.
 #[derive(Debug, Default, Serialize)]
 pub struct Linking {
     pub mode: LinkMode,
@@ -210,8 +210,8 @@ pub struct ModelSummary {
 
 /// What a run reads of the previous generation while the exports are read: its link state
 /// and, when this run may link incrementally under the same configuration, the files it
-/// reuses, opened and checked (their checksums alone read 1.2 GB at 1M people, about 0.7 s
-/// that otherwise kept one core busy and the other idle before normalising).
+/// reuses, opened and checked (their checksums read every byte of those large files, which
+/// would otherwise keep one core busy and the other idle before normalising).
 struct Previous {
     link: std::result::Result<link::State, link::Unusable>,
     /// `normalised.bin` and `forms.bin`.
@@ -354,8 +354,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let fingerprint = config.link_fingerprint(chrono::Datelike::year(&today));
     let golden_fingerprint = register::golden_fingerprint(fingerprint, &config.sources);
     // The previous generation's link state is read while the exports are (its parsing is
-    // sequential; at 1M people about 0.5 s), and the files an incremental run reuses are
-    // checked meanwhile (wasted only on a night that turns out to link in full).
+    // sequential, and would otherwise leave a core idle), and the files an incremental run
+    // reuses are checked meanwhile (wasted only on a night that turns out to link in full).
     let may_reuse = config.incremental;
     let loading = std::thread::spawn({
         let current = current.clone();
@@ -763,7 +763,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     seconds.insert("cluster.ids.load", t_ids.elapsed().as_secs_f64());
     let generation = store::generations(&config.out).last().map_or(1, |n| n + 1);
     let (first, changes) = ids::assign(&mut reg, &ing, previous.as_ref(), generation);
-    // The previous ids and their index are not needed to write (a few hundred MB at 1M).
+    // The previous ids and their index are not needed to write: freed now, they do not add to
+    // the writers' peak memory.
     drop(previous);
     for (p, f) in reg.persons.iter_mut().zip(first) {
         p.first_generation = f;
@@ -805,7 +806,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     for r in &ing.rejects {
         *rejects_by_reason.entry(reason_kind(&r.reason)).or_insert(0) += 1;
     }
-    // Counted by source number, then named (a name's copy per record took 0.3 s at 1M).
+    // Counted by source number, then named: a copy of the name per record would cost more
+    // than the counting.
     let mut per_source = vec![0u64; ing.sources.len()];
     for r in &ing.records {
         per_source[r.source as usize] += 1;
@@ -922,9 +924,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     ];
     // Each file's own seconds (they overlap: files are written side by side). Each file on
     // a thread of its own rather than on the pool's: a writer waiting for its file to
-    // reach the disk would hold one of the pool's threads idle (at 1M people the write
-    // stage took 7.4-7.9 s on 2 cores with its longest file at 4 s; the parallel work of
-    // the writers still goes to the pool).
+    // reach the disk would hold one of the pool's threads idle (the parallel work of the
+    // writers still goes to the pool).
     let input = crate::report::ReportInput::of_run(&summary, &ing, &names, &reg, &scored);
     let (took, (tail, tail_seconds)) = std::thread::scope(|scope| {
         // The report's sections that do not need this stage's seconds, meanwhile.
@@ -986,8 +987,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     store::prune(&config.out, config.keep)?;
     stage.done("");
     // The persons and the records are freed on a thread of their own, which the process does
-    // not wait for when it ends: freed one allocation at a time, they took the last 1.2 s of a
-    // nightly run at 1M people on one core, after everything was written.
+    // not wait for when it ends: freed one allocation at a time, they would keep a large run
+    // going on one core after everything was written.
     // Where no thread can be made, they are freed here (the closure is dropped).
     let _ = std::thread::Builder::new().spawn(move || drop((reg, ing)));
     Ok((summary, dir))

@@ -504,9 +504,10 @@ fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
     if one_patronym_missing && ga != 0 && ga == gb {
         return 4;
     }
-    // The given name is compared more strictly than the whole (DOMAIN.md): every given token
-    // of the shorter name must be found, near enough, in the other. NUR IMAN and NUR AIN share
-    // NUR and are close as strings, but are two people.
+    // The given name is compared more strictly than the whole, since fathers' names get
+    // abbreviated or dropped (docs/domain.md, names): every given token of the shorter name
+    // must be found, near enough, in the other. NUR IMAN and NUR AIN share NUR and are close
+    // as strings, but are two people.
     if ga != 0 && gb != 0 && ga != gb && (!tokens_could_agree(pa, pb) || !tokens_agree(a, b)) {
         return 1;
     }
@@ -805,8 +806,8 @@ pub struct Scored {
 }
 
 /// The most EM iterations a rule's m is estimated in. A rule whose pairs are few matches among
-/// many non-matches converges slowly (at 1M people, up to 363 iterations to move no estimate by
-/// 1e-7); an iteration costs one pass over the level patterns (a few thousand).
+/// many non-matches converges slowly, in hundreds of iterations; an iteration costs one pass
+/// over the level patterns (a few thousand), so a generous limit is cheap.
 pub const EM_MAX_ITERATIONS: u32 = 1000;
 
 /// Below this many records, u and m cannot be estimated well and the fixed weights are used.
@@ -1248,8 +1249,7 @@ pub fn levels_all(
             for (j, (&(a, b), id)) in chunk.iter().zip(ids.iter_mut()).enumerate() {
                 if let Some(&(_, next)) = pairs.get(c * CHUNK + j + AHEAD) {
                     // Only the packed record: most pairs are told apart from it alone, and
-                    // fetching the whole record too for every pair made comparing slower
-                    // (1M people: 12.1-12.6 s with it, 10.4-10.5 s without).
+                    // fetching the whole record too for every pair makes comparing slower.
                     prefetch(&packed[next as usize]);
                 }
                 let (a, b) = (a as usize, b as usize);
@@ -1296,8 +1296,8 @@ pub fn levels_all(
 
 /// Where each pair of each list in `wanted` is in `sorted` (sorted and distinct), `None` for
 /// one not in it. All the lists' pairs are found together in sorted order, each a short
-/// gallop from the previous one: binary searches over tens of millions of pairs, each
-/// missing the caches at each step, took 2 s for 1.4M pairs at 1M people.
+/// gallop from the previous one, rather than a binary search each over tens of millions of
+/// pairs, missing the caches at each step.
 pub fn positions_in(sorted: &[(u32, u32)], wanted: &[&[(u32, u32)]]) -> Vec<Vec<Option<usize>>> {
     let mut all: Vec<((u32, u32), u32, u32)> = wanted
         .iter()

@@ -7,7 +7,7 @@ use padan::{Error, Result};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The configuration file (CONTRACT.md, Configuration).
+    /// The configuration file (README.md, Configuration).
     #[arg(long, short)]
     config: PathBuf,
     /// The register store; overrides `[run] out`.

@@ -199,7 +199,7 @@ pub(crate) struct Spilled {
 impl Ingested {
     /// Moves the records' values out of memory, into an unnamed temporary file in `dir` that
     /// is mapped back read-only: after normalising, only the review file and the report read
-    /// them, for a few records (at 1.8M records this frees about 0.3 GB of the run's peak).
+    /// them, for a few records, so their memory need not count in the run's peak.
     /// The file has no name, so nothing is left behind however the run ends.
     pub fn spill(&mut self, dir: &std::path::Path) -> Result<()> {
         use std::io::Write;
@@ -377,7 +377,7 @@ struct Mapped {
 /// The record ids a source has taken, each with the row that took it first.
 ///
 /// Held by a hash of the id, with where that first id can be read back (`id_at`), rather
-/// than by a copy of every id: at 1M people, copying and hashing the ids took about 0.3 s.
+/// than by a copy of every id: copying every id costs more than hashing it.
 struct SeenIds {
     hash: fn(&str) -> u64,
     by_hash: AHashMap<u64, (u64, usize)>,
@@ -456,8 +456,8 @@ fn map_rows(
     let sep = sep.to_string();
     let mut seen = SeenIds::default();
     // In chunks of a fixed size rather than one growing vector: each time it grew, a vector
-    // of every row so far was copied into new memory the kernel had to clear first (at 1M
-    // people about 1 s of ingest's CPU went to clearing pages).
+    // of every row so far was copied into new memory the kernel had to clear first, a large
+    // part of ingest's CPU.
     const CHUNK: usize = 1 << 16;
     let mut out: Vec<Vec<Mapped>> = Vec::new();
     fn id_at<'a>(out: &'a [Vec<Mapped>]) -> impl Fn(usize) -> &'a str + 'a {

@@ -1,5 +1,5 @@
 //! Malaysian Chinese names: surname, generation and given syllables, an English or Muslim name
-//! in front (shared/DOMAIN.md §2).
+//! in front (docs/domain.md, names).
 //!
 //! A name is read as Chinese when a known surname (`data/chinese_surnames.tsv`) is followed by
 //! one to three romanised syllables (`data/chinese_syllables.tsv`), or — written Western

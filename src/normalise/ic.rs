@@ -1,5 +1,5 @@
 //! Malaysian IC (MyKad) numbers and the other identifiers found in IC columns
-//! (shared/DOMAIN.md §1).
+//! (docs/domain.md, MyKad).
 //!
 //! A MyKad number is `YYMMDD-PB-###G`: 12 digits, no checksum. It is valid when the date is a
 //! real calendar date in 19YY or 20YY and the place-of-birth code PB is assigned
@@ -180,8 +180,8 @@ pub fn date_parts(ic12: &str) -> Option<(u32, u32, u32)> {
 }
 
 /// The birth date an IC encodes. The century comes from `recorded`, the record's own birth date,
-/// when one of the two centuries agrees with it in year (the ±100-year ambiguity DOMAIN.md
-/// describes); else 20YY if that is not after `today`, else 19YY.
+/// when one of the two centuries agrees with it in year (the number does not encode the
+/// century: docs/domain.md, MyKad); else 20YY if that is not after `today`, else 19YY.
 pub fn birth_date_with(
     ic12: &str,
     recorded: Option<NaiveDate>,

@@ -1,6 +1,6 @@
-//! What blocking and comparing read of a normalised record, and nothing else (issue 7).
+//! What blocking and comparing read of a normalised record, and nothing else.
 //!
-//! A whole `NormRecord` is about 0.8 KB in memory; blocking and comparing read a third of it.
+//! Blocking and comparing read about a third of a whole `NormRecord`.
 //! A run keeps these in memory while it links, and the whole records on disk
 //! (`register::normalised`), read back a record at a time by the stages that need them.
 

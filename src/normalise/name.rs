@@ -1,5 +1,5 @@
 //! Personal names: titles set aside, the patronym split off, spelling variants unified, keys
-//! for blocking and comparison (shared/DOMAIN.md §2).
+//! for blocking and comparison (docs/domain.md, names).
 //!
 //! `NAMA BIN BAPA`, `NAMA A/L BAPA`, `NAMA ANAK BAPA` become `given` and `patronym` parts, with
 //! every spelling of the markers (`data/patronym_markers.tsv`: B., BN, BT, BTE, BINTE, AL, AP,

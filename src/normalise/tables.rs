@@ -1,4 +1,4 @@
-//! Domain knowledge as data: the tables the normalisers read (shared/DOMAIN.md).
+//! Domain knowledge as data: the tables the normalisers read (sources in docs/domain.md).
 //!
 //! Each table is a tab-separated file under `src/normalise/data/`, compiled into the binary with
 //! `include_str!` and parsed once, on first use. Lines starting with `#` are comments; a data
@@ -417,7 +417,7 @@ mod tests {
             seen[c] = true;
         }
         assert!(seen.iter().all(|s| *s));
-        // DOMAIN.md §1: the unassigned codes.
+        // The unassigned codes (python-stdnum's `my/bp.dat`; docs/domain.md, place-of-birth codes).
         let unassigned: Vec<usize> = (0..100)
             .filter(|&c| PB_CODES[c].0 == PbKind::Unassigned)
             .collect();

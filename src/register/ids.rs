@@ -5,7 +5,7 @@
 //! generation it first appeared in, and one change row per person that is new, grew, shrank,
 //! merged, split or retired.
 //!
-//! Rules (issue 6): a previous person continues in the new cluster holding most of its records
+//! Rules: a previous person continues in the new cluster holding most of its records
 //! (ties: the cluster that comes first); a cluster continuing one previous person keeps its id;
 //! one continuing several keeps the oldest (earliest first generation, then most records, then
 //! the smallest id) and the others are recorded as merged into it; a previous person whose
@@ -40,8 +40,8 @@ pub struct Previous {
     pub by_record: Option<Vec<u32>>,
 }
 
-/// The previous ids' numbers by a hash of the id, so that a million ids need not be copied
-/// into a map's keys; a hit is checked against the id itself.
+/// The previous ids' numbers by a hash of the id, so that every id need not be copied into a
+/// map's keys; a hit is checked against the id itself.
 #[derive(Debug, Default)]
 struct IdIndex(AHashMap<u64, u32>);
 

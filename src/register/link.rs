@@ -98,8 +98,8 @@ fn record_key(source: &str, id: &str) -> u64 {
 }
 
 /// Writes into a file while hashing what it writes. What is put is gathered and hashed and
-/// written a megabyte at a time: hashing and writing each value as it came took about 1 s of
-/// one writer's time for `link.bin` at 1M people, most of it per call.
+/// written a megabyte at a time: hashing and writing each value as it came would spend most of
+/// a writer's time on the calls themselves, the values being small.
 pub(super) struct Hashing<W: Write> {
     w: W,
     h: Xxh3,
@@ -423,7 +423,7 @@ pub fn plan(state: &State, ing: &Ingested, hashes: &[u64]) -> Plan {
     // Per record of this run: its previous self, if any, and whether it is the same. Exports
     // mostly keep their order from one night to the next, so a record's previous self is
     // first looked for just after the last one found (in order in memory, where a look-up
-    // would reach into the index and the ids at random: 0.7 s at 1M people).
+    // would reach into the index and the ids at random, missing the cache each time).
     const RUN: usize = 1 << 12;
     let found: Vec<(Option<u32>, bool)> = ing
         .records

@@ -101,8 +101,8 @@ impl Register {
             assert!(now[old] == u32::MAX, "order_by_id gives each person once");
             now[old] = new as u32;
         }
-        // Moved in parallel (at 1M people, moving them one after another took 0.5-0.7 s on
-        // one core, most of it faulting in the new vector's pages).
+        // Moved in parallel: moving them one after another leaves one core faulting in all of
+        // the new vector's pages.
         let old = std::mem::ManuallyDrop::new(std::mem::take(&mut self.persons));
         self.persons = order
             .par_iter()
@@ -162,8 +162,8 @@ pub fn order_by_id(persons: &[Person]) -> Vec<usize> {
     // Ids made by `person_id` sort as their numbers, held side by side, rather than as
     // strings reached one jump in memory at a time. An id that only begins as one does (a made
     // id given `-2` in a later generation, because a person had it before) sorts by its
-    // number, then by its text among the ids that begin with the same number. (At 1M people
-    // one such id made the nightly run sort every id as text: by `perf`, about 1.6 s of CPU.)
+    // number, then by its text among the ids that begin with the same number, so that one such
+    // id does not make every id sort as text.
     let lead = |id: &str| id.get(..MADE_ID_LEN).and_then(id_number);
     let numbered: Option<Vec<(u64, u32)>> = persons
         .par_iter()
@@ -240,8 +240,8 @@ impl Golden {
 
     /// Appends the golden record as `persons.bin` keeps it: each value as its length plus one
     /// (0: missing) in four bytes and its bytes, then what makes it doubtful. Written by hand
-    /// rather than through serde: a nightly run reads back every kept person's (at 1M people,
-    /// about 0.9 s of CPU through serde).
+    /// rather than through serde: a nightly run reads back every kept person's, and serde's
+    /// general machinery costs more than reading these bytes by hand.
     pub fn encode(&self, buf: &mut Vec<u8>) {
         for v in self.values() {
             match v {
@@ -514,8 +514,8 @@ pub fn build<R: Records + ?Sized>(
 
 /// A 64-bit collision of made ids is practically impossible; if one happens, the later
 /// person's id gets `-2` (`-3`…) so that ids stay unique. The ids are checked as numbers
-/// first, in parallel, rather than hashed one by one into a map (together with taking a
-/// one-record person's values as they are: `cluster.register` 3.6 → 2.6 s at 1M people).
+/// first, in parallel, rather than hashed one by one into a map, which on one core would be a
+/// large part of `cluster.register`.
 fn make_ids_unique(persons: &mut [Person]) {
     let numbers: Option<Vec<u64>> = persons.par_iter().map(|p| id_number(&p.id)).collect();
     if let Some(mut numbers) = numbers {

@@ -1,4 +1,4 @@
-//! The records' normalised forms, kept for the next run (`normalised.bin`, issue 6).
+//! The records' normalised forms, kept for the next run (`normalised.bin`).
 //!
 //! An incremental run reads an unchanged record's normalised form from here instead of
 //! normalising it again: only new and changed records are normalised. A record is read back
@@ -7,7 +7,7 @@
 //! and no date of it was found to lie after the day it was read (`date::took_today`): such a
 //! date may read otherwise on a later day, so that record is normalised again.
 //!
-//! The same file serves the run that writes it (issue 7): records are encoded as they are
+//! The same file serves the run that writes it: records are encoded as they are
 //! normalised into an unnamed file in the store folder (`Spill`), so that only what linking
 //! reads (`Linkable`, `Packed`) stays in memory; the stages after linking read the whole
 //! records back one at a time (`Records`), and the write stage links the file into the
@@ -15,9 +15,9 @@
 //!
 //! Beside it, `forms.bin` keeps each record's linking forms (`Linkable`, `Packed`), so that an
 //! unchanged record is neither decoded nor packed again: its two encodings are copied into
-//! this run's files as they are, and only its forms are decoded (at 1M people the nightly
-//! normalise stage took 6.7 s before, by `perf` mostly decoding records, making their
-//! comparison forms and packing them; 2.4-3 s after).
+//! this run's files as they are, and only its forms are decoded (decoding whole records,
+//! making their comparison forms and packing them would otherwise be most of a nightly
+//! normalise stage).
 //! When the forms were made by other code than this run's (a sample of records is packed
 //! again and compared), neither file is used.
 //!
@@ -35,8 +35,8 @@
 //! When most records (or persons) are unchanged, a run lays its file over the last one written
 //! whole, its base, rather than copy the unchanged records' bytes: its file holds only the
 //! others and, per record, where to find it (`layer_on`, `Stored`); the base is hard-linked
-//! into the generation beside it (`base_name`). At 1M people a night with 1% of records changed
-//! then writes about 60 MB of these files instead of 1.24 GB.
+//! into the generation beside it (`base_name`). A night that changes few records then writes a
+//! small part of these large files, not all of them.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -160,8 +160,8 @@ pub fn encode_forms(l: &Linkable, p: &Packed, buf: &mut Vec<u8>) {
 /// The linking forms encoded in `bytes` (`encode_forms`); `None` when they do not decode.
 ///
 /// Read by hand (`Linkable::decode`, `Packed::decode`) rather than through serde: every
-/// unchanged record's forms are decoded on every nightly run, and at 1M people (1.8M
-/// records) serde's reading took about 1.4 s of CPU.
+/// unchanged record's forms are decoded on every nightly run, and serde's general machinery
+/// costs more than reading these bytes by hand.
 pub fn decode_forms(bytes: &[u8]) -> Option<(Linkable, Packed)> {
     let mut r = Fixed::new(bytes);
     let l = Linkable::decode(&mut r)?;
@@ -171,8 +171,7 @@ pub fn decode_forms(bytes: &[u8]) -> Option<(Linkable, Packed)> {
 
 /// `forms.bin`'s encoding: integers whole, not as varints. Every unchanged record's forms are
 /// decoded on every nightly run, and most of their integers are hashes, which take 9 bytes as
-/// varints: at 1M people (1.8M records) decoding them all took 1.4 s on one core instead of
-/// 2.8 s, for a file of 737 MB instead of 623 MB.
+/// varints: whole integers decode faster, for a somewhat larger file.
 fn forms_config() -> impl bincode::config::Config {
     bincode::config::standard().with_fixed_int_encoding()
 }
@@ -199,7 +198,7 @@ fn decode_value<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
 ///
 /// A person whose golden record was taken from `previous` (the previous generation's file,
 /// `Register::kept`) takes its bytes from there too: the bytes it was decoded from, which
-/// encode the same value. At 1M people encoding every golden record took about 0.7 s. When
+/// encode the same value, so that a kept person's golden record is not encoded again. When
 /// most persons are kept (`layer_on`), the file is laid over the previous one's base, and a
 /// kept person's golden record is the base's.
 pub fn spill_goldens(
@@ -423,8 +422,8 @@ const LAYERED_HEAD: usize = HEAD + 8 + 8;
 /// the base is still read (3 in 4). Else it is written whole and becomes the next base.
 ///
 /// A night that changes 1% of the records then writes about 1% of the file, not all of it
-/// (at 1M people `normalised.bin`, `forms.bin` and `persons.bin` took 1.2 GB each night);
-/// after about a dozen such nights the file is written whole again.
+/// (the three files are the largest a generation holds); after about a dozen such nights the
+/// file is written whole again.
 pub fn layer_on(
     previous: &Stored,
     records: usize,
@@ -582,8 +581,7 @@ pub fn stage<'s>(
 }
 
 /// Removes `forms.bin` and `persons.bin` (and their bases) from every generation but `current`
-/// (its number): only the current generation's are read, and at 1M people they take about
-/// 620 and 100 MB.
+/// (its number): only the current generation's are read, and the files are large.
 /// A store rolled back to an older generation then normalises every record, and makes every
 /// golden record, once. Every kept generation keeps its `normalised.bin`: `padan explain`
 /// reads the records' values from it.
@@ -694,8 +692,8 @@ impl Stored {
         let mut s = Stored::parse(map, kind, Some(fingerprint), records, base)?;
         s.path = Some(path.to_path_buf());
         // The checksum, read through a small buffer rather than the map: mapping every page
-        // to hash it cost about as much again as hashing (1.2 GB of these files at 1M people),
-        // and the pages would stay counted in this process's memory until read again.
+        // to hash it costs about as much again as hashing (these files are large), and the
+        // pages would stay counted in this process's memory until read again.
         let body = s.map.len() - 8;
         match digest(&file, body) {
             Ok(d) if d == s.checksum() => Ok(s),
@@ -884,8 +882,8 @@ impl Stored {
 
     /// Hands back to the kernel this process's pages of the records `from..to`: a run reads
     /// the previous generation's records about in order, once each, and without this every
-    /// page read stays counted in its memory until the stage ends (at 1M people, 950 MB of the
-    /// two files). A record read again later is read from the file again, unchanged.
+    /// page read stays counted in its memory until the stage ends (most of the two files). A
+    /// record read again later is read from the file again, unchanged.
     ///
     /// A layered file's base is handed back up to the base's record of the first of `to..`
     /// that lies there (the base's records are read about in order too).
@@ -1311,7 +1309,8 @@ mod tests {
         ));
     }
 
-    /// The forms as serde reads them (what `decode_forms` did before it read them by hand).
+    /// The forms as serde reads them: the reference `decode_forms`' reading by hand must agree
+    /// with.
     fn serde_forms(bytes: &[u8]) -> Option<(Linkable, Packed)> {
         let (v, used) = bincode::serde::decode_from_slice(bytes, forms_config()).ok()?;
         (used == bytes.len()).then_some(v)

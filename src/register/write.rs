@@ -1,4 +1,4 @@
-//! Writers for the files of a generation (CONTRACT.md, Outputs).
+//! Writers for the files of a generation (README.md, What a run writes).
 
 use std::io::Write;
 
@@ -74,8 +74,8 @@ fn plain_number(v: &str) -> bool {
 /// Rows per row group (polars' default) and per batch built in memory.
 const PARQUET_BATCH: usize = 512 * 512;
 
-/// zstd at level 1, not polars' default 3: at 1M people the three parquet files took 5.8 s of
-/// CPU to encode instead of 9.0 s, and came out 3% smaller (one core, same frames).
+/// zstd at level 1, not polars' default 3: the parquet files take markedly less CPU to encode
+/// and come out no larger.
 fn compression() -> ParquetCompression {
     let level =
         polars::polars_utils::compression::ZstdLevel::try_new(1).expect("1 is a valid zstd level");
@@ -127,8 +127,8 @@ fn polars_err(name: &str) -> impl Fn(PolarsError) -> Error + '_ {
 /// Each record's person's id is held as its number when it is an id `register::person_id`
 /// makes (nearly all are), 8 bytes per record side by side, made in parallel, and written out
 /// as text when asked for. Reaching each record's person's id as text when writing (24 bytes a
-/// person, out of the cache at 1M people) cost a cache miss or two per record on the writer's
-/// thread; before that, reaching it through the register cost a page walk too.
+/// person, out of the cache on a large register) would cost a cache miss or two per record on
+/// the writer's thread, and reaching it through the register a page walk too.
 pub struct RecordPersons<'a> {
     /// Per record: its person's id's number, or `u64::MAX` for an id of another shape, read
     /// as text.
@@ -228,8 +228,8 @@ const REGISTER_COLUMNS: [&str; 12] = [
 ///
 /// With `previous` (the previous generation's `register.csv`), the row of a person whose golden
 /// record was kept (`Register::kept`) is copied as the bytes it was, not formatted again: its
-/// id, golden values, records, sources and first generation are all the previous person's. At
-/// 1M people formatting every row took about 1.7 s of CPU of a nightly run.
+/// id, golden values, records, sources and first generation are all the previous person's, and
+/// formatting every row again would be a large part of a nightly run's CPU.
 pub fn register(g: &Generation, reg: &Register, previous: Option<&PreviousRows>) -> Result<()> {
     let order = super::order_by_id(&reg.persons);
     let sources = SourceLists::of(reg, &order);
@@ -281,7 +281,7 @@ pub fn register(g: &Generation, reg: &Register, previous: Option<&PreviousRows>)
 }
 
 /// The persons' sources, each distinct list joined (`jkm;akpk`) once for both files: few
-/// lists recur over a whole register (joining each person's took about 0.5 s of CPU at 1M).
+/// lists recur over a whole register, so joining each person's would repeat the same work.
 struct SourceLists {
     lists: Vec<String>,
     /// Per person, in the order given: its list's index in `lists`.
@@ -688,8 +688,8 @@ fn pairs_batch(
         })
     }
     // A column of few distinct values (`values`), as the value at each pair's index: gathered
-    // from a column of those values, not built from every pair's text (at 1M people building
-    // the text columns took about 1.8 s of CPU).
+    // from a column of those values, not built from every pair's text (a string per pair,
+    // for tens of millions of pairs).
     fn few<'a>(
         name: PlSmallStr,
         values: &'a [&'a str],
@@ -750,8 +750,8 @@ fn pairs_batch(
         ));
     }
     // Each comparison's weights, a column each, made in one pass over the pairs (the pairs'
-    // weights side by side, then copied out per column, took 0.9 s of CPU at 1M people, most
-    // of it for memory fresh from the kernel).
+    // weights side by side, then copied out per column, would cost a second pass and twice
+    // the memory fresh from the kernel).
     let weights = || {
         let mut cols: Vec<Vec<f64>> = COMPARISONS
             .iter()

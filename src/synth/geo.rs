@@ -2,10 +2,10 @@
 //! districts and postcodes, and the words addresses are made of.
 //!
 //! Reads: nothing. Writes: nothing.
-//! Invariants: place-of-birth codes are the assigned ones of DOMAIN.md §1 (python-stdnum's
-//! `my/bp.dat`), copied here on purpose rather than imported from padan's normaliser; the first
-//! code of a state is its main one. Postcodes are five digits and some start with 0 (Perlis,
-//! Kedah, Pulau Pinang), which a spreadsheet export loses.
+//! Invariants: place-of-birth codes are the assigned ones of python-stdnum's `my/bp.dat`
+//! (docs/domain.md, place-of-birth codes), copied here on purpose rather than imported from
+//! padan's normaliser; the first code of a state is its main one. Postcodes are five digits and
+//! some start with 0 (Perlis, Kedah, Pulau Pinang), which a spreadsheet export loses.
 
 /// A town: (town, district, postcodes).
 pub type Place = (&'static str, &'static str, &'static [&'static str]);
