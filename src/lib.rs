@@ -12,6 +12,7 @@ pub mod error;
 pub mod eval;
 pub mod explain;
 pub mod field;
+pub(crate) mod fixed;
 pub mod ingest;
 pub mod mask;
 pub mod normalise;

@@ -287,7 +287,7 @@ fn hash_opt<S: std::ops::Deref<Target = str>>(s: &Option<S>) -> u64 {
 impl Packed {
     /// What `register::normalised::encode_forms` wrote of a `Packed` with serde (its fields
     /// in order, integers whole), read from `r`; `None` when it is not one.
-    pub(crate) fn decode(r: &mut crate::register::fixed::Fixed) -> Option<Packed> {
+    pub(crate) fn decode(r: &mut crate::fixed::Fixed) -> Option<Packed> {
         let mut hashes = [0u64; 7];
         for h in &mut hashes {
             *h = r.u64()?;

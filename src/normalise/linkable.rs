@@ -130,7 +130,7 @@ impl Linkable {
     /// The forms `encode_forms` wrote with serde (the fields in order: the text, the parts'
     /// ends, `present`, the birth date as an optional day number, `address_order`), read from
     /// `r`; `None` when they are not such forms.
-    pub(crate) fn decode(r: &mut crate::register::fixed::Fixed) -> Option<Linkable> {
+    pub(crate) fn decode(r: &mut crate::fixed::Fixed) -> Option<Linkable> {
         let text: Box<str> = r.str()?.into();
         let mut ends = [0u32; PARTS];
         let mut start = 0;

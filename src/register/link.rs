@@ -22,7 +22,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
-use super::fixed::Fixed;
+use crate::fixed::Fixed;
 use super::store::Generation;
 use super::Register;
 use crate::error::{Error, Result};

@@ -8,7 +8,6 @@
 //! its records): `P` and 16 hex digits of that key's XXH3 hash. The same inputs therefore give
 //! the same ids, and a person whose anchor record stays keeps its id when others come and go.
 
-pub(crate) mod fixed;
 pub mod ids;
 pub mod link;
 pub mod normalised;
@@ -261,7 +260,7 @@ impl Golden {
 
     /// The golden record `encode` wrote as the whole of `bytes`; `None` when they are not one.
     pub fn decode(bytes: &[u8]) -> Option<Golden> {
-        let mut r = fixed::Fixed::new(bytes);
+        let mut r = crate::fixed::Fixed::new(bytes);
         let mut values: [Option<Text>; 8] = Default::default();
         for v in &mut values {
             let len = r.u32()? as usize;

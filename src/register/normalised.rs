@@ -44,7 +44,7 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
 
-use super::fixed::Fixed;
+use crate::fixed::Fixed;
 use super::link::{Hashing, Unusable};
 use super::store::Generation;
 use crate::error::{Error, Result};

@@ -1,4 +1,4 @@
-//! Reading the store's binary files front to back.
+//! Reading binary encodings front to back: the store's files and the linking forms.
 
 /// Reads little-endian integers, bytes and text from `bytes` front to back, as the store's
 /// binary files are written: `link.bin`, golden records (`register::Golden`) and linking forms
