@@ -17,10 +17,10 @@ use ahash::AHashMap;
 use crate::field::Field;
 use crate::ingest::Ingested;
 use crate::mask::{self, guard};
-use crate::pipeline::Summary;
 use crate::register::Conflict;
 use crate::register::Register;
 use crate::score::{probability, Decision, Model, Scored, COMPARISONS};
+use crate::summary::Summary;
 
 /// Keeps the first `n` of `v` in the total order `cmp`, sorted.
 fn first_in_order<T>(v: &mut Vec<T>, n: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
@@ -1962,7 +1962,7 @@ window.addEventListener('load', function () {
                 review_weight: 4.0,
                 pairs_floor: -2.0,
             },
-            model: pipeline::ModelSummary {
+            model: crate::summary::ModelSummary {
                 comparisons: &COMPARISONS,
                 model: model.clone(),
             },
