@@ -79,7 +79,7 @@ pub fn run(a: Args) -> Result<()> {
         dir.display()
     );
     let l = &s.linking;
-    if l.mode == padan::pipeline::LinkMode::Incremental {
+    if l.mode == padan::summary::LinkMode::Incremental {
         println!(
             "padan: linked incrementally: {} new or changed records compared, {} pairs kept from the previous generation",
             l.records_changed + l.records_new,
