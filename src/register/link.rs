@@ -22,10 +22,10 @@ use std::path::Path;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
-use crate::fixed::Fixed;
 use super::store::Generation;
 use super::Register;
 use crate::error::{Error, Result};
+use crate::fixed::Fixed;
 use crate::ingest::Ingested;
 use crate::score::{Model, Scored, N_COMPARISONS};
 

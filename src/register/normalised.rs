@@ -44,10 +44,10 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::fixed::Fixed;
 use super::link::{Hashing, Unusable};
 use super::store::Generation;
 use crate::error::{Error, Result};
+use crate::fixed::Fixed;
 use crate::ingest::Ingested;
 use crate::normalise::{Linkable, NormRecord, Records, Unreadable};
 use crate::score::Packed;
