@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
-use crate::register::write::{raw_cell, safe_row};
+use crate::spreadsheet::{raw_cell, safe_row};
 
 /// The file in each generation that keeps the decisions in force.
 pub const STORED: &str = "decisions.csv";
@@ -193,7 +193,7 @@ pub fn load(
 }
 
 /// Writes the decisions in force as CSV (`source_l,record_id_l,source_r,record_id_r,decision`),
-/// each cell through `write::safe_cell`.
+/// each cell through `spreadsheet::safe_cell`.
 pub fn write<W: std::io::Write>(d: &Decisions, w: W) -> csv::Result<W> {
     let mut w = csv::Writer::from_writer(w);
     w.write_record([

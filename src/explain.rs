@@ -21,8 +21,8 @@ use crate::mask;
 use crate::register::link::{self, Unusable};
 use crate::register::normalised::{Stored, RECORDS};
 use crate::register::store;
-use crate::register::write::raw_cell;
 use crate::score::{probability, COMPARISONS};
+use crate::spreadsheet::raw_cell;
 
 /// One record: its key, row, person and normalised values.
 #[derive(Clone, Debug, Serialize)]
@@ -409,7 +409,7 @@ impl Store {
         if let Ok(mut r) = csv::Reader::from_path(&path) {
             // source, row, record_id, reason, raw.
             for row in r.records().flatten() {
-                // Cells as `write::safe_cell` wrote them.
+                // Cells as `spreadsheet::safe_cell` wrote them.
                 let field = |i| raw_cell(row.get(i).unwrap_or_default());
                 if field(0) == source && field(2) == record_id {
                     let kind = field(3).split(':').next().unwrap_or_default().trim();
@@ -429,7 +429,7 @@ impl Store {
 
     /// Explains a record: its person, and its strongest pairs with other persons' records.
     pub fn record(&self, source: &str, record_id: &str, unmasked: bool) -> Result<Explanation> {
-        // An id may be copied from a CSV of padan's with the quote `write::safe_cell` puts
+        // An id may be copied from a CSV of padan's with the quote `spreadsheet::safe_cell` puts
         // before a cell a spreadsheet would run.
         let find = |s: &str, id: &str| self.index.get(&(s.to_string(), id.to_string()));
         let (source, record_id) = match find(source, record_id) {

@@ -22,6 +22,7 @@ pub mod quality;
 pub mod register;
 pub mod report;
 pub mod score;
+pub mod spreadsheet;
 pub mod summary;
 pub mod synth;
 

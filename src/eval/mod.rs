@@ -14,7 +14,7 @@ use ahash::AHashMap;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::register::write::raw_cell;
+use crate::spreadsheet::raw_cell;
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Scores {
@@ -45,7 +45,7 @@ pub fn read_assignment(path: &Path) -> Result<AHashMap<(String, String), String>
 }
 
 /// Reads a `crosswalk.csv` as `read_assignment` reads a truth, its cells as written by
-/// `write::safe_cell` (`write::raw_cell`), so that its ids compare with a truth's.
+/// `spreadsheet::safe_cell` (`spreadsheet::raw_cell`), so that its ids compare with a truth's.
 pub fn read_crosswalk(path: &Path) -> Result<AHashMap<(String, String), String>> {
     read(path, raw_cell)
 }

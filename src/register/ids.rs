@@ -18,11 +18,11 @@ use std::path::Path;
 use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 
-use super::write::raw_cell;
 use super::Register;
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
 use crate::normalise::Text;
+use crate::spreadsheet::raw_cell;
 
 /// What the previous generation said, with its person ids numbered (interned) so that the
 /// assignment works on numbers, not strings.
@@ -148,7 +148,7 @@ impl Previous {
     }
 
     /// Reads `crosswalk.csv` and `register.csv` of a generation folder (their cells as
-    /// `write::safe_cell` wrote them); `None` if it has none.
+    /// `spreadsheet::safe_cell` wrote them); `None` if it has none.
     pub fn load(dir: &Path) -> Result<Option<Previous>> {
         let cw = dir.join("crosswalk.csv");
         if !cw.is_file() {
