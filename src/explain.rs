@@ -18,9 +18,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::mask;
-use crate::register::link::{self, Unusable};
-use crate::register::normalised::{Stored, RECORDS};
-use crate::register::store;
+use crate::store::link::{self, Unusable};
+use crate::store::stored::{Stored, RECORDS};
+use crate::store;
 use crate::score::{probability, COMPARISONS};
 use crate::spreadsheet::raw_cell;
 

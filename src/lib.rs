@@ -16,6 +16,7 @@ pub(crate) mod fixed;
 pub mod ingest;
 pub mod mask;
 pub mod normalise;
+pub mod output;
 pub mod pipeline;
 pub mod progress;
 pub mod quality;
@@ -23,6 +24,7 @@ pub mod register;
 pub mod report;
 pub mod score;
 pub mod spreadsheet;
+pub mod store;
 pub mod summary;
 pub mod synth;
 

@@ -18,7 +18,9 @@ use crate::ingest;
 use crate::normalise::{Records, Unreadable};
 use crate::progress::Progress;
 use crate::quality;
-use crate::register::{self, ids, link, normalised, store, store::Generation, write};
+use crate::output as write;
+use crate::register::{self, ids};
+use crate::store::{self, link, stored as normalised, Generation};
 use crate::score::{self, Decision, Model, ModelKind, COMPARISONS};
 use crate::summary::{LinkMode, Linking, ModelSummary, Summary};
 

@@ -125,8 +125,8 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// strings as 64-bit hashes (0: empty or missing), so that most comparisons touch no string.
 /// The strings are read only for the similarity levels (Jaro–Winkler, address overlap).
 ///
-/// The current generation keeps each record's in `forms.bin` (`register::normalised`): a change
-/// to these fields changes that file's layout (bump `register::normalised::FORMS_VERSION`).
+/// The current generation keeps each record's in `forms.bin` (`store::stored`): a change
+/// to these fields changes that file's layout (bump `store::stored::FORMS_VERSION`).
 ///
 /// Read back by hand (`Packed::decode`); serde's reading is kept for tests, which check the
 /// two agree.
@@ -285,7 +285,7 @@ fn hash_opt<S: std::ops::Deref<Target = str>>(s: &Option<S>) -> u64 {
 }
 
 impl Packed {
-    /// What `register::normalised::encode_forms` wrote of a `Packed` with serde (its fields
+    /// What `store::stored::encode_forms` wrote of a `Packed` with serde (its fields
     /// in order, integers whole), read from `r`; `None` when it is not one.
     pub(crate) fn decode(r: &mut crate::fixed::Fixed) -> Option<Packed> {
         let mut hashes = [0u64; 7];

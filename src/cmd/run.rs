@@ -65,7 +65,7 @@ pub fn run(a: Args) -> Result<()> {
         .build_global()
         .map_err(|e| Error::Run(format!("cannot start worker threads: {e}")))?;
     let (s, dir) = padan::pipeline::run(&config)
-        .map_err(|e| padan::register::store::disk_full(&config.out, e))?;
+        .map_err(|e| padan::store::disk_full(&config.out, e))?;
     println!(
         "padan: {} rows in, {} records, {} rejected; {} persons ({} with several records); {} match and {} review pairs; generation {} at {}",
         s.records_in,

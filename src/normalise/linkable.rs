@@ -2,7 +2,7 @@
 //!
 //! Blocking and comparing read about a third of a whole `NormRecord`.
 //! A run keeps these in memory while it links, and the whole records on disk
-//! (`register::normalised`), read back a record at a time by the stages that need them.
+//! (`store::stored`), read back a record at a time by the stages that need them.
 
 use chrono::NaiveDate;
 
@@ -40,10 +40,10 @@ const IC_VALID: u16 = 1 << PARTS;
 /// text is one allocation with the parts' end offsets (a string or list of its own per part
 /// would take three times the memory), read through the methods.
 ///
-/// The current generation keeps each record's in `forms.bin` (`register::normalised`): a change
-/// to these fields changes that file's layout (bump `register::normalised::FORMS_VERSION`).
+/// The current generation keeps each record's in `forms.bin` (`store::stored`): a change
+/// to these fields changes that file's layout (bump `store::stored::FORMS_VERSION`).
 ///
-/// Written through serde (`register::normalised::encode_forms`) and read back by hand
+/// Written through serde (`store::stored::encode_forms`) and read back by hand
 /// (`Linkable::decode`), which checks that the parts' ends fall in order on the text's
 /// character boundaries (as `of` and `default` make them). Serde's reading, which does not
 /// check them, is kept for tests only.

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
 use crate::ingest::{Ingested, Record};
-pub use crate::register::normalised::Marks;
+pub use crate::store::stored::Marks;
 pub use date::PartialDate;
 pub use ic::Ic;
 pub use linkable::Linkable;
@@ -209,7 +209,7 @@ mod static_text {
 }
 
 /// One record's comparable forms.
-/// Kept on disk (`register::normalised`) without the comparison forms, which are made again
+/// Kept on disk (`store::stored`) without the comparison forms, which are made again
 /// from the name (`NormRecord::fill_forms`) when a later run reads a record back to link it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct NormRecord {
@@ -515,7 +515,7 @@ pub fn one(ing: &Ingested, i: usize, today: NaiveDate) -> (NormRecord, Marks) {
 }
 
 /// Normalised records by index: in memory, or read back from disk a record at a time
-/// (`register::normalised::Stored`, without the comparison forms).
+/// (`store::stored::Stored`, without the comparison forms).
 pub trait Records: Sync {
     fn count(&self) -> usize;
 

@@ -1,18 +1,14 @@
-//! Register: persons, their golden records, stable ids, and the output files.
+//! Register: persons, their golden records and stable ids.
 //!
-//! Reads: ingested and normalised records, cluster labels, scored pairs. Writes: into a new
-//! generation of the register store (`store`): `crosswalk.csv`, `register.csv`,
-//! `register.parquet`, `pairs.parquet`, `review.csv`, `rejects.csv`, `summary.json`.
+//! Reads: ingested and normalised records, cluster labels. Writes: the `Register`, one
+//! `Person` per cluster with its golden record, and (`ids`) each person's id and what changed
+//! since the previous generation; `output` writes it to files.
 //!
 //! A person's id is derived from its anchor record (the smallest `source`, `record_id` among
 //! its records): `P` and 16 hex digits of that key's XXH3 hash. The same inputs therefore give
 //! the same ids, and a person whose anchor record stays keeps its id when others come and go.
 
 pub mod ids;
-pub mod link;
-pub mod normalised;
-pub mod store;
-pub mod write;
 
 use std::borrow::Cow;
 
@@ -22,6 +18,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::ingest::Ingested;
 use crate::normalise::{NormRecord, Records, Text};
+use crate::store::stored as normalised;
 
 /// A person's golden record.
 #[derive(Clone, Debug, Default)]

@@ -1,4 +1,7 @@
-//! The register store: numbered generations and an atomically switched `current`.
+//! The register store: numbered generations, an atomically switched `current`, the lock, and
+//! what a generation keeps for the next run (`link` for `link.bin`, `stored` for
+//! `normalised.bin`, `forms.bin` and `persons.bin`). The store knows the stages' types; no
+//! stage knows the store (docs/store.md).
 //!
 //! Layout: `DIR/generations/NNNNNN/` holds one complete set of outputs; `DIR/current` is a
 //! symbolic link to the newest complete one. A run writes into `DIR/generations/.NNNNNN.partial/`,
@@ -7,6 +10,9 @@
 //! generation; a run that fails removes its `.partial` folder, and one killed leaves it to the
 //! next run, which removes it before it needs any space (`remove_leftovers`).
 //! Files are created readable and writable by their owner only (0600), folders 0700.
+
+pub mod link;
+pub mod stored;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};

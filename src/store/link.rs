@@ -22,11 +22,11 @@ use std::path::Path;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
-use super::store::Generation;
-use super::Register;
+use super::Generation;
 use crate::error::{Error, Result};
 use crate::fixed::Fixed;
 use crate::ingest::Ingested;
+use crate::register::Register;
 use crate::score::{Model, Scored, N_COMPARISONS};
 
 /// The file's name in a generation.
@@ -100,7 +100,7 @@ fn record_key(source: &str, id: &str) -> u64 {
 /// Writes into a file while hashing what it writes. What is put is gathered and hashed and
 /// written a megabyte at a time: hashing and writing each value as it came would spend most of
 /// a writer's time on the calls themselves, the values being small.
-pub(super) struct Hashing<W: Write> {
+pub(crate) struct Hashing<W: Write> {
     w: W,
     h: Xxh3,
     buf: Vec<u8>,
@@ -109,7 +109,7 @@ pub(super) struct Hashing<W: Write> {
 impl<W: Write> Hashing<W> {
     const GATHER: usize = 1 << 20;
 
-    pub(super) fn new(w: W) -> Hashing<W> {
+    pub(crate) fn new(w: W) -> Hashing<W> {
         Hashing {
             w,
             h: Xxh3::new(),
@@ -117,7 +117,7 @@ impl<W: Write> Hashing<W> {
         }
     }
 
-    pub(super) fn put(&mut self, b: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn put(&mut self, b: &[u8]) -> std::io::Result<()> {
         if self.buf.len() + b.len() > Self::GATHER {
             self.drain()?;
             if b.len() >= Self::GATHER {
@@ -137,7 +137,7 @@ impl<W: Write> Hashing<W> {
     }
 
     /// Writes what is gathered and then the checksum of everything put; returns the writer.
-    pub(super) fn finish(self) -> std::io::Result<W> {
+    pub(crate) fn finish(self) -> std::io::Result<W> {
         let (mut w, sum) = self.finish_apart()?;
         w.write_all(&sum.to_le_bytes())?;
         Ok(w)
@@ -145,7 +145,7 @@ impl<W: Write> Hashing<W> {
 
     /// Writes what is gathered; returns the writer and the checksum of everything put, for a
     /// file whose checksum is kept apart from it.
-    pub(super) fn finish_apart(mut self) -> std::io::Result<(W, u64)> {
+    pub(crate) fn finish_apart(mut self) -> std::io::Result<(W, u64)> {
         self.drain()?;
         Ok((self.w, self.h.digest()))
     }
@@ -546,7 +546,7 @@ mod tests {
         let n = ing.records.len() as u32;
         let person_of: Vec<u32> = (0..n).map(|i| i.saturating_sub(1)).collect();
         let persons = (0..n.saturating_sub(1).max(1))
-            .map(|k| super::super::Person {
+            .map(|k| crate::register::Person {
                 id: format!("P{k}é").into(),
                 first_generation: k + 1,
                 ..Default::default()

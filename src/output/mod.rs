@@ -1,13 +1,16 @@
-//! Writers for the files of a generation (README.md, What a run writes).
+//! The files of a generation a user reads (README.md, What a run writes): `crosswalk.csv`,
+//! `register.csv` and `register.parquet`, `pairs.parquet`, `review.csv`, `rejects.csv`,
+//! `changes.csv` and `summary.json`, each written into a `store::Generation`. The CSV files an
+//! analyst opens go through `spreadsheet::safe_row`.
 
 use std::io::Write;
 
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::link::Unusable;
-use super::store::{Generation, OutFile};
-use super::Register;
+use crate::register::Register;
+use crate::store::link::Unusable;
+use crate::store::{Generation, OutFile};
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::ingest::Ingested;
@@ -189,7 +192,7 @@ const REGISTER_COLUMNS: [&str; 12] = [
 /// id, golden values, records, sources and first generation are all the previous person's, and
 /// formatting every row again would be a large part of a nightly run's CPU.
 pub fn register(g: &Generation, reg: &Register, previous: Option<&PreviousRows>) -> Result<()> {
-    let order = super::order_by_id(&reg.persons);
+    let order = crate::register::order_by_id(&reg.persons);
     let sources = SourceLists::of(reg, &order);
     let mut f = Summed::create(g, "register.csv")?;
     let mut rows = RowFormat::new();
@@ -299,7 +302,7 @@ fn gathered(name: PlSmallStr, values: &[&str], at: &[IdxSize]) -> Column {
 /// bytes), so that a later run can tell the file is still the one written before copying
 /// from it. Hashed and written a megabyte at a time, as `link.bin` is (`link::Hashing`).
 struct Summed {
-    w: super::link::Hashing<OutFile>,
+    w: crate::store::link::Hashing<OutFile>,
     path: std::path::PathBuf,
     name: &'static str,
 }
@@ -309,7 +312,7 @@ impl Summed {
         let f = g.create(name)?;
         Ok(Summed {
             path: f.path().to_path_buf(),
-            w: super::link::Hashing::new(f),
+            w: crate::store::link::Hashing::new(f),
             name,
         })
     }
@@ -382,7 +385,7 @@ impl RowFormat {
     }
 
     /// Person `p`'s row, with its sources joined.
-    fn row(&mut self, p: &super::Person, sources: &str) -> Result<&[u8]> {
+    fn row(&mut self, p: &crate::register::Person, sources: &str) -> Result<&[u8]> {
         let golden = p.golden.values().map(|v| v.as_deref().unwrap_or_default());
         self.format(|w| {
             safe_row(
@@ -455,7 +458,7 @@ impl PreviousRows {
             let end = (at + PIECE).min(bytes.len());
             h.update(&bytes[at..end]);
             scan.read(&bytes, at.max(header.len())..end);
-            super::normalised::release_pages(&bytes, at, end);
+            crate::store::stored::release_pages(&bytes, at, end);
         }
         if sum.trim() != sum_line(h.digest()).trim() {
             return Err(damaged("it changed after it was written".into()));
@@ -509,7 +512,7 @@ impl PreviousRows {
         if end < start + STEP {
             return from;
         }
-        super::normalised::release_pages(&self.bytes, start, end);
+        crate::store::stored::release_pages(&self.bytes, start, end);
         end
     }
 }
@@ -558,7 +561,7 @@ fn register_batch(
     lists: &[IdxSize],
 ) -> Result<DataFrame> {
     let ps: Vec<_> = order.iter().map(|&i| &reg.persons[i]).collect();
-    let text = |f: &dyn Fn(&super::Person) -> Option<&str>| -> Vec<Option<&str>> {
+    let text = |f: &dyn Fn(&crate::register::Person) -> Option<&str>| -> Vec<Option<&str>> {
         ps.iter().map(|p| f(p)).collect()
     };
     let mut cols = vec![Column::new(
@@ -813,7 +816,7 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> R
 }
 
 /// `changes.csv`: what happened to each person since the previous generation.
-pub fn changes(g: &Generation, changes: &[super::ids::Change]) -> Result<()> {
+pub fn changes(g: &Generation, changes: &[crate::register::ids::Change]) -> Result<()> {
     let name = "changes.csv";
     let mut w = csv_writer(g, name)?;
     w.write_record(["person_id", "change", "detail"])

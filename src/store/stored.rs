@@ -45,7 +45,7 @@ use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::link::{Hashing, Unusable};
-use super::store::Generation;
+use super::Generation;
 use crate::error::{Error, Result};
 use crate::fixed::Fixed;
 use crate::ingest::Ingested;
@@ -586,7 +586,7 @@ pub fn stage<'s>(
 /// golden record, once. Every kept generation keeps its `normalised.bin`: `padan explain`
 /// reads the records' values from it.
 pub fn remove_reuse_files_but(root: &Path, current: u32) {
-    for n in super::store::generations(root) {
+    for n in super::generations(root) {
         if n != current {
             let dir = root.join("generations").join(format!("{n:06}"));
             for kind in [FORMS, PERSONS] {
