@@ -106,38 +106,6 @@ pub struct BlockConfig {
     pub window: usize,
 }
 
-impl Config {
-    /// A hash of everything in the configuration that decides a record's comparison levels
-    /// and which pairs are kept: each source's reading and mapping (not its path, which may
-    /// name a new export every night, nor its priority), the blocking limits, the model
-    /// kind and the pairs floor, with padan's version, the blocking rules' revision and the
-    /// year (two-digit years are read against it). An incremental run needs the previous
-    /// generation's to be the same.
-    pub fn link_fingerprint(&self, year: i32) -> u64 {
-        let mut sources: Vec<String> = self
-            .sources
-            .iter()
-            .map(|s| {
-                format!(
-                    "{}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{:?}",
-                    s.name, s.format, s.delimiter, s.encoding, s.id, s.dates, s.sheet, s.columns
-                )
-            })
-            .collect();
-        sources.sort();
-        let text = format!(
-            "padan {}|{year}|{sources:?}|{}|{}|{}|{:?}|rules {}",
-            env!("CARGO_PKG_VERSION"),
-            self.block.max_block_size,
-            self.block.window,
-            self.score.em,
-            self.score.pairs_floor.map(f64::to_bits),
-            crate::block::RULES_REVISION,
-        );
-        xxhash_rust::xxh3::xxh3_64(text.as_bytes())
-    }
-}
-
 impl BlockConfig {
     pub fn limits(&self) -> crate::block::Limits {
         crate::block::Limits {
@@ -392,6 +360,12 @@ impl Config {
     }
 }
 
+/// Whether a strftime format string is usable.
+fn date_format_is_valid(fmt: &str) -> bool {
+    use chrono::format::{Item, StrftimeItems};
+    !fmt.is_empty() && StrftimeItems::new(fmt).all(|i| !matches!(i, Item::Error))
+}
+
 fn check_source(s: RawSource, i: usize, base: &Path, file: &str) -> Result<SourceSpec> {
     let at = |key: &str| format!("{file}: [[source]] #{} ({}) key `{key}`", i + 1, s.name);
     if s.name.is_empty()
@@ -517,7 +491,7 @@ fn check_source(s: RawSource, i: usize, base: &Path, file: &str) -> Result<Sourc
     };
     let dates = s.dates.unwrap_or_default();
     for d in &dates {
-        if !crate::normalise::date::format_is_valid(d) {
+        if !date_format_is_valid(d) {
             return Err(Error::Config(format!(
                 "{}: `{d}` is not a date format a parser can use (chrono strftime, e.g. \"%d/%m/%Y\")",
                 at("dates")
@@ -602,6 +576,7 @@ mod tests {
             ("[score]\nmatch_threshold = 1.0\nreview_threshold = 2.0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "review_threshold"),
             ("[run]\nout = \"x\"\n", "no [[source]] tables: add one per agency export (see Configuration in the README)"),
             ("[block]\nwindow = 0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "window"),
+            ("[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\ndates = [\"%d/%m/%Y\", \"%Q\"]\n", "`%Q` is not a date format"),
             ("[block]\nmax_block_size = 1\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "max_block_size"),
             ("[run]\nmax_field_chars = 0\n[[source]]\nname = \"a\"\npath = \"a.csv\"\nid = \"id\"\n", "max_field_chars"),
         ];

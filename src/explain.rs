@@ -18,11 +18,11 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::mask;
-use crate::store::link::{self, Unusable};
-use crate::store::stored::{Stored, RECORDS};
-use crate::store;
 use crate::score::{probability, COMPARISONS};
 use crate::spreadsheet::raw_cell;
+use crate::store;
+use crate::store::link::{self, Unusable};
+use crate::store::stored::{Stored, RECORDS};
 
 /// One record: its key, row, person and normalised values.
 #[derive(Clone, Debug, Serialize)]

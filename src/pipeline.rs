@@ -16,12 +16,12 @@ use crate::decisions;
 use crate::error::Result;
 use crate::ingest;
 use crate::normalise::{Records, Unreadable};
+use crate::output as write;
 use crate::progress::Progress;
 use crate::quality;
-use crate::output as write;
 use crate::register::{self, ids};
-use crate::store::{self, link, stored as normalised, Generation};
 use crate::score::{self, Decision, Model, ModelKind, COMPARISONS};
+use crate::store::{self, link, stored as normalised, Generation};
 use crate::summary::{LinkMode, Linking, ModelSummary, Summary};
 
 /// An incremental run keeps the model; once this share of the records has been new, changed
@@ -248,8 +248,8 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let current = store::current(&config.out, &mut warnings)?;
     store::remove_leftovers(&config.out, &mut warnings)?;
     let today = chrono::Local::now().date_naive();
-    let fingerprint = config.link_fingerprint(chrono::Datelike::year(&today));
-    let golden_fingerprint = register::golden_fingerprint(fingerprint, &config.sources);
+    let fingerprint = store::fingerprint::link(config, chrono::Datelike::year(&today));
+    let golden_fingerprint = store::fingerprint::golden(fingerprint, &config.sources);
     // The previous generation's link state is read while the exports are (its parsing is
     // sequential, and would otherwise leave a core idle), and the files an incremental run
     // reuses are checked meanwhile (wasted only on a night that turns out to link in full).

@@ -64,8 +64,8 @@ pub fn run(a: Args) -> Result<()> {
         .num_threads(config.threads)
         .build_global()
         .map_err(|e| Error::Run(format!("cannot start worker threads: {e}")))?;
-    let (s, dir) = padan::pipeline::run(&config)
-        .map_err(|e| padan::store::disk_full(&config.out, e))?;
+    let (s, dir) =
+        padan::pipeline::run(&config).map_err(|e| padan::store::disk_full(&config.out, e))?;
     println!(
         "padan: {} rows in, {} records, {} rejected; {} persons ({} with several records); {} match and {} review pairs; generation {} at {}",
         s.records_in,

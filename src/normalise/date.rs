@@ -13,16 +13,10 @@
 
 use std::fmt;
 
-use chrono::format::{Item, StrftimeItems};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 use super::tables::MONTHS;
-
-/// Whether a strftime format string is usable.
-pub fn format_is_valid(fmt: &str) -> bool {
-    !fmt.is_empty() && StrftimeItems::new(fmt).all(|i| !matches!(i, Item::Error))
-}
 
 fn try_format(s: &str, fmt: &str) -> Option<NaiveDate> {
     if fmt.contains("%H") {
@@ -243,7 +237,7 @@ pub(crate) fn after(d: NaiveDate, today: NaiveDate) -> bool {
 /// Whether a date read on this thread since the last call was found after today's date (and
 /// clears the mark). A record without one reads the same on any later day of the same year: a
 /// two-digit year's century and a year in the future depend on the year alone, which is part of
-/// the store's fingerprint (`Config::link_fingerprint`).
+/// the store's fingerprint (`store::fingerprint::link`).
 pub fn took_today() -> bool {
     AFTER_TODAY.with(|c| c.replace(false))
 }
@@ -621,7 +615,5 @@ mod tests {
         assert_eq!(parse("unknown", &[], today()), None);
         assert_eq!(parse("2099-01-01", &[], today()), None);
         assert_eq!(parse("1800-01-01", &[], today()), None);
-        assert!(format_is_valid("%d/%m/%Y"));
-        assert!(!format_is_valid("%Q"));
     }
 }

@@ -8,14 +8,14 @@ use std::io::Write;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::register::Register;
-use crate::store::link::Unusable;
-use crate::store::{Generation, OutFile};
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::ingest::Ingested;
+use crate::register::Register;
 use crate::score::{probability, Decision, Model, Scored, COMPARISONS};
 use crate::spreadsheet::safe_row;
+use crate::store::link::Unusable;
+use crate::store::{Generation, OutFile};
 
 fn csv_writer(g: &Generation, name: &str) -> Result<csv::Writer<OutFile>> {
     Ok(csv::WriterBuilder::new().from_writer(g.create(name)?))

@@ -120,7 +120,10 @@ impl Previous {
 
     /// The previous persons from the previous generation's link state, matched to this run's
     /// records by `plan`: no text to parse, no string lookups per record.
-    pub fn from_link(state: crate::store::link::State, plan: &crate::store::link::Plan) -> Previous {
+    pub fn from_link(
+        state: crate::store::link::State,
+        plan: &crate::store::link::Plan,
+    ) -> Previous {
         let mut persons: Vec<(u32, u32)> = state.person_first.iter().map(|&f| (f, 0)).collect();
         for &p in &state.person_of {
             persons[p as usize].1 += 1;

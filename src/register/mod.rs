@@ -431,18 +431,6 @@ pub fn check_kept<R: Records + ?Sized>(
     Ok(())
 }
 
-/// What golden records depend on besides the records (`Config::link_fingerprint`): the
-/// configured sources' priorities (a record's priority is its `[[source]]` table's, whatever
-/// name a `source` column gives it).
-pub fn golden_fingerprint(link_fingerprint: u64, sources: &[crate::config::SourceSpec]) -> u64 {
-    let mut priorities: Vec<(&str, i64)> = sources
-        .iter()
-        .map(|s| (s.name.as_str(), s.priority))
-        .collect();
-    priorities.sort_unstable();
-    xxh3_64(format!("{link_fingerprint}|{priorities:?}").as_bytes())
-}
-
 /// Builds persons from cluster labels. With `kept`, a person whose records are exactly a
 /// previous person's, all unchanged, takes its golden record from there (marked in
 /// `Register::kept`) instead of reading its records.

@@ -3,7 +3,7 @@
 //! Reads and writes: per record its source, record id, row, a hash of its values and its
 //! person; the persons' ids and first generations; the scored pairs (those at or above the
 //! pairs floor) with their comparison levels; the model; and a fingerprint of the
-//! configuration that produced them (`Config::link_fingerprint`). The next run reads its
+//! configuration that produced them (`store::fingerprint::link`). The next run reads its
 //! previous person ids from here too (`ids::Previous::from_link`), without parsing the
 //! crosswalk; `padan explain` reads the records' keys, rows and persons from here, and their
 //! values from `normalised.bin`.

@@ -11,6 +11,7 @@
 //! next run, which removes it before it needs any space (`remove_leftovers`).
 //! Files are created readable and writable by their owner only (0600), folders 0700.
 
+pub mod fingerprint;
 pub mod link;
 pub mod stored;
 
