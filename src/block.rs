@@ -375,6 +375,15 @@ pub struct Limits {
     pub window: usize,
 }
 
+impl From<&crate::config::BlockConfig> for Limits {
+    fn from(c: &crate::config::BlockConfig) -> Limits {
+        Limits {
+            max_block_size: c.max_block_size,
+            window: c.window,
+        }
+    }
+}
+
 fn masked_key(rule: &str, key: &str) -> String {
     if rule == "ic" {
         mask::ic(key)

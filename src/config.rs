@@ -106,15 +106,6 @@ pub struct BlockConfig {
     pub window: usize,
 }
 
-impl BlockConfig {
-    pub fn limits(&self) -> crate::block::Limits {
-        crate::block::Limits {
-            max_block_size: self.max_block_size,
-            window: self.window,
-        }
-    }
-}
-
 /// Scoring (`[score]`): the model, and thresholds in match weight (log2 odds) units. A
 /// threshold left out comes from the model (`ScoreConfig::thresholds`).
 #[derive(Clone, Debug, Default)]

@@ -444,7 +444,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let stage = progress.counted("block", block::RULES.len() as u64, "rules");
     let mut blocking = block::candidates_touching(
         &links,
-        config.block.limits(),
+        (&config.block).into(),
         incremental.as_ref().map(|(_, p)| &p.dirty[..]),
         &stage.counter(),
     );

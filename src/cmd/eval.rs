@@ -106,7 +106,7 @@ pub fn run(a: Args) -> Result<()> {
                     .collect(),
             );
         }
-        let b = padan::block::candidates(&normalise::linkable::all(&norm), config.block.limits());
+        let b = padan::block::candidates(&normalise::linkable::all(&norm), (&config.block).into());
         let set: AHashSet<_> = b
             .pairs
             .iter()

@@ -48,7 +48,7 @@ fn demo() -> Run {
     let ing = ingest::read_all(&config).unwrap();
     let (norm, _) = normalise::all(&ing, chrono::Local::now().date_naive(), &Default::default());
     let links = normalise::linkable::all(&norm);
-    let blocking = block::candidates(&links, config.block.limits());
+    let blocking = block::candidates(&links, (&config.block).into());
     let packed = score::pack_all(&norm);
     let names = score::names(&packed);
     let levels = score::levels_all(&links, &packed, &blocking.pairs, &Default::default());
