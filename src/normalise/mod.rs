@@ -28,7 +28,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
 use crate::ingest::{Ingested, Record};
-pub use crate::store::stored::Marks;
 pub use date::PartialDate;
 pub use ic::Ic;
 pub use linkable::Linkable;
@@ -275,6 +274,47 @@ pub struct Unreadable {
     pub ic_invalid: u64,
     pub phone: u64,
     pub postcode: u64,
+}
+
+/// What the normalisation of one record noted: its unreadable values (`Unreadable`, each 0 or
+/// 1 for a record) and whether a date was found after the day it was read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Marks(pub u8);
+
+impl Marks {
+    const DOB: u8 = 1;
+    const SEX: u8 = 2;
+    const PHONE: u8 = 4;
+    const POSTCODE: u8 = 8;
+    const IC_INVALID: u8 = 16;
+    const TOOK_TODAY: u8 = 128;
+
+    pub fn new(bad: &Unreadable, took_today: bool) -> Marks {
+        let bit = |n: u64, b: u8| if n > 0 { b } else { 0 };
+        Marks(
+            bit(bad.dob, Self::DOB)
+                | bit(bad.sex, Self::SEX)
+                | bit(bad.phone, Self::PHONE)
+                | bit(bad.postcode, Self::POSTCODE)
+                | bit(bad.ic_invalid, Self::IC_INVALID)
+                | if took_today { Self::TOOK_TODAY } else { 0 },
+        )
+    }
+
+    pub fn unreadable(self) -> Unreadable {
+        let n = |b: u8| u64::from(self.0 & b != 0);
+        Unreadable {
+            dob: n(Self::DOB),
+            sex: n(Self::SEX),
+            ic_invalid: n(Self::IC_INVALID),
+            phone: n(Self::PHONE),
+            postcode: n(Self::POSTCODE),
+        }
+    }
+
+    pub fn took_today(self) -> bool {
+        self.0 & Self::TOOK_TODAY != 0
+    }
 }
 
 impl Unreadable {

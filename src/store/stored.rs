@@ -49,7 +49,7 @@ use super::Generation;
 use crate::error::{Error, Result};
 use crate::fixed::Fixed;
 use crate::ingest::Ingested;
-use crate::normalise::{Linkable, NormRecord, Records, Unreadable};
+use crate::normalise::{Linkable, Marks, NormRecord, Records, Unreadable};
 use crate::score::Packed;
 
 /// The file's name in a generation.
@@ -103,47 +103,6 @@ pub const PERSONS: Kind = Kind {
 
 fn config() -> impl bincode::config::Config {
     bincode::config::standard()
-}
-
-/// What the normalisation of one record noted: its unreadable values (`Unreadable`, each 0 or
-/// 1 for a record) and whether a date was found after the day it was read.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Marks(pub u8);
-
-impl Marks {
-    const DOB: u8 = 1;
-    const SEX: u8 = 2;
-    const PHONE: u8 = 4;
-    const POSTCODE: u8 = 8;
-    const IC_INVALID: u8 = 16;
-    const TOOK_TODAY: u8 = 128;
-
-    pub fn new(bad: &Unreadable, took_today: bool) -> Marks {
-        let bit = |n: u64, b: u8| if n > 0 { b } else { 0 };
-        Marks(
-            bit(bad.dob, Self::DOB)
-                | bit(bad.sex, Self::SEX)
-                | bit(bad.phone, Self::PHONE)
-                | bit(bad.postcode, Self::POSTCODE)
-                | bit(bad.ic_invalid, Self::IC_INVALID)
-                | if took_today { Self::TOOK_TODAY } else { 0 },
-        )
-    }
-
-    pub fn unreadable(self) -> Unreadable {
-        let n = |b: u8| u64::from(self.0 & b != 0);
-        Unreadable {
-            dob: n(Self::DOB),
-            sex: n(Self::SEX),
-            ic_invalid: n(Self::IC_INVALID),
-            phone: n(Self::PHONE),
-            postcode: n(Self::POSTCODE),
-        }
-    }
-
-    pub fn took_today(self) -> bool {
-        self.0 & Self::TOOK_TODAY != 0
-    }
 }
 
 /// Encodes a record as `normalised.bin` keeps it (without its comparison forms), into `buf`.
