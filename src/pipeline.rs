@@ -608,6 +608,11 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
                     }
                 }
             });
+    let previous_golden = |p: usize| {
+        previous_goldens
+            .as_ref()
+            .and_then(|g| register::Golden::decode(g.bytes(p)?))
+    };
     // The golden records that may be kept are decoded while the clusters are made (which
     // takes one core).
     let (clustering, kept) = rayon::join(
@@ -617,8 +622,13 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
                 .as_ref()
                 .zip(previous_link.as_ref())
                 .zip(shared.as_deref())
-                .map(|((stored, (state, _)), person_of)| {
-                    register::Kept::new(person_of, &state.person_of, state.person_ids.len(), stored)
+                .map(|((_, (state, _)), person_of)| {
+                    register::Kept::new(
+                        person_of,
+                        &state.person_of,
+                        state.person_ids.len(),
+                        &previous_golden,
+                    )
                 })
         },
     );
@@ -651,9 +661,14 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t_ids = Instant::now();
     // The previous persons: from the link state when it is sound, else from the crosswalk.
     let previous = match previous_link.take() {
-        Some((state, plan)) => Some(ids::Previous::from_link(state, &plan)),
+        Some((state, plan)) => Some(ids::Previous::of_records(
+            state.person_ids,
+            &state.person_first,
+            &state.person_of,
+            &plan.previous,
+        )),
         None => match &current {
-            Some(dir) => ids::Previous::load(dir)?,
+            Some(dir) => store::previous_persons(dir)?,
             None => None,
         },
     };

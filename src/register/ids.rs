@@ -13,16 +13,12 @@
 //! and is recorded as split; a cluster continuing nobody gets its fresh id; a previous person
 //! none of whose records remain is retired. Identical inputs change nothing.
 
-use std::path::Path;
-
 use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 
 use super::Register;
-use crate::error::{Error, Result};
 use crate::ingest::Ingested;
 use crate::normalise::Text;
-use crate::spreadsheet::raw_cell;
 
 /// What the previous generation said, with its person ids numbered (interned) so that the
 /// assignment works on numbers, not strings.
@@ -118,31 +114,33 @@ impl Previous {
         self.persons[k as usize].0 = generation;
     }
 
-    /// The previous persons from the previous generation's link state, matched to this run's
-    /// records by `plan`: no text to parse, no string lookups per record.
-    pub fn from_link(
-        state: crate::store::link::State,
-        plan: &crate::store::link::Plan,
+    /// The previous persons as the link state keeps them, matched to this run's records: their
+    /// `ids` and `first` generations, `person_of` each previous record, and per record of this
+    /// run its previous record (`previous`; `u32::MAX`: none). No text to parse, no string
+    /// lookups per record.
+    pub fn of_records(
+        ids: Vec<String>,
+        first: &[u32],
+        person_of: &[u32],
+        previous: &[u32],
     ) -> Previous {
-        let mut persons: Vec<(u32, u32)> = state.person_first.iter().map(|&f| (f, 0)).collect();
-        for &p in &state.person_of {
+        let mut persons: Vec<(u32, u32)> = first.iter().map(|&f| (f, 0)).collect();
+        for &p in person_of {
             persons[p as usize].1 += 1;
         }
-        let index = IdIndex::of(&state.person_ids);
-        let by_record = plan
-            .previous
+        let index = IdIndex::of(&ids);
+        let by_record = previous
             .par_iter()
             .map(|&p| {
                 if p == u32::MAX {
                     u32::MAX
                 } else {
-                    state.person_of[p as usize]
+                    person_of[p as usize]
                 }
             })
             .collect();
         Previous {
-            // The state is done with: its ids move here.
-            ids: state.person_ids,
+            ids,
             index,
             persons,
             person_of: AHashMap::new(),
@@ -150,47 +148,11 @@ impl Previous {
         }
     }
 
-    /// Reads `crosswalk.csv` and `register.csv` of a generation folder (their cells as
-    /// `spreadsheet::safe_cell` wrote them); `None` if it has none.
-    pub fn load(dir: &Path) -> Result<Option<Previous>> {
-        let cw = dir.join("crosswalk.csv");
-        if !cw.is_file() {
-            return Ok(None);
+    /// Sets the first generation of a previous person this knows of (others are ignored).
+    pub fn set_first_generation_of_known(&mut self, person: &str, generation: u32) {
+        if let Some(k) = self.index.get(&self.ids, person) {
+            self.persons[k as usize].0 = generation;
         }
-        let bad = |p: &Path, e: String| {
-            Error::Run(format!(
-                "{}: cannot read the previous generation: {e}",
-                p.display()
-            ))
-        };
-        let mut prev = Previous::default();
-        let mut r = csv::Reader::from_path(&cw).map_err(|e| bad(&cw, e.to_string()))?;
-        let mut row = csv::StringRecord::new();
-        while r
-            .read_record(&mut row)
-            .map_err(|e| bad(&cw, e.to_string()))?
-        {
-            prev.add(raw_cell(&row[0]), raw_cell(&row[1]), raw_cell(&row[2]));
-        }
-        let reg = dir.join("register.csv");
-        if let Ok(mut r) = csv::Reader::from_path(&reg) {
-            let h = r.headers().map_err(|e| bad(&reg, e.to_string()))?.clone();
-            let (pid, first) = (
-                h.iter().position(|c| c == "person_id"),
-                h.iter().position(|c| c == "first_generation"),
-            );
-            if let (Some(pid), Some(first)) = (pid, first) {
-                while r
-                    .read_record(&mut row)
-                    .map_err(|e| bad(&reg, e.to_string()))?
-                {
-                    if let Some(k) = prev.index.get(&prev.ids, raw_cell(&row[pid])) {
-                        prev.persons[k as usize].0 = row[first].parse().unwrap_or(0);
-                    }
-                }
-            }
-        }
-        Ok(Some(prev))
     }
 }
 

@@ -18,7 +18,6 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::ingest::Ingested;
 use crate::normalise::{NormRecord, Records, Text};
-use crate::store::stored as normalised;
 
 /// A person's golden record.
 #[derive(Clone, Debug, Default)]
@@ -340,8 +339,8 @@ pub struct Kept<'a> {
     pub person_of: &'a [u32],
     /// Per previous person: how many records it had.
     pub sizes: Vec<u32>,
-    /// `persons.bin`: per previous person, its `Golden`.
-    pub goldens: &'a normalised::Stored,
+    /// Per previous person, its golden record as the previous generation kept it.
+    pub goldens: &'a (dyn Fn(usize) -> Option<Golden> + Sync),
     /// Per previous person all of whose records are here unchanged (the only ones that can be
     /// kept), its golden record decoded ahead, taken by the cluster that keeps it.
     decoded: Vec<std::sync::Mutex<Option<Golden>>>,
@@ -354,7 +353,7 @@ impl<'a> Kept<'a> {
         person_of: &'a [u32],
         previous_person_of: &[u32],
         persons: usize,
-        goldens: &'a normalised::Stored,
+        goldens: &'a (dyn Fn(usize) -> Option<Golden> + Sync),
     ) -> Kept<'a> {
         let mut sizes = vec![0u32; persons];
         for &p in previous_person_of {
@@ -370,9 +369,7 @@ impl<'a> Kept<'a> {
             .into_par_iter()
             .map(|p| {
                 let whole = sizes[p] > 0 && here[p] == sizes[p];
-                let golden = whole
-                    .then(|| normalised::decode_golden(goldens.bytes(p)?))
-                    .flatten();
+                let golden = whole.then(|| goldens(p)).flatten();
                 std::sync::Mutex::new(golden)
             })
             .collect();
@@ -399,7 +396,7 @@ impl<'a> Kept<'a> {
                 .unwrap_or_else(|e| e.into_inner())
                 .take()
         };
-        same.then(|| ahead().or_else(|| normalised::decode_golden(self.goldens.bytes(p as usize)?)))
+        same.then(|| ahead().or_else(|| (self.goldens)(p as usize)))
             .flatten()
             .map(|g| (g, p))
     }
@@ -572,11 +569,12 @@ mod tests {
         let before = build(&ing, &norm, &[0, 0, 1, 2, 2], None);
         assert!(before.kept.is_empty());
         let dir = tempfile::tempdir().unwrap();
-        let stored = normalised::spill_goldens(dir.path(), 9, &before, None).unwrap();
+        let stored = crate::store::stored::spill_goldens(dir.path(), 9, &before, None).unwrap();
         // Record 3 changed since; record 4 did not.
         let mut person_of = before.person_of.clone();
         person_of[3] = u32::MAX;
-        let kept = Kept::new(&person_of, &before.person_of, before.persons.len(), &stored);
+        let golden = |p: usize| Golden::decode(stored.bytes(p)?);
+        let kept = Kept::new(&person_of, &before.person_of, before.persons.len(), &golden);
         // The same clusters: the first two persons keep their golden records, the third (a
         // changed record) is made again.
         let reg = build(&ing, &norm, &[0, 0, 1, 2, 2], Some(&kept));
@@ -585,11 +583,12 @@ mod tests {
         assert_eq!(check_kept(&reg, &ing, &norm), Ok(()));
         // Their bytes in the next persons.bin are copied from this one: the same bytes as
         // encoding them gives.
-        let all = |s: &normalised::Stored| -> Vec<Vec<u8>> {
+        let all = |s: &crate::store::stored::Stored| -> Vec<Vec<u8>> {
             (0..3).map(|i| s.bytes(i).unwrap().to_vec()).collect()
         };
-        let copied = normalised::spill_goldens(dir.path(), 9, &reg, Some(&stored)).unwrap();
-        let encoded = normalised::spill_goldens(dir.path(), 9, &reg, None).unwrap();
+        let copied =
+            crate::store::stored::spill_goldens(dir.path(), 9, &reg, Some(&stored)).unwrap();
+        let encoded = crate::store::stored::spill_goldens(dir.path(), 9, &reg, None).unwrap();
         assert_eq!(all(&copied), all(&encoded));
         // And copied they are: marked as taken from another person, a person gets its bytes.
         let mut swapped = reg.kept.clone();
@@ -599,7 +598,8 @@ mod tests {
             person_of: reg.person_of.clone(),
             kept: swapped,
         };
-        let copied = normalised::spill_goldens(dir.path(), 9, &swapped, Some(&stored)).unwrap();
+        let copied =
+            crate::store::stored::spill_goldens(dir.path(), 9, &swapped, Some(&stored)).unwrap();
         assert_eq!(copied.bytes(0), stored.bytes(1));
         assert_ne!(copied.bytes(0), encoded.bytes(0));
         // A person that grew, and one that lost a record, are made again.
@@ -621,8 +621,9 @@ mod tests {
             persons: other,
             ..Default::default()
         };
-        let stored = normalised::spill_goldens(dir.path(), 9, &other, None).unwrap();
-        let kept = Kept::new(&person_of, &before.person_of, before.persons.len(), &stored);
+        let stored = crate::store::stored::spill_goldens(dir.path(), 9, &other, None).unwrap();
+        let golden = |p: usize| Golden::decode(stored.bytes(p)?);
+        let kept = Kept::new(&person_of, &before.person_of, before.persons.len(), &golden);
         let reg = build(&ing, &norm, &[0, 0, 1, 2, 2], Some(&kept));
         assert_eq!(reg.persons[1].golden.full_name.as_deref(), Some("SITI"));
         assert!(check_kept(&reg, &ing, &norm)

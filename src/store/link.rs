@@ -4,7 +4,7 @@
 //! person; the persons' ids and first generations; the scored pairs (those at or above the
 //! pairs floor) with their comparison levels; the model; and a fingerprint of the
 //! configuration that produced them (`store::fingerprint::link`). The next run reads its
-//! previous person ids from here too (`ids::Previous::from_link`), without parsing the
+//! previous person ids from here too (`ids::Previous::of_records`), without parsing the
 //! crosswalk; `padan explain` reads the records' keys, rows and persons from here, and their
 //! values from `normalised.bin`.
 //!

@@ -135,11 +135,6 @@ fn forms_config() -> impl bincode::config::Config {
     bincode::config::standard().with_fixed_int_encoding()
 }
 
-/// The golden record encoded in `bytes`; `None` when it does not decode.
-pub fn decode_golden(bytes: &[u8]) -> Option<crate::register::Golden> {
-    crate::register::Golden::decode(bytes)
-}
-
 /// A value's encoding as the files keep it (bincode), appended to `buf`.
 fn encode_value<T: serde::Serialize>(v: &T, buf: &mut Vec<u8>) {
     bincode::serde::encode_into_std_write(v, buf, config())
