@@ -105,65 +105,27 @@ fn incremental_plan(
     (linking, Some((state, plan)))
 }
 
-/// What a run reads of the previous generation while the exports are read: its link state
-/// and, when this run may link incrementally under the same configuration, the files it
-/// reuses, opened and checked (their checksums read every byte of those large files, which
-/// would otherwise keep one core busy and the other idle before normalising).
-struct Previous {
-    link: std::result::Result<link::State, link::Unusable>,
-    /// `normalised.bin` and `forms.bin`.
-    records: Option<std::result::Result<(normalised::Stored, normalised::Stored), link::Unusable>>,
-    /// `persons.bin`, when the records are usable.
-    goldens: Option<std::result::Result<normalised::Stored, link::Unusable>>,
+/// `persons.bin` of the generation in `dir`, for `state`'s persons.
+fn open_goldens(
+    dir: &std::path::Path,
+    golden_fingerprint: u64,
+    state: &link::State,
+) -> std::result::Result<normalised::Stored, link::Unusable> {
+    let persons = state.person_ids.len();
+    normalised::Stored::open(dir, normalised::PERSONS, golden_fingerprint, persons)
 }
 
-impl Previous {
-    fn open(
-        dir: &std::path::Path,
-        may_reuse: bool,
-        fingerprint: u64,
-        golden_fingerprint: u64,
-    ) -> Previous {
-        let link = link::load(dir);
-        let (records, goldens) = match &link {
-            Ok(state) if may_reuse && state.fingerprint == fingerprint => {
-                let records = Previous::open_records(dir, fingerprint, state);
-                let goldens = records
-                    .is_ok()
-                    .then(|| Previous::open_goldens(dir, golden_fingerprint, state));
-                (Some(records), goldens)
-            }
-            _ => (None, None),
-        };
-        Previous {
-            link,
-            records,
-            goldens,
-        }
-    }
-
-    /// `persons.bin` of the generation in `dir`, for `state`'s persons.
-    fn open_goldens(
-        dir: &std::path::Path,
-        golden_fingerprint: u64,
-        state: &link::State,
-    ) -> std::result::Result<normalised::Stored, link::Unusable> {
-        let persons = state.person_ids.len();
-        normalised::Stored::open(dir, normalised::PERSONS, golden_fingerprint, persons)
-    }
-
-    /// `normalised.bin` and `forms.bin` of the generation in `dir`, for `state`'s records.
-    fn open_records(
-        dir: &std::path::Path,
-        fingerprint: u64,
-        state: &link::State,
-    ) -> std::result::Result<(normalised::Stored, normalised::Stored), link::Unusable> {
-        let open = |kind| normalised::Stored::open(dir, kind, fingerprint, state.records());
-        let records = open(normalised::RECORDS)?;
-        let forms = open(normalised::FORMS)?;
-        normalised::check_forms(&records, &forms)?;
-        Ok((records, forms))
-    }
+/// `normalised.bin` and `forms.bin` of the generation in `dir`, for `state`'s records.
+fn open_records(
+    dir: &std::path::Path,
+    fingerprint: u64,
+    state: &link::State,
+) -> std::result::Result<(normalised::Stored, normalised::Stored), link::Unusable> {
+    let open = |kind| normalised::Stored::open(dir, kind, fingerprint, state.records());
+    let records = open(normalised::RECORDS)?;
+    let forms = open(normalised::FORMS)?;
+    normalised::check_forms(&records, &forms)?;
+    Ok((records, forms))
 }
 
 /// Peak resident memory per stage: the high-water mark read, then reset, as each stage ends
@@ -250,14 +212,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let today = chrono::Local::now().date_naive();
     let fingerprint = store::fingerprint::link(config, chrono::Datelike::year(&today));
     let golden_fingerprint = store::fingerprint::golden(fingerprint, &config.sources);
-    // The previous generation's link state is read while the exports are (its parsing is
-    // sequential, and would otherwise leave a core idle), and the files an incremental run
-    // reuses are checked meanwhile (wasted only on a night that turns out to link in full).
-    let may_reuse = config.incremental;
-    let loading = std::thread::spawn({
-        let current = current.clone();
-        move || current.map(|dir| Previous::open(&dir, may_reuse, fingerprint, golden_fingerprint))
-    });
     let mut ing = ingest::read(config, opened)?;
     warnings.extend(quality::check_counts(config, &ing, current.as_deref())?);
     stage.done(&format!(
@@ -272,22 +226,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let hashes: Vec<u64> = { ing.records.par_iter().map(|r| r.content_hash()).collect() };
     let repeats = quality::repeats(&ing, &hashes);
     warnings.extend(repeats.quality.warning());
-    let t_link = Instant::now();
-    let (loaded, mut reusable, mut goldens_opened) = match loading
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    {
-        Some(p) => (
-            current.as_deref().map(|d| (d, p.link)),
-            p.records,
-            p.goldens,
-        ),
-        None => (None, None, None),
-    };
-    // How long reading the link state outlasted reading the exports.
-    seconds.insert("ingest.link_wait", t_link.elapsed().as_secs_f64());
-    let t_hash = t_link.duration_since(t).as_secs_f64();
-    seconds.insert("ingest.hash", t_hash);
+    let loaded = current.as_deref().map(|dir| (dir, link::load(dir)));
     let (mut linking, mut previous_link) =
         incremental_plan(config, &ing, &hashes, fingerprint, loaded, &mut warnings);
     let incremental = previous_link
@@ -302,10 +241,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // generation instead of normalising them again.
     let stored = incremental.and_then(|(state, plan)| {
         let dir = current.as_deref()?;
-        let opened = reusable
-            .take()
-            .unwrap_or_else(|| Previous::open_records(dir, fingerprint, state));
-        match opened {
+        match open_records(dir, fingerprint, state) {
             Ok((records, forms)) => Some((records, forms, plan)),
             Err(link::Unusable::Missing) => None,
             Err(link::Unusable::Damaged(why)) => {
@@ -423,8 +359,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         forms.release_all();
     }
     drop(stored);
-    // Opened for a run that turned out not to be incremental.
-    drop(reusable);
     linking.records_normalised = records_normalised;
     // Only the review file and the report read the values as they came in, for few records.
     ing.spill(&config.out)?;
@@ -596,10 +530,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             .zip(previous_link.as_ref())
             .and_then(|(_, (state, _))| {
                 let dir = current.as_deref()?;
-                let opened = goldens_opened
-                    .take()
-                    .unwrap_or_else(|| Previous::open_goldens(dir, golden_fingerprint, state));
-                match opened {
+                match open_goldens(dir, golden_fingerprint, state) {
                     Ok(stored) => Some(stored),
                     Err(link::Unusable::Missing) => None,
                     Err(link::Unusable::Damaged(why)) => {
@@ -650,7 +581,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             _ => reg,
         }
     };
-    drop(goldens_opened);
     // Read again, in order, only when `persons.bin` is written.
     if let Some(g) = &previous_goldens {
         g.release(0, g.count());
