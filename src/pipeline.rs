@@ -624,26 +624,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let t = Instant::now();
     let stage = progress.stage("write");
     let g = Generation::begin(&config.out)?;
-    // The previous generation's register rows, for the persons that did not change.
-    let t_rows = Instant::now();
-    let previous_rows = previous_goldens
-        .as_ref()
-        .filter(|_| !reg.kept.is_empty())
-        .and_then(|stored| {
-            let path = current.as_deref()?.join("register.csv");
-            match write::PreviousRows::open(&path, stored.count(), &reg) {
-                Ok(rows) => Some(rows),
-                Err(link::Unusable::Missing) => None,
-                Err(link::Unusable::Damaged(why)) => {
-                    warnings.push(format!(
-                        "{}: cannot be used ({why}); every row of register.csv was written again",
-                        path.display()
-                    ));
-                    None
-                }
-            }
-        });
-    seconds.insert("write.previous_rows", t_rows.elapsed().as_secs_f64());
     let mut rejects_by_reason = BTreeMap::new();
     for r in &ing.rejects {
         *rejects_by_reason.entry(reason_kind(&r.reason)).or_insert(0) += 1;
@@ -731,9 +711,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         ("write.crosswalk", &|| {
             write::crosswalk(&g, &ing, &record_persons)
         }),
-        ("write.register", &|| {
-            write::register(&g, &reg, previous_rows.as_ref())
-        }),
+        ("write.register", &|| write::register(&g, &reg)),
         ("write.pairs", &|| {
             write::pairs(
                 &g,

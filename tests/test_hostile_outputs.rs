@@ -162,28 +162,6 @@ fn formula_cells_are_quoted_in_every_csv_and_read_back_raw() {
     assert_eq!(v["records_compared"], IDS.len());
     assert_eq!(v["missing_from_truth"], 0);
 
-    // A register written by an older padan (cells raw, a checksum that does not say how its
-    // cells are written) is not copied row by row: the next register is quoted.
-    let register = cur.join("register.csv");
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for row in cells(&register) {
-        w.write_record(
-            row.iter()
-                .map(|c| c.strip_prefix('\'').unwrap_or(c.as_str())),
-        )
-        .unwrap();
-    }
-    let old = w.into_inner().unwrap();
-    std::fs::write(&register, &old).unwrap();
-    std::fs::write(
-        cur.join("register.csv.xxh3"),
-        format!("{:016x}\n", xxhash_rust::xxh3::xxh3_64(&old)),
-    )
-    .unwrap();
-    let err = run(&[]);
-    assert!(!err.contains("register.csv"), "{err}");
-    assert_eq!(formulas(&cur.join("register.csv")), Vec::<String>::new());
-
     // The analyst decides every pair in review.csv and hands it back: the ids are found.
     let text = std::fs::read_to_string(cur.join("review.csv")).unwrap();
     let mut lines = text.lines();

@@ -592,7 +592,6 @@ fn a_run_killed_at_any_write_step_leaves_the_register_and_the_next_run_succeeds(
     let points = [
         "crosswalk.csv",
         "register.csv",
-        "register.csv.xxh3",
         "register.parquet",
         "pairs.parquet",
         "review.csv",

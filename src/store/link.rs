@@ -100,7 +100,7 @@ fn record_key(source: &str, id: &str) -> u64 {
 /// Writes into a file while hashing what it writes. What is put is gathered and hashed and
 /// written a megabyte at a time: hashing and writing each value as it came would spend most of
 /// a writer's time on the calls themselves, the values being small.
-pub(crate) struct Hashing<W: Write> {
+pub(super) struct Hashing<W: Write> {
     w: W,
     h: Xxh3,
     buf: Vec<u8>,
@@ -109,7 +109,7 @@ pub(crate) struct Hashing<W: Write> {
 impl<W: Write> Hashing<W> {
     const GATHER: usize = 1 << 20;
 
-    pub(crate) fn new(w: W) -> Hashing<W> {
+    pub(super) fn new(w: W) -> Hashing<W> {
         Hashing {
             w,
             h: Xxh3::new(),
@@ -117,7 +117,7 @@ impl<W: Write> Hashing<W> {
         }
     }
 
-    pub(crate) fn put(&mut self, b: &[u8]) -> std::io::Result<()> {
+    pub(super) fn put(&mut self, b: &[u8]) -> std::io::Result<()> {
         if self.buf.len() + b.len() > Self::GATHER {
             self.drain()?;
             if b.len() >= Self::GATHER {
@@ -137,17 +137,10 @@ impl<W: Write> Hashing<W> {
     }
 
     /// Writes what is gathered and then the checksum of everything put; returns the writer.
-    pub(crate) fn finish(self) -> std::io::Result<W> {
-        let (mut w, sum) = self.finish_apart()?;
-        w.write_all(&sum.to_le_bytes())?;
-        Ok(w)
-    }
-
-    /// Writes what is gathered; returns the writer and the checksum of everything put, for a
-    /// file whose checksum is kept apart from it.
-    pub(crate) fn finish_apart(mut self) -> std::io::Result<(W, u64)> {
+    pub(super) fn finish(mut self) -> std::io::Result<W> {
         self.drain()?;
-        Ok((self.w, self.h.digest()))
+        self.w.write_all(&self.h.digest().to_le_bytes())?;
+        Ok(self.w)
     }
 }
 
