@@ -49,10 +49,6 @@ impl<'a> Fixed<'a> {
         self.array().map(u64::from_le_bytes)
     }
 
-    pub fn i64(&mut self) -> Option<i64> {
-        self.array().map(i64::from_le_bytes)
-    }
-
     pub fn bool(&mut self) -> Option<bool> {
         match self.u8()? {
             0 => Some(false),

@@ -105,16 +105,6 @@ fn incremental_plan(
     (linking, Some((state, plan)))
 }
 
-/// `persons.bin` of the generation in `dir`, for `state`'s persons.
-fn open_goldens(
-    dir: &std::path::Path,
-    golden_fingerprint: u64,
-    state: &link::State,
-) -> std::result::Result<normalised::Stored, link::Unusable> {
-    let persons = state.person_ids.len();
-    normalised::Stored::open(dir, normalised::PERSONS, golden_fingerprint, persons)
-}
-
 /// `normalised.bin` and `forms.bin` of the generation in `dir`, for `state`'s records.
 fn open_records(
     dir: &std::path::Path,
@@ -211,7 +201,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     store::remove_leftovers(&config.out, &mut warnings)?;
     let today = chrono::Local::now().date_naive();
     let fingerprint = store::fingerprint::link(config, chrono::Datelike::year(&today));
-    let golden_fingerprint = store::fingerprint::golden(fingerprint, &config.sources);
     let mut ing = ingest::read(config, opened)?;
     warnings.extend(quality::check_counts(config, &ing, current.as_deref())?);
     stage.done(&format!(
@@ -255,8 +244,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         }
     });
     // Per record: its previous self when its normalised form is the one it had then (same
-    // values, read the same today), else `u32::MAX`. Such a record's encodings are copied,
-    // and a person all of whose records are such may keep its golden record.
+    // values, read the same today), else `u32::MAX`. Such a record's encodings are copied.
     let same: Option<Vec<u32>> = stored.as_ref().map(|(records, _, plan)| {
         (0..plan.previous.len())
             .into_par_iter()
@@ -303,15 +291,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             forms_at: forms.in_base(p).filter(|_| layer_forms),
         })
     };
-    // Per record: its previous person, for records as above.
-    let shared: Option<Vec<u32>> = same.as_ref().zip(incremental).map(|(same, (state, _))| {
-        same.par_iter()
-            .map(|&p| match p {
-                u32::MAX => u32::MAX,
-                p => state.person_of[p as usize],
-            })
-            .collect()
-    });
     // The previous records still to be read once this run's records before `i` are done: from
     // the least previous index among this run's records from `i` on.
     let still_read: Vec<u32> = match &stored {
@@ -510,59 +489,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         constraints.cannot_link = d.different.clone();
         warnings.extend(d.warnings.iter().cloned());
     }
-    // A person whose records are exactly a previous person's, all unchanged, takes its golden
-    // record from the previous generation.
-    // The previous generation's golden records: kept open until `persons.bin` is written,
-    // which copies the kept ones' bytes from there.
-    let persons_file = current
-        .as_ref()
-        .map(|d| d.join(normalised::PERSONS.file))
-        .unwrap_or_default();
-    let mut refuse_goldens = |why: &str| {
-        warnings.push(format!(
-            "{}: cannot be used ({why}); every golden record was made again",
-            persons_file.display()
-        ))
-    };
-    let previous_goldens =
-        shared
-            .as_ref()
-            .zip(previous_link.as_ref())
-            .and_then(|(_, (state, _))| {
-                let dir = current.as_deref()?;
-                match open_goldens(dir, golden_fingerprint, state) {
-                    Ok(stored) => Some(stored),
-                    Err(link::Unusable::Missing) => None,
-                    Err(link::Unusable::Damaged(why)) => {
-                        refuse_goldens(&why);
-                        None
-                    }
-                }
-            });
-    let previous_golden = |p: usize| {
-        previous_goldens
-            .as_ref()
-            .and_then(|g| register::Golden::decode(g.bytes(p)?))
-    };
-    // The golden records that may be kept are decoded while the clusters are made (which
-    // takes one core).
-    let (clustering, kept) = rayon::join(
-        || cluster::constrained(norm.count(), &scored, &constraints),
-        || {
-            previous_goldens
-                .as_ref()
-                .zip(previous_link.as_ref())
-                .zip(shared.as_deref())
-                .map(|((_, (state, _)), person_of)| {
-                    register::Kept::new(
-                        person_of,
-                        &state.person_of,
-                        state.person_ids.len(),
-                        &previous_golden,
-                    )
-                })
-        },
-    );
+    let clustering = cluster::constrained(norm.count(), &scored, &constraints);
     drop(constraints);
     seconds.insert("cluster.join", t.elapsed().as_secs_f64());
     let t_reg = Instant::now();
@@ -571,22 +498,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         scored[i].decision = Decision::Review;
     }
     let labels = clustering.labels;
-    let mut reg = {
-        let reg = register::build(&ing, &norm, &labels, kept.as_ref());
-        match kept.map(|_| register::check_kept(&reg, &ing, &norm)) {
-            Some(Err(why)) => {
-                refuse_goldens(&why);
-                register::build(&ing, &norm, &labels, None)
-            }
-            _ => reg,
-        }
-    };
-    // Read again, in order, only when `persons.bin` is written.
-    if let Some(g) = &previous_goldens {
-        g.release(0, g.count());
-    }
-    drop(shared);
-    linking.golden_records_kept = reg.kept.len() as u64;
+    let mut reg = register::build(&ing, &norm, &labels);
     seconds.insert("cluster.register", t_reg.elapsed().as_secs_f64());
     let t_ids = Instant::now();
     // The previous persons: from the link state when it is sound, else from the crosswalk.
@@ -682,7 +594,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     // committed.
     type Writer<'a> = (&'static str, &'a (dyn Fn() -> Result<()> + Sync));
     let record_persons = write::RecordPersons::of(&reg);
-    let writers: [Writer; 10] = [
+    let writers: [Writer; 9] = [
         ("write.link", &|| {
             let snap = link::Snapshot {
                 fingerprint,
@@ -698,15 +610,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         ("write.normalised", &|| {
             normalised::write(&g, &norm)?;
             normalised::write(&g, &forms)
-        }),
-        ("write.persons", &|| {
-            let goldens = normalised::spill_goldens(
-                &config.out,
-                golden_fingerprint,
-                &reg,
-                previous_goldens.as_ref(),
-            )?;
-            normalised::write(&g, &goldens)
         }),
         ("write.crosswalk", &|| {
             write::crosswalk(&g, &ing, &record_persons)

@@ -99,9 +99,6 @@ pub struct Linking {
     /// Records normalised by this run; the others' normalised forms were read from the
     /// previous generation (`normalised.bin`).
     pub records_normalised: u64,
-    /// Persons whose golden records were taken from the previous generation (`persons.bin`):
-    /// their records are exactly a previous person's, none of them changed.
-    pub golden_records_kept: u64,
     /// Pairs of unchanged records whose levels were taken from the previous generation.
     pub pairs_reused: u64,
     /// Pairs compared by this run.

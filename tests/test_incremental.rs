@@ -162,8 +162,6 @@ fn an_incremental_run_compares_only_what_changed_and_clusters_as_a_full_run_does
     assert_eq!(again["linking"]["pairs_compared"], 0);
     // Nor anything to normalise: every record's normalised form comes from the store.
     assert_eq!(again["linking"]["records_normalised"], 0);
-    // Nor a golden record to make.
-    assert_eq!(again["linking"]["golden_records_kept"], first["persons"]);
     assert_eq!(
         again["linking"]["records_unchanged"],
         first["records_accepted"]
@@ -179,15 +177,6 @@ fn an_incremental_run_compares_only_what_changed_and_clusters_as_a_full_run_does
     assert_eq!(l["records_new"], added);
     assert_eq!(l["records_removed"], removed);
     assert_eq!(l["records_normalised"], changed + added);
-    // The persons untouched keep their golden records; the others' are made again (and equal
-    // a full run's, below).
-    let kept = l["golden_records_kept"].as_u64().unwrap();
-    assert!(kept > 0 && kept < inc["persons"].as_u64().unwrap(), "{l}");
-    // The report says so too.
-    let report = wd.read("store/current/report.html");
-    assert!(report.contains(&format!(
-        r#"<th>persons whose golden records were kept</th><td class="n" data-value="{kept}">"#
-    )));
     let compared = l["pairs_compared"].as_u64().unwrap();
     assert!(l["pairs_reused"].as_u64().unwrap() > 0, "{l}");
     assert!(
@@ -294,37 +283,22 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
             assert!(!wd.join(&format!("store/current/{written}")).exists());
         }
     }
-    // Damaged golden records: every golden record made again, a warning naming the file, the
-    // same register; the run after keeps them all again.
     let golden_before = golden(&wd, "store");
-    damage(&wd, "store/current/persons.bin");
-    let s = run(&wd, "store", &[]);
-    assert_eq!(s["linking"]["mode"], "incremental");
-    assert_eq!(s["linking"]["records_normalised"], 0);
-    assert_eq!(s["linking"]["golden_records_kept"], 0);
-    assert_warns(&s, "persons.bin");
-    eqnice!(golden_before, golden(&wd, "store"));
-    eqnice!(ids_before, ids(&wd));
-    let s = run(&wd, "store", &[]);
-    assert_eq!(s["linking"]["golden_records_kept"], s["persons"]);
     // A register.csv changed in the store after it was written (by hand, say) is not read:
     // the next one is written afresh, as it was.
     let register = || std::fs::read(wd.join("store/current/register.csv")).unwrap();
     let register_before = register();
     damage(&wd, "store/current/register.csv");
-    let s = run(&wd, "store", &[]);
-    assert_eq!(s["linking"]["golden_records_kept"], s["persons"]);
+    run(&wd, "store", &[]);
     assert!(register_before == register());
-    // Another source's values first: no golden record is kept, and every one is what a full
-    // run under the new priorities makes.
+    // Another source's values first: every golden record is what a full run under the new
+    // priorities makes.
     edit_config(&wd, |t| {
         assert!(t.contains("priority = 1\n"));
         t.replacen("priority = 1\n", "priority = 9\n", 1)
     });
     let s = run(&wd, "store", &[]);
     assert_eq!(s["linking"]["mode"], "incremental");
-    assert_eq!(s["linking"]["golden_records_kept"], 0);
-    assert_warns(&s, "persons.bin");
     run(&wd, "fresh", &[]);
     eqnice!(golden(&wd, "fresh"), golden(&wd, "store"));
     assert_ne!(
@@ -333,7 +307,7 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
         "the priorities change some values"
     );
     // Every generation keeps its normalised records (for `padan explain`); only the current
-    // one keeps the linking forms and the golden records.
+    // one keeps the linking forms.
     let kept_file = |file: &str| -> Vec<u32> {
         std::fs::read_dir(wd.join("store/generations"))
             .unwrap()
@@ -343,10 +317,7 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
             .collect()
     };
     let kept = kept_file("forms.bin");
-    assert_eq!(kept, kept_file("persons.bin"));
-    for base in ["forms.bin.base", "persons.bin.base"] {
-        assert!(kept_file(base).iter().all(|g| kept.contains(g)), "{base}");
-    }
+    assert!(kept_file("forms.bin.base").iter().all(|g| kept.contains(g)));
     assert!(!kept_file("normalised.bin.base").is_empty());
     let mut all = kept_file("summary.json");
     all.sort();

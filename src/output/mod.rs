@@ -608,7 +608,6 @@ mod tests {
                 })
                 .collect(),
             person_of: Vec::new(),
-            kept: Vec::new(),
         }
     }
 
@@ -729,7 +728,6 @@ mod tests {
         Register {
             person_of: (0..n as u32).collect(),
             persons,
-            kept: Vec::new(),
         }
     }
 
@@ -765,7 +763,6 @@ mod tests {
                 })
                 .collect(),
             person_of: (0..6).collect(),
-            kept: Vec::new(),
         };
         let decisions = [Decision::Review, Decision::NonMatch, Decision::Match];
         let scored: Vec<Scored> = (0..6u32)

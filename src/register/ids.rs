@@ -414,11 +414,7 @@ mod tests {
                 }
             })
             .collect();
-        Register {
-            persons,
-            person_of,
-            kept: Vec::new(),
-        }
+        Register { persons, person_of }
     }
 
     /// A previous generation: (person id, first generation, its records).

@@ -79,9 +79,6 @@ impl Conflict {
 pub struct Register {
     pub persons: Vec<Person>,
     pub person_of: Vec<u32>,
-    /// The persons whose golden records were taken from the previous generation (`Kept`), each
-    /// with the previous person it was taken from, in the order of the persons.
-    pub kept: Vec<(u32, u32)>,
 }
 
 impl Register {
@@ -114,10 +111,6 @@ impl Register {
         self.person_of
             .par_iter_mut()
             .for_each(|p| *p = now[*p as usize]);
-        for (k, _) in &mut self.kept {
-            *k = now[*k as usize];
-        }
-        self.kept.sort_unstable();
     }
 }
 
@@ -200,8 +193,7 @@ fn pick<'a>(cands: impl Iterator<Item = (i64, &'a str)>) -> Option<Text> {
 }
 
 /// What a person's records make: its golden values and what makes it doubtful. A function of
-/// its records' normalised forms and their sources' priorities only, so that a person whose
-/// records are the previous generation's takes it from there (`persons.bin`, `Kept`).
+/// its records' normalised forms and their sources' priorities only.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Golden {
     // Compact strings keep the short ones (IC, date, postcode…) inline.
@@ -218,8 +210,8 @@ pub struct Golden {
 }
 
 impl Golden {
-    /// The values in the order `persons.bin` writes them, and the register's columns list them
-    /// (`write::REGISTER_COLUMNS`, after `person_id`).
+    /// The values in the order the register's columns list them (`output::REGISTER_COLUMNS`,
+    /// after `person_id`).
     pub fn values(&self) -> [&Option<Text>; 8] {
         [
             &self.full_name,
@@ -231,61 +223,6 @@ impl Golden {
             &self.postcode,
             &self.phone,
         ]
-    }
-
-    /// Appends the golden record as `persons.bin` keeps it: each value as its length plus one
-    /// (0: missing) in four bytes and its bytes, then what makes it doubtful. Written by hand
-    /// rather than through serde: a nightly run reads back every kept person's, and serde's
-    /// general machinery costs more than reading these bytes by hand.
-    pub fn encode(&self, buf: &mut Vec<u8>) {
-        for v in self.values() {
-            match v {
-                None => buf.extend_from_slice(&0u32.to_le_bytes()),
-                Some(t) => {
-                    let len = u32::try_from(t.len() + 1).expect("a value under 4 GB");
-                    buf.extend_from_slice(&len.to_le_bytes());
-                    buf.extend_from_slice(t.as_bytes());
-                }
-            }
-        }
-        let c = &self.conflict;
-        buf.extend_from_slice(&(c.valid_ics as u64).to_le_bytes());
-        buf.push(u8::from(c.mixed_sex));
-        buf.extend_from_slice(&c.dob_spread_days.to_le_bytes());
-    }
-
-    /// The golden record `encode` wrote as the whole of `bytes`; `None` when they are not one.
-    pub fn decode(bytes: &[u8]) -> Option<Golden> {
-        let mut r = crate::fixed::Fixed::new(bytes);
-        let mut values: [Option<Text>; 8] = Default::default();
-        for v in &mut values {
-            let len = r.u32()? as usize;
-            if len > 0 {
-                *v = Some(Text::from(r.text(len - 1)?));
-            }
-        }
-        let valid_ics = usize::try_from(r.u64()?).ok()?;
-        let mixed_sex = r.bool()?;
-        let dob_spread_days = r.i64()?;
-        if !r.is_empty() {
-            return None;
-        }
-        let [full_name, ic, old_ic, dob, sex, address, postcode, phone] = values;
-        Some(Golden {
-            full_name,
-            ic,
-            old_ic,
-            dob,
-            sex,
-            address,
-            postcode,
-            phone,
-            conflict: Conflict {
-                valid_ics,
-                mixed_sex,
-                dob_spread_days,
-            },
-        })
     }
 
     /// The golden record of the records `records` (ascending), read from `norm`.
@@ -332,117 +269,14 @@ impl Golden {
     }
 }
 
-/// The previous generation's golden records, for persons whose records are all unchanged.
-pub struct Kept<'a> {
-    /// Per record of this run: its previous person, when its normalised form is the one it had
-    /// then (unchanged values, not normalised again); else `u32::MAX`.
-    pub person_of: &'a [u32],
-    /// Per previous person: how many records it had.
-    pub sizes: Vec<u32>,
-    /// Per previous person, its golden record as the previous generation kept it.
-    pub goldens: &'a (dyn Fn(usize) -> Option<Golden> + Sync),
-    /// Per previous person all of whose records are here unchanged (the only ones that can be
-    /// kept), its golden record decoded ahead, taken by the cluster that keeps it.
-    decoded: Vec<std::sync::Mutex<Option<Golden>>>,
-}
-
-impl<'a> Kept<'a> {
-    /// `person_of`: per record of this run, its previous person when unchanged;
-    /// `previous_person_of`: per previous record, its person, of `persons`.
-    pub fn new(
-        person_of: &'a [u32],
-        previous_person_of: &[u32],
-        persons: usize,
-        goldens: &'a (dyn Fn(usize) -> Option<Golden> + Sync),
-    ) -> Kept<'a> {
-        let mut sizes = vec![0u32; persons];
-        for &p in previous_person_of {
-            sizes[p as usize] += 1;
-        }
-        // Decoded whatever the clustering: it is made meanwhile (`cluster::constrained`, on
-        // one core), and a person whose records are all here unchanged is nearly always kept.
-        let mut here = vec![0u32; persons];
-        for &p in person_of.iter().filter(|&&p| p != u32::MAX) {
-            here[p as usize] += 1;
-        }
-        let decoded = (0..persons)
-            .into_par_iter()
-            .map(|p| {
-                let whole = sizes[p] > 0 && here[p] == sizes[p];
-                let golden = whole.then(|| goldens(p)).flatten();
-                std::sync::Mutex::new(golden)
-            })
-            .collect();
-        Kept {
-            person_of,
-            sizes,
-            goldens,
-            decoded,
-        }
-    }
-
-    /// The golden record of a cluster of `records`, when they are exactly one previous
-    /// person's records, each unchanged: that person's, and that person.
-    fn golden(&self, records: &[u32]) -> Option<(Golden, u32)> {
-        let p = self.person_of[records[0] as usize];
-        let same = p != u32::MAX
-            && self.sizes[p as usize] as usize == records.len()
-            && records.iter().all(|&i| self.person_of[i as usize] == p);
-        // Such a person's records are all here, unchanged: its golden record was decoded
-        // ahead (and is taken once: a person's records make one cluster).
-        let ahead = || {
-            self.decoded[p as usize]
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take()
-        };
-        same.then(|| ahead().or_else(|| (self.goldens)(p as usize)))
-            .flatten()
-            .map(|g| (g, p))
-    }
-}
-
-/// How many kept golden records `check_kept` makes again.
-const KEPT_CHECKED: usize = 64;
-
-/// Whether the golden records `reg` took from the previous generation are what this code
-/// makes of their records: for kept persons spread over the register, the golden record is
-/// made again from the records and must equal the kept one. Golden records made by other
-/// code (a change to `Golden::make` nobody marked with a new layout version) are refused
-/// rather than carried on.
-pub fn check_kept<R: Records + ?Sized>(
-    reg: &Register,
-    ing: &Ingested,
-    norm: &R,
-) -> std::result::Result<(), String> {
-    let step = reg.kept.len().div_ceil(KEPT_CHECKED).max(1);
-    for &(k, _) in reg.kept.iter().step_by(step) {
-        let p = &reg.persons[k as usize];
-        if Golden::make(ing, norm, &p.records) != p.golden {
-            return Err(format!(
-                "person {}'s golden record differs from what this padan makes of its records",
-                p.id
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Builds persons from cluster labels. With `kept`, a person whose records are exactly a
-/// previous person's, all unchanged, takes its golden record from there (marked in
-/// `Register::kept`) instead of reading its records.
-pub fn build<R: Records + ?Sized>(
-    ing: &Ingested,
-    norm: &R,
-    labels: &[u32],
-    kept: Option<&Kept>,
-) -> Register {
+/// Builds persons from cluster labels.
+pub fn build<R: Records + ?Sized>(ing: &Ingested, norm: &R, labels: &[u32]) -> Register {
     let n_clusters = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); n_clusters];
     for (i, &l) in labels.iter().enumerate() {
         members[l as usize].push(i as u32);
     }
-    let (mut persons, was_kept): (Vec<Person>, Vec<Option<u32>>) = members
+    let mut persons: Vec<Person> = members
         .into_par_iter()
         .map(|records| {
             let src = |i: u32| &ing.sources[ing.records[i as usize].source as usize];
@@ -466,30 +300,19 @@ pub fn build<R: Records + ?Sized>(
                 .collect();
             sources.sort_unstable();
             sources.dedup();
-            let (golden, was_kept) = match kept.and_then(|k| k.golden(&records)) {
-                Some((golden, previous)) => (golden, Some(previous)),
-                None => (Golden::make(ing, norm, &records), None),
-            };
-            let person = Person {
+            Person {
                 id,
-                golden,
+                golden: Golden::make(ing, norm, &records),
                 sources,
                 records,
                 first_generation: 0,
-            };
-            (person, was_kept)
+            }
         })
-        .unzip();
-    let kept = was_kept
-        .iter()
-        .enumerate()
-        .filter_map(|(i, k)| Some((i as u32, (*k)?)))
         .collect();
     make_ids_unique(&mut persons);
     Register {
         persons,
         person_of: labels.to_vec(),
-        kept,
     }
 }
 
@@ -553,94 +376,10 @@ mod tests {
         (ing, norm)
     }
 
-    fn goldens(reg: &Register) -> Vec<Golden> {
-        reg.persons.iter().map(|p| p.golden.clone()).collect()
-    }
-
     #[test]
-    fn a_person_whose_records_are_a_previous_persons_unchanged_keeps_its_golden_record() {
-        let (ing, norm) = normalised(&[
-            "ALI BIN ABU",
-            "ALI ABU",
-            "SITI AMINAH",
-            "TAN AH KOW",
-            "TAN KOW",
-        ]);
-        let before = build(&ing, &norm, &[0, 0, 1, 2, 2], None);
-        assert!(before.kept.is_empty());
-        let dir = tempfile::tempdir().unwrap();
-        let stored = crate::store::stored::spill_goldens(dir.path(), 9, &before, None).unwrap();
-        // Record 3 changed since; record 4 did not.
-        let mut person_of = before.person_of.clone();
-        person_of[3] = u32::MAX;
-        let golden = |p: usize| Golden::decode(stored.bytes(p)?);
-        let kept = Kept::new(&person_of, &before.person_of, before.persons.len(), &golden);
-        // The same clusters: the first two persons keep their golden records, the third (a
-        // changed record) is made again.
-        let reg = build(&ing, &norm, &[0, 0, 1, 2, 2], Some(&kept));
-        assert_eq!(reg.kept, [(0, 0), (1, 1)]);
-        assert_eq!(goldens(&reg), goldens(&before));
-        assert_eq!(check_kept(&reg, &ing, &norm), Ok(()));
-        // Their bytes in the next persons.bin are copied from this one: the same bytes as
-        // encoding them gives.
-        let all = |s: &crate::store::stored::Stored| -> Vec<Vec<u8>> {
-            (0..3).map(|i| s.bytes(i).unwrap().to_vec()).collect()
-        };
-        let copied =
-            crate::store::stored::spill_goldens(dir.path(), 9, &reg, Some(&stored)).unwrap();
-        let encoded = crate::store::stored::spill_goldens(dir.path(), 9, &reg, None).unwrap();
-        assert_eq!(all(&copied), all(&encoded));
-        // And copied they are: marked as taken from another person, a person gets its bytes.
-        let mut swapped = reg.kept.clone();
-        swapped[0].1 = 1;
-        let swapped = Register {
-            persons: reg.persons.clone(),
-            person_of: reg.person_of.clone(),
-            kept: swapped,
-        };
-        let copied =
-            crate::store::stored::spill_goldens(dir.path(), 9, &swapped, Some(&stored)).unwrap();
-        assert_eq!(copied.bytes(0), stored.bytes(1));
-        assert_ne!(copied.bytes(0), encoded.bytes(0));
-        // A person that grew, and one that lost a record, are made again.
-        let reg = build(&ing, &norm, &[0, 0, 0, 1, 2], Some(&kept));
-        assert!(reg.kept.is_empty());
-        assert_eq!(
-            goldens(&reg),
-            goldens(&build(&ing, &norm, &[0, 0, 0, 1, 2], None))
-        );
-        let reg = build(&ing, &norm, &[0, 1, 2, 3, 3], Some(&kept));
-        // Person 2 (record 2) was person 1 before; persons 0 and 1 are a split person, and
-        // person 3 holds the changed record.
-        assert_eq!(reg.kept, [(2, 1)]);
-
-        // Golden records that this code would not make from the records are refused.
-        let mut other = before.persons.clone();
-        other[1].golden.full_name = Some("SITI".into());
-        let other = Register {
-            persons: other,
-            ..Default::default()
-        };
-        let stored = crate::store::stored::spill_goldens(dir.path(), 9, &other, None).unwrap();
-        let golden = |p: usize| Golden::decode(stored.bytes(p)?);
-        let kept = Kept::new(&person_of, &before.person_of, before.persons.len(), &golden);
-        let reg = build(&ing, &norm, &[0, 0, 1, 2, 2], Some(&kept));
-        assert_eq!(reg.persons[1].golden.full_name.as_deref(), Some("SITI"));
-        assert!(check_kept(&reg, &ing, &norm)
-            .unwrap_err()
-            .contains("golden record differs"));
-    }
-
-    #[test]
-    fn sorting_by_id_moves_persons_with_their_records_and_kept_marks() {
+    fn sorting_by_id_moves_persons_with_their_records() {
         let (ing, norm) = normalised(&["A", "B", "C", "D", "E", "F"]);
-        let mut reg = build(&ing, &norm, &[2, 0, 1, 2, 0, 3], None);
-        reg.kept = vec![(0, 7), (3, 5)];
-        let kept_ids: Vec<(Text, u32)> = reg
-            .kept
-            .iter()
-            .map(|&(k, was)| (reg.persons[k as usize].id.clone(), was))
-            .collect();
+        let mut reg = build(&ing, &norm, &[2, 0, 1, 2, 0, 3]);
         let members = |reg: &Register| -> Vec<(Text, Vec<u32>)> {
             let mut v: Vec<_> = reg
                 .persons
@@ -672,69 +411,6 @@ mod tests {
                 "record {i}"
             );
         }
-        let mut now: Vec<(Text, u32)> = reg
-            .kept
-            .iter()
-            .map(|&(k, was)| (reg.persons[k as usize].id.clone(), was))
-            .collect();
-        now.sort();
-        let mut kept_ids = kept_ids;
-        kept_ids.sort();
-        assert_eq!(now, kept_ids);
-        assert!(reg.kept.is_sorted());
-    }
-
-    #[test]
-    fn golden_records_read_back_as_written_and_damage_is_refused() {
-        let full = Golden {
-            full_name: Some("MUHAMMAD HAFIZ BIN ABDUL RAHMAN".into()),
-            ic: Some("850312-14-5567".into()),
-            old_ic: Some("".into()),
-            dob: Some("1985-03-12".into()),
-            sex: Some("M".into()),
-            address: Some(
-                "NO 12 JALAN MAWAR 3, TAMAN BUKIT INDAH, ស្រុក ខ្មែរ"
-                    .repeat(3)
-                    .into(),
-            ),
-            postcode: Some("50000".into()),
-            phone: Some("0123456789".into()),
-            conflict: Conflict {
-                valid_ics: 2,
-                mixed_sex: true,
-                dob_spread_days: -40,
-            },
-        };
-        for g in [full.clone(), Golden::default()] {
-            let mut b = Vec::new();
-            g.encode(&mut b);
-            assert_eq!(Golden::decode(&b), Some(g.clone()));
-            // Cut short anywhere, or with a byte more, it is not a golden record.
-            for cut in 0..b.len() {
-                assert_eq!(Golden::decode(&b[..cut]), None, "cut at {cut}");
-            }
-            let mut longer = b.clone();
-            longer.push(0);
-            assert_eq!(Golden::decode(&longer), None);
-        }
-        // An empty value is not a missing one.
-        let mut b = Vec::new();
-        full.encode(&mut b);
-        let back = Golden::decode(&b).unwrap();
-        assert_eq!(back.old_ic.as_deref(), Some(""));
-        // A flag that is neither 0 nor 1, and a value that is not UTF-8, are refused.
-        let flag = b.len() - 9;
-        b[flag] = 2;
-        assert_eq!(Golden::decode(&b), None);
-        let mut b = Vec::new();
-        Golden {
-            sex: Some("M".into()),
-            ..Default::default()
-        }
-        .encode(&mut b);
-        let at = b.iter().position(|&c| c == b'M').unwrap();
-        b[at] = 0xff;
-        assert_eq!(Golden::decode(&b), None);
     }
 
     #[test]

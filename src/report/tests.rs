@@ -80,7 +80,7 @@ fn demo() -> Run {
     for &i in &clustering.refused {
         scored[i].decision = Decision::Review;
     }
-    let reg = register::build(&ing, &norm, &clustering.labels, None);
+    let reg = register::build(&ing, &norm, &clustering.labels);
     assert_eq!(reg.persons.len() as u64, summary.persons);
     assert_eq!(scored.len() as u64, summary.pairs_written);
     Run {
@@ -444,7 +444,6 @@ fn large(n: usize) -> Run {
     let reg = Register {
         person_of: (0..2 * n as u32).map(|i| i / 2).collect(),
         persons,
-        kept: Vec::new(),
     };
     let scored: Vec<Scored> = (0..n as u32)
         .map(|p| Scored {

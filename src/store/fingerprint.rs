@@ -3,7 +3,7 @@
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::config::{Config, SourceSpec};
+use crate::config::Config;
 
 /// A hash of everything in the configuration that decides a record's comparison levels
 /// and which pairs are kept: each source's reading and mapping (not its path, which may
@@ -33,16 +33,4 @@ pub fn link(config: &Config, year: i32) -> u64 {
         crate::block::RULES_REVISION,
     );
     xxh3_64(text.as_bytes())
-}
-
-/// What golden records depend on besides the records (`link`): the configured sources'
-/// priorities (a record's priority is its `[[source]]` table's, whatever name a `source`
-/// column gives it).
-pub fn golden(link: u64, sources: &[SourceSpec]) -> u64 {
-    let mut priorities: Vec<(&str, i64)> = sources
-        .iter()
-        .map(|s| (s.name.as_str(), s.priority))
-        .collect();
-    priorities.sort_unstable();
-    xxh3_64(format!("{link}|{priorities:?}").as_bytes())
 }

@@ -545,11 +545,7 @@ mod tests {
                 ..Default::default()
             })
             .collect();
-        Register {
-            persons,
-            person_of,
-            kept: Vec::new(),
-        }
+        Register { persons, person_of }
     }
 
     fn hashes(ing: &Ingested) -> Vec<u64> {

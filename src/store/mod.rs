@@ -1,6 +1,6 @@
 //! The register store: numbered generations, an atomically switched `current`, the lock, and
 //! what a generation keeps for the next run (`link` for `link.bin`, `stored` for
-//! `normalised.bin`, `forms.bin` and `persons.bin`). The store knows the stages' types; no
+//! `normalised.bin` and `forms.bin`). The store knows the stages' types; no
 //! stage knows the store (docs/store.md).
 //!
 //! Layout: `DIR/generations/NNNNNN/` holds one complete set of outputs; `DIR/current` is a

@@ -21,16 +21,12 @@
 //! When the forms were made by other code than this run's (a sample of records is packed
 //! again and compared), neither file is used.
 //!
-//! `persons.bin` keeps each person's golden record (`register::Golden`) in the same layout, so
-//! that a person whose records did not change is not made again from them (`register::Kept`).
-//!
-//! Binary, little-endian, the same layout for the three files (`Kind`): magic, version,
+//! Binary, little-endian, the same layout for both files (`Kind`): magic, version,
 //! fingerprint, record count; the records' encodings (bincode, integers as varints except in
 //! `forms.bin`; `normalised.bin` without the comparison forms, which are made again from the
-//! name; `persons.bin`'s written by hand, `Golden::encode`); one byte of marks per record
-//! (`Marks`; zero in `forms.bin` and `persons.bin`); each record's end offset; an XXH3 checksum
-//! of everything before it. A file that does not check out is not used at all: every record is
-//! normalised (or every golden record made) again, and the run says why.
+//! name); one byte of marks per record (`Marks`; zero in `forms.bin`); each record's end
+//! offset; an XXH3 checksum of everything before it. A file that does not check out is not
+//! used at all: every record is normalised again, and the run says why.
 //!
 //! When most records (or persons) are unchanged, a run lays its file over the last one written
 //! whole, its base, rather than copy the unchanged records' bytes: its file holds only the
@@ -57,15 +53,11 @@ pub const FILE: &str = "normalised.bin";
 /// The layout version of `normalised.bin`.
 const VERSION: u32 = 4;
 
-/// The layout version of `persons.bin`: 5 since golden records are written by hand
-/// (`Golden::encode`), not through serde.
-const PERSONS_VERSION: u32 = 5;
-
 /// The layout version of `forms.bin`: 5 since its integers are written whole rather than as
 /// varints (`forms_config`).
 const FORMS_VERSION: u32 = 5;
 
-/// Which of the files: the whole records, their linking forms, or the persons' golden records.
+/// Which of the files: the whole records or their linking forms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Kind {
     pub file: &'static str,
@@ -89,16 +81,6 @@ pub const FORMS: Kind = Kind {
     magic: b"PADANFRM",
     version: FORMS_VERSION,
     what: "a linking-forms file",
-};
-
-/// `persons.bin`: each person's golden record (`register::Golden`), in the generation's
-/// person order (that of `link.bin`), so that a person whose records did not change is not
-/// made again from its records.
-pub const PERSONS: Kind = Kind {
-    file: "persons.bin",
-    magic: b"PADANPRS",
-    version: PERSONS_VERSION,
-    what: "a golden-records file",
 };
 
 fn config() -> impl bincode::config::Config {
@@ -145,61 +127,6 @@ fn encode_value<T: serde::Serialize>(v: &T, buf: &mut Vec<u8>) {
 fn decode_value<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     let (v, used) = bincode::serde::decode_from_slice(bytes, config()).ok()?;
     (used == bytes.len()).then_some(v)
-}
-
-/// The persons' golden records spilled (in `reg.persons` order) to an unnamed file in `dir`,
-/// for the write stage to link into the generation as `persons.bin`.
-///
-/// A person whose golden record was taken from `previous` (the previous generation's file,
-/// `Register::kept`) takes its bytes from there too: the bytes it was decoded from, which
-/// encode the same value, so that a kept person's golden record is not encoded again. When
-/// most persons are kept (`layer_on`), the file is laid over the previous one's base, and a
-/// kept person's golden record is the base's.
-pub fn spill_goldens(
-    dir: &Path,
-    fingerprint: u64,
-    reg: &crate::register::Register,
-    previous: Option<&Stored>,
-) -> Result<Stored> {
-    let base = previous.and_then(|f| {
-        let from_base = reg
-            .kept
-            .iter()
-            .filter(|&&(_, was)| f.in_base(was as usize).is_some())
-            .count();
-        layer_on(f, reg.persons.len(), from_base)
-    });
-    let mut spill = Spill::over(dir, PERSONS, fingerprint, reg.persons.len(), base)?;
-    let mut buf = Vec::with_capacity(256);
-    let mut kept = reg.kept.iter().peekable();
-    // Both files list persons in id order, so the previous file is read about front to back:
-    // what lies behind is handed back as it goes (`Stored::release`), not kept counted in
-    // the run's memory. A page read again is read from the file again.
-    let (mut read_to, mut released_to) = (0usize, 0usize);
-    for (i, p) in reg.persons.iter().enumerate() {
-        let was = kept
-            .next_if(|&&(k, _)| k as usize == i)
-            .map(|&(_, was)| was);
-        if let Some((was, f)) = was.map(|w| w as usize).zip(previous) {
-            if let Some(at) = f.in_base(was).filter(|_| spill.layered()) {
-                spill.push_base(at, Marks::default());
-                continue;
-            }
-            if let Some(bytes) = f.bytes(was) {
-                spill.push(bytes, Marks::default())?;
-                read_to = read_to.max(was);
-                if read_to >= released_to + 65_536 {
-                    f.release(released_to, read_to);
-                    released_to = read_to;
-                }
-                continue;
-            }
-        }
-        buf.clear();
-        p.golden.encode(&mut buf);
-        spill.push(&buf, Marks::default())?;
-    }
-    spill.finish()
 }
 
 /// Records being normalised, written as they come into an unnamed file in the store folder in
@@ -534,19 +461,16 @@ pub fn stage<'s>(
     })
 }
 
-/// Removes `forms.bin` and `persons.bin` (and their bases) from every generation but `current`
-/// (its number): only the current generation's are read, and the files are large.
-/// A store rolled back to an older generation then normalises every record, and makes every
-/// golden record, once. Every kept generation keeps its `normalised.bin`: `padan explain`
+/// Removes `forms.bin` (and its base) from every generation but `current` (its number): only
+/// the current generation's is read, and the file is large. A store rolled back to an older
+/// generation then normalises every record once. Every kept generation keeps its `normalised.bin`: `padan explain`
 /// reads the records' values from it.
 pub fn remove_reuse_files_but(root: &Path, current: u32) {
     for n in super::generations(root) {
         if n != current {
             let dir = root.join("generations").join(format!("{n:06}"));
-            for kind in [FORMS, PERSONS] {
-                let _ = std::fs::remove_file(dir.join(kind.file));
-                let _ = std::fs::remove_file(dir.join(base_name(kind)));
-            }
+            let _ = std::fs::remove_file(dir.join(FORMS.file));
+            let _ = std::fs::remove_file(dir.join(base_name(FORMS)));
         }
     }
 }

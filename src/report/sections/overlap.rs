@@ -206,7 +206,6 @@ mod tests {
                 })
                 .collect(),
             person_of: used.iter().map(|&r| person_of[r]).collect(),
-            kept: Vec::new(),
         };
         // Records renumbered densely, as a run numbers them.
         let reg = {

@@ -66,10 +66,6 @@ pub fn section(s: &mut String, input: &ReportInput) {
         ("previous records gone", l.records_removed),
         ("pairs compared", l.pairs_compared),
         ("pairs kept from the previous generation", l.pairs_reused),
-        (
-            "persons whose golden records were kept",
-            l.golden_records_kept,
-        ),
     ] {
         let _ = write!(
             s,
