@@ -259,23 +259,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             })
             .collect()
     });
-    // When most records are unchanged, this run's files are laid over the previous ones'
-    // bases and refer to those records there rather than copy them (`normalised::layer_on`).
-    let bases = match stored.as_ref().zip(same.as_ref()) {
-        Some(((records, forms, _), same)) => {
-            let from_base = |f: &normalised::Stored| {
-                same.par_iter()
-                    .filter(|&&p| p != u32::MAX && f.in_base(p as usize).is_some())
-                    .count()
-            };
-            normalised::Bases {
-                records: normalised::layer_on(records, same.len(), from_base(records)),
-                forms: normalised::layer_on(forms, same.len(), from_base(forms)),
-            }
-        }
-        None => normalised::Bases::default(),
-    };
-    let (layer_records, layer_forms) = (bases.records.is_some(), bases.forms.is_some());
     let reuse = |i: usize| {
         let ((records, forms, _), same) = stored.as_ref().zip(same.as_ref())?;
         let p = same[i];
@@ -287,8 +270,6 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             record: records.bytes(p)?,
             forms: forms.bytes(p)?,
             marks: records.marks(p),
-            record_at: records.in_base(p).filter(|_| layer_records),
-            forms_at: forms.in_base(p).filter(|_| layer_forms),
         })
     };
     // The previous records still to be read once this run's records before `i` are done: from
@@ -330,13 +311,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         &done,
         &config.out,
         fingerprint,
-        bases,
     )?;
-    // This run's files may be laid over the previous ones' base, which then stays mapped.
-    if let Some((records, forms, _)) = &stored {
-        records.release_all();
-        forms.release_all();
-    }
     drop(stored);
     linking.records_normalised = records_normalised;
     // Only the review file and the report read the values as they came in, for few records.

@@ -259,29 +259,14 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
 
     // Damaged normalised records, or damaged linking forms: still incremental, every record
     // normalised again, a warning naming the file, the same register.
-    // A file laid over a base (a run's files are, when most records are unchanged) with a
-    // damaged base is damaged too.
-    for file in [
-        "normalised.bin",
-        "forms.bin",
-        "normalised.bin.base",
-        "forms.bin.base",
-    ] {
-        if !wd.join(&format!("store/current/{file}")).exists() {
-            // The run after one that wrote its files whole lays its files over those.
-            assert_eq!(run(&wd, "store", &[])["linking"]["records_normalised"], 0);
-        }
+    for file in ["normalised.bin", "forms.bin"] {
         damage(&wd, &format!("store/current/{file}"));
         let s = run(&wd, "store", &[]);
         assert_eq!(s["linking"]["mode"], "incremental");
         assert_eq!(s["linking"]["records_normalised"], s["records_accepted"]);
-        assert_warns(&s, file.trim_end_matches(".base"));
+        assert_warns(&s, file);
         eqnice!(before, partition(&wd, "store"));
         eqnice!(ids_before, ids(&wd));
-        // With nothing to lay them over, that run wrote its files whole.
-        for written in ["normalised.bin.base", "forms.bin.base"] {
-            assert!(!wd.join(&format!("store/current/{written}")).exists());
-        }
     }
     let golden_before = golden(&wd, "store");
     // A register.csv changed in the store after it was written (by hand, say) is not read:
@@ -317,8 +302,6 @@ fn a_changed_configuration_or_damaged_state_links_in_full_and_says_why() {
             .collect()
     };
     let kept = kept_file("forms.bin");
-    assert!(kept_file("forms.bin.base").iter().all(|g| kept.contains(g)));
-    assert!(!kept_file("normalised.bin.base").is_empty());
     let mut all = kept_file("summary.json");
     all.sort();
     let mut with_records = kept_file("normalised.bin");
@@ -395,24 +378,9 @@ fn the_model_is_estimated_again_once_a_fifth_of_the_records_changed_since() {
         .unwrap()
         .contains("since the model was estimated"));
     assert_eq!(two["linking"]["records_changed_since_model"], 0);
-    // A full run writes its state files whole; the next run with few changes lays its files
-    // over them.
-    let base = || wd.join("store/current/normalised.bin.base").exists();
-    assert!(!base());
     // Counting starts again from the new estimate.
     let c = move_house(&wd, 50, "NO 3, JALAN TIGA, 50000 KUALA LUMPUR");
     let three = run(&wd, "store", &[]);
     assert_eq!(three["linking"]["mode"], "incremental");
     assert_eq!(three["linking"]["records_changed_since_model"], c);
-    assert!(base());
-    // A run that changes more than an eighth of the records writes its files whole again.
-    let d = move_house(&wd, 2, "NO 4, JALAN EMPAT, 50000 KUALA LUMPUR");
-    let four = run(&wd, "store", &[]);
-    assert_eq!(
-        four["linking"]["mode"], "incremental",
-        "{}",
-        four["linking"]
-    );
-    assert!(d * 8 > records, "{d} of {records}");
-    assert!(!base());
 }

@@ -494,22 +494,6 @@ impl Generation {
         Ok(())
     }
 
-    /// Puts the file `from` (an earlier generation's, written once and never changed) into the
-    /// generation as `name` too: a hard link, so both generations share one copy; where one
-    /// cannot be made, a copy, synced.
-    pub fn link(&self, name: &str, from: &Path) -> Result<()> {
-        let path = self.partial.join(name);
-        if fs::hard_link(from, &path).is_err() {
-            let mut f = self.create(name)?;
-            let mut r = File::open(from).map_err(|e| Error::io(from, e))?;
-            std::io::copy(&mut r, &mut f).map_err(|e| Error::io(&path, e))?;
-            return f.finish();
-        }
-        fail_point(name, &path)?;
-        crash_point(name);
-        Ok(())
-    }
-
     /// Makes the generation complete and current. Returns its folder.
     pub fn commit(self) -> Result<PathBuf> {
         sync_dir(&self.partial)?;

@@ -27,12 +27,6 @@
 //! name); one byte of marks per record (`Marks`; zero in `forms.bin`); each record's end
 //! offset; an XXH3 checksum of everything before it. A file that does not check out is not
 //! used at all: every record is normalised again, and the run says why.
-//!
-//! When most records (or persons) are unchanged, a run lays its file over the last one written
-//! whole, its base, rather than copy the unchanged records' bytes: its file holds only the
-//! others and, per record, where to find it (`layer_on`, `Stored`); the base is hard-linked
-//! into the generation beside it (`base_name`). A night that changes few records then writes a
-//! small part of these large files, not all of them.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -132,74 +126,38 @@ fn decode_value<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
 /// Records being normalised, written as they come into an unnamed file in the store folder in
 /// `normalised.bin`'s layout, so that a run need not hold every whole record in memory;
 /// `finish` maps the file back, and the write stage links it into the generation.
-///
-/// Laid over a base (`Spill::over`), the file holds only the records it does not take from
-/// the base (see `Stored`).
 pub struct Spill {
     w: Hashing<std::fs::File>,
     kind: Kind,
     dir: PathBuf,
     records: usize,
     marks: Vec<u8>,
-    /// The file's own encodings' ends.
+    /// The encodings' ends.
     ends: Vec<u8>,
     end: u64,
-    /// Laid over a base: the base and each record's locator (`IN_BASE`).
-    base: Option<(std::sync::Arc<Stored>, Vec<u8>)>,
-    own: u64,
 }
 
 impl Spill {
     /// Starts the file of `kind` for `records` records in the folder `dir`.
     pub fn new(dir: &Path, kind: Kind, fingerprint: u64, records: usize) -> Result<Spill> {
-        Spill::over(dir, kind, fingerprint, records, None)
-    }
-
-    /// `new`, laid over `base` (a whole file of the same kind and fingerprint) when given.
-    pub fn over(
-        dir: &Path,
-        kind: Kind,
-        fingerprint: u64,
-        records: usize,
-        base: Option<std::sync::Arc<Stored>>,
-    ) -> Result<Spill> {
         let io = |e| Error::io(dir, e);
         let file = tempfile::tempfile_in(dir).map_err(io)?;
-        let layered = base.is_some();
-        if let Some(b) = &base {
-            assert!(
-                matches!(b.layout, Layout::Whole { .. }),
-                "a base has no base"
-            );
-        }
         let mut s = Spill {
             w: Hashing::new(file),
             kind,
             dir: dir.to_path_buf(),
             records,
             marks: Vec::with_capacity(records),
-            ends: Vec::with_capacity(if layered { 0 } else { records * 8 }),
+            ends: Vec::with_capacity(records * 8),
             end: 0,
-            base: base.map(|b| (b, Vec::with_capacity(records * 8))),
-            own: 0,
         };
-        let mut head = Vec::with_capacity(LAYERED_HEAD);
+        let mut head = Vec::with_capacity(HEAD);
         head.extend_from_slice(kind.magic);
-        let version = kind.version | if layered { LAYERED } else { 0 };
-        head.extend_from_slice(&version.to_le_bytes());
+        head.extend_from_slice(&kind.version.to_le_bytes());
         head.extend_from_slice(&fingerprint.to_le_bytes());
         head.extend_from_slice(&(records as u64).to_le_bytes());
-        if let Some((b, _)) = &s.base {
-            head.extend_from_slice(&(b.records as u64).to_le_bytes());
-            head.extend_from_slice(&b.checksum().to_le_bytes());
-        }
         s.w.put(&head).map_err(io)?;
         Ok(s)
-    }
-
-    /// Whether the file is laid over a base.
-    pub fn layered(&self) -> bool {
-        self.base.is_some()
     }
 
     /// Appends the next record: its encoding (`encode`) and its marks.
@@ -207,21 +165,8 @@ impl Spill {
         self.w.put(encoded).map_err(|e| Error::io(&self.dir, e))?;
         self.end += encoded.len() as u64;
         self.ends.extend_from_slice(&self.end.to_le_bytes());
-        if let Some((_, locs)) = &mut self.base {
-            locs.extend_from_slice(&self.own.to_le_bytes());
-        }
-        self.own += 1;
         self.marks.push(marks.0);
         Ok(())
-    }
-
-    /// Appends the next record as the base's record `at` (of the same encoding), with
-    /// `marks`. Only for a file laid over a base.
-    pub fn push_base(&mut self, at: usize, marks: Marks) {
-        let (base, locs) = self.base.as_mut().expect("a file laid over a base");
-        assert!(at < base.records, "a record of the base");
-        locs.extend_from_slice(&(at as u64 | IN_BASE).to_le_bytes());
-        self.marks.push(marks.0);
     }
 
     /// Ends the file and maps it back. Every record must have been pushed.
@@ -230,24 +175,12 @@ impl Spill {
         let dir = self.dir.clone();
         let io = |e| Error::io(&dir, e);
         self.w.put(&self.marks).map_err(io)?;
-        let base = match self.base.take() {
-            Some((base, locs)) => {
-                self.w.put(&locs).map_err(io)?;
-                self.w.put(&self.ends).map_err(io)?;
-                self.w.put(&self.own.to_le_bytes()).map_err(io)?;
-                Some(base)
-            }
-            None => {
-                self.w.put(&self.ends).map_err(io)?;
-                None
-            }
-        };
+        self.w.put(&self.ends).map_err(io)?;
         let file = self.w.finish().map_err(io)?;
         // SAFETY: the file has no name and only this process holds it, so nothing else can
         // change or truncate it while it is mapped.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-        let base = |_, _| base.ok_or(Unusable::Damaged("laid over no base".into()));
-        let mut s = Stored::parse(map, self.kind, None, Some(self.records), base).map_err(|e| {
+        let mut s = Stored::parse(map, self.kind, None, Some(self.records)).map_err(|e| {
             Error::Run(format!(
                 "the {} spilled to {} do not read back: {e:?}",
                 self.kind.file,
@@ -261,14 +194,7 @@ impl Spill {
 
 /// Puts the file into the generation: what this run spilled (the file itself where it can be
 /// linked in, else a copy).
-///
-/// A file laid over a base takes the base along: the base's file is linked into the
-/// generation beside it (`base_name`), so that every generation holds what its files read.
 pub fn write(g: &Generation, stored: &Stored) -> Result<()> {
-    if let Layout::Layered { base, .. } = &stored.layout {
-        let from = base.path.as_deref().expect("a base is a generation's file");
-        g.link(&base_name(stored.kind), from)?;
-    }
     match &stored.file {
         Some(file) => g.adopt(stored.kind.file, file, &stored.map),
         None => {
@@ -280,40 +206,8 @@ pub fn write(g: &Generation, stored: &Stored) -> Result<()> {
     }
 }
 
-/// The name of the base a layered file of `kind` reads, in the file's generation:
-/// `normalised.bin.base` for `normalised.bin`.
-pub fn base_name(kind: Kind) -> String {
-    format!("{}.base", kind.file)
-}
-
-/// A layered file's locator of a record of its base: the base's record number with this bit.
-const IN_BASE: u64 = 1 << 63;
-
-/// A layered file's version: its kind's version with this bit.
-const LAYERED: u32 = 1 << 16;
-
 /// A whole file's head: magic, version, fingerprint, records.
 const HEAD: usize = 8 + 4 + 8 + 8;
-
-/// A layered file's head: a whole file's, then its base's record count and checksum.
-const LAYERED_HEAD: usize = HEAD + 8 + 8;
-
-/// Whether the next file is to be laid over the base `previous` offers (`Stored::base`): when
-/// most of its `records` come from the base (`from_base` of them, at least 7 in 8) and most of
-/// the base is still read (3 in 4). Else it is written whole and becomes the next base.
-///
-/// A night that changes 1% of the records then writes about 1% of the file, not all of it
-/// (the three files are the largest a generation holds); after about a dozen such nights the
-/// file is written whole again.
-pub fn layer_on(
-    previous: &Stored,
-    records: usize,
-    from_base: usize,
-) -> Option<std::sync::Arc<Stored>> {
-    let base = previous.base();
-    (from_base * 8 >= records * 7 && from_base * 4 >= base.records * 3 && records > 0)
-        .then_some(base)
-}
 
 /// What the normalise stage leaves: what linking reads, in memory, and the whole records,
 /// spilled to disk.
@@ -329,40 +223,11 @@ pub struct Staged {
     pub normalised: u64,
 }
 
-/// The bases `stage` lays the records' file and the forms' file over (`layer_on`).
-#[derive(Default)]
-pub struct Bases {
-    pub records: Option<std::sync::Arc<Stored>>,
-    pub forms: Option<std::sync::Arc<Stored>>,
-}
-
 /// An unchanged record of the previous generation: its two encodings and its marks.
 pub struct Reused<'s> {
     pub record: &'s [u8],
     pub forms: &'s [u8],
     pub marks: Marks,
-    /// The record's and its forms' numbers in the bases this run's files are laid over
-    /// (`stage`'s `bases`), when they lie there: the files then refer to them there.
-    pub record_at: Option<usize>,
-    pub forms_at: Option<usize>,
-}
-
-/// A record's encoding as a file takes it: its bytes, or its number in the file's base.
-enum Put<'s> {
-    Bytes(Cow<'s, [u8]>),
-    Base(usize),
-}
-
-impl Spill {
-    fn put(&mut self, put: &Put, marks: Marks) -> Result<()> {
-        match put {
-            Put::Bytes(b) => self.push(b, marks),
-            Put::Base(at) => {
-                self.push_base(*at, marks);
-                Ok(())
-            }
-        }
-    }
 }
 
 /// Normalises every record of `ing`, a slice at a time in parallel, except those `stored(i)`
@@ -371,9 +236,7 @@ impl Spill {
 /// forms stay in memory.
 ///
 /// `done(i)` is called once every record before `i` is spilled (so that what was read for them
-/// can be handed back). `bases`: the bases the records' file and the forms' file are laid over
-/// (`layer_on`), if any.
-#[allow(clippy::too_many_arguments)]
+/// can be handed back).
 pub fn stage<'s>(
     ing: &Ingested,
     today: chrono::NaiveDate,
@@ -382,7 +245,6 @@ pub fn stage<'s>(
     done: &dyn Fn(usize),
     dir: &Path,
     fingerprint: u64,
-    bases: Bases,
 ) -> Result<Staged> {
     use rayon::prelude::*;
     // A slice of records is made in parallel, what linking reads written straight into its
@@ -390,10 +252,10 @@ pub fn stage<'s>(
     // made.
     const SLICE: usize = 1 << 15;
     let n = ing.records.len();
-    let mut spill = Spill::over(dir, RECORDS, fingerprint, n, bases.records)?;
-    let mut forms_spill = Spill::over(dir, FORMS, fingerprint, n, bases.forms)?;
+    let mut spill = Spill::new(dir, RECORDS, fingerprint, n)?;
+    let mut forms_spill = Spill::new(dir, FORMS, fingerprint, n)?;
     // A record's encoding, its forms' encoding, its marks and whether it was normalised here.
-    type Encoded<'s> = (Put<'s>, Put<'s>, Marks, bool);
+    type Encoded<'s> = (Cow<'s, [u8]>, Cow<'s, [u8]>, Marks, bool);
     type Made<'s> = ((Vec<Linkable>, Vec<Packed>), Vec<Encoded<'s>>);
     let mut made: Made = (
         (Vec::with_capacity(n), Vec::with_capacity(n)),
@@ -403,8 +265,8 @@ pub fn stage<'s>(
     let mut normalised = 0;
     let mut push = |slice: &[Encoded]| -> Result<()> {
         for (bytes, forms, marks, fresh) in slice {
-            spill.put(bytes, *marks)?;
-            forms_spill.put(forms, Marks::default())?;
+            spill.push(bytes, *marks)?;
+            forms_spill.push(forms, Marks::default())?;
             normalised += u64::from(*fresh);
         }
         Ok(())
@@ -420,17 +282,7 @@ pub fn stage<'s>(
                     progress.inc(1);
                     let reused = stored(i).and_then(|r| Some((decode_forms(r.forms)?, r)));
                     if let Some((forms, r)) = reused {
-                        let put = |at: Option<usize>, b: &'s [u8]| match at {
-                            Some(at) => Put::Base(at),
-                            None => Put::Bytes(b.into()),
-                        };
-                        let encoded = (
-                            put(r.record_at, r.record),
-                            put(r.forms_at, r.forms),
-                            r.marks,
-                            false,
-                        );
-                        return (forms, encoded);
+                        return (forms, (r.record.into(), r.forms.into(), r.marks, false));
                     }
                     let (r, marks) = crate::normalise::one(ing, i, today);
                     let mut bytes = Vec::with_capacity(256);
@@ -438,8 +290,7 @@ pub fn stage<'s>(
                     let (l, p) = (Linkable::of(&r), Packed::of(&r));
                     let mut forms = Vec::with_capacity(320);
                     encode_forms(&l, &p, &mut forms);
-                    let (bytes, forms) = (Put::Bytes(bytes.into()), Put::Bytes(forms.into()));
-                    ((l, p), (bytes, forms, marks, true))
+                    ((l, p), (bytes.into(), forms.into(), marks, true))
                 }))
             },
         );
@@ -461,78 +312,43 @@ pub fn stage<'s>(
     })
 }
 
-/// Removes `forms.bin` (and its base) from every generation but `current` (its number): only
-/// the current generation's is read, and the file is large. A store rolled back to an older
-/// generation then normalises every record once. Every kept generation keeps its `normalised.bin`: `padan explain`
+/// Removes `forms.bin` from every generation but `current` (its number): only the current
+/// generation's is read, and the file is large. A store rolled back to an older generation
+/// then normalises every record once. Every kept generation keeps its `normalised.bin`: `padan explain`
 /// reads the records' values from it.
 pub fn remove_reuse_files_but(root: &Path, current: u32) {
     for n in super::generations(root) {
         if n != current {
             let dir = root.join("generations").join(format!("{n:06}"));
             let _ = std::fs::remove_file(dir.join(FORMS.file));
-            let _ = std::fs::remove_file(dir.join(base_name(FORMS)));
         }
     }
 }
 
-/// A generation's normalised records, mapped from the file.
-///
-/// A file is whole (every record's encoding in it) or layered: laid over a whole file of an
-/// earlier generation, its base, it holds each record's locator (the base's record, or one of
-/// its own encodings) and only the encodings the base does not have. The base is linked into
-/// every generation whose file reads it (`base_name`), and the layered file names it by its
-/// record count and checksum. A layered file's next run lays its file over the same base, so a
-/// base never has a base of its own.
-///
-/// Layered layout: the head (`LAYERED_HEAD`), the own encodings, one byte of marks per record,
-/// each record's locator (8 bytes: the base's record number with `IN_BASE`, or the number of
-/// an own encoding), each own encoding's end, the number of own encodings, the checksum.
+/// A generation's normalised records (or linking forms), mapped from the file: the head
+/// (`HEAD`), the encodings, one byte of marks per record, each encoding's end, the checksum.
 pub struct Stored {
-    map: std::sync::Arc<memmap2::Mmap>,
+    map: memmap2::Mmap,
     kind: Kind,
     /// The file, when it is this run's own spill (it has no name yet).
     file: Option<std::fs::File>,
-    /// The file's path, when it is a generation's.
-    path: Option<PathBuf>,
     records: usize,
-    /// Where the encodings and the marks start.
-    data_at: usize,
+    /// Where the marks and the encodings' ends start.
     marks_at: usize,
-    layout: Layout,
-}
-
-enum Layout {
-    /// Every record's encoding is in the file; their end offsets start at `ends_at`.
-    Whole { ends_at: usize },
-    /// Each record's locator starts at `locs_at`; the `own` encodings' ends at `ends_at`.
-    Layered {
-        base: std::sync::Arc<Stored>,
-        locs_at: usize,
-        ends_at: usize,
-        own: usize,
-    },
+    ends_at: usize,
 }
 
 impl Stored {
     /// Opens the file of `kind` in the generation folder `dir`, expecting `records` records
-    /// normalised under `fingerprint`; a layered file with its base (`base_name`).
+    /// normalised under `fingerprint`.
     pub fn open(
         dir: &Path,
         kind: Kind,
         fingerprint: u64,
         records: usize,
     ) -> std::result::Result<Stored, Unusable> {
-        Stored::open_file(dir, &dir.join(kind.file), kind, fingerprint, Some(records))
-    }
-
-    fn open_file(
-        dir: &Path,
-        path: &Path,
-        kind: Kind,
-        fingerprint: u64,
-        records: Option<usize>,
-    ) -> std::result::Result<Stored, Unusable> {
-        let file = match std::fs::File::open(path) {
+        let path = dir.join(kind.file);
+        let file = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unusable::Missing),
             Err(e) => return Err(Unusable::Damaged(e.to_string())),
@@ -542,33 +358,7 @@ impl Stored {
         // memory unsafety of ours (the bytes are only read through slices).
         let map =
             unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Unusable::Damaged(e.to_string()))?;
-        // A layered file's base: whole, of the same kind and fingerprint, in the same folder.
-        let base = |base_records: usize, base_sum: u64| {
-            if records.is_none() {
-                return Err(Unusable::Damaged("a base laid over another base".into()));
-            }
-            let at = dir.join(base_name(kind));
-            let base = match Stored::open_file(dir, &at, kind, fingerprint, None) {
-                Ok(b) => b,
-                Err(Unusable::Missing) => {
-                    return Err(Unusable::Damaged(format!(
-                        "its base {} is missing",
-                        at.display()
-                    )))
-                }
-                Err(Unusable::Damaged(why)) => {
-                    return Err(Unusable::Damaged(format!("its base: {why}")))
-                }
-            };
-            if base.records != base_records || base.checksum() != base_sum {
-                return Err(Unusable::Damaged(
-                    "its base is not the file it was laid over".into(),
-                ));
-            }
-            Ok(std::sync::Arc::new(base))
-        };
-        let mut s = Stored::parse(map, kind, Some(fingerprint), records, base)?;
-        s.path = Some(path.to_path_buf());
+        let s = Stored::parse(map, kind, Some(fingerprint), Some(records))?;
         // The checksum, read through a small buffer rather than the map: mapping every page
         // to hash it costs about as much again as hashing (these files are large), and the
         // pages would stay counted in this process's memory until read again.
@@ -581,83 +371,33 @@ impl Stored {
     }
 
     /// Checks a mapped file's layout; its fingerprint too when `fingerprint` is given (a file
-    /// of this run's own has no need), its record count when `records` is. A layered file's
-    /// base is given by `base(its record count, its checksum)`. The caller checks the
-    /// checksum.
+    /// of this run's own has no need), its record count when `records` is. The caller checks
+    /// the checksum.
     fn parse(
         map: memmap2::Mmap,
         kind: Kind,
         fingerprint: Option<u64>,
         records: Option<usize>,
-        base: impl FnOnce(usize, u64) -> std::result::Result<std::sync::Arc<Stored>, Unusable>,
     ) -> std::result::Result<Stored, Unusable> {
         let damaged = |why: &str| Unusable::Damaged(why.to_string());
-        let head = Head::read(&map, kind, fingerprint, records)?;
-        let records = head.records;
+        let records = read_head(&map, kind, fingerprint, records)?;
         let body = map.len() - 8;
-        let u64_at = |i: usize| u64::from_le_bytes(map[i..i + 8].try_into().unwrap());
-        let (data_at, marks_at, layout) = match head.base {
-            None => {
-                let Some(marks_at) = body
-                    .checked_sub(
-                        records
-                            .checked_mul(9)
-                            .ok_or_else(|| damaged("the file ends early"))?,
-                    )
-                    .filter(|&m| m >= HEAD)
-                else {
-                    return Err(damaged("the file ends early"));
-                };
-                (
-                    HEAD,
-                    marks_at,
-                    Layout::Whole {
-                        ends_at: marks_at + records,
-                    },
-                )
-            }
-            Some((base_records, base_sum)) => {
-                let base = base(base_records, base_sum)?;
-                if body < LAYERED_HEAD + 8 {
-                    return Err(damaged("the file ends early"));
-                }
-                let own = usize::try_from(u64_at(body - 8))
-                    .map_err(|_| damaged("the file ends early"))?;
-                let tail = records
-                    .checked_mul(9)
-                    .zip(own.checked_mul(8))
-                    .and_then(|(a, b)| a.checked_add(b)?.checked_add(8));
-                let Some(marks_at) = tail
-                    .and_then(|t| body.checked_sub(t))
-                    .filter(|&m| m >= LAYERED_HEAD)
-                else {
-                    return Err(damaged("the file ends early"));
-                };
-                let locs_at = marks_at + records;
-                let layout = Layout::Layered {
-                    base,
-                    locs_at,
-                    ends_at: locs_at + records * 8,
-                    own,
-                };
-                (LAYERED_HEAD, marks_at, layout)
-            }
+        let Some(marks_at) = records
+            .checked_mul(9)
+            .and_then(|tail| body.checked_sub(tail))
+            .filter(|&m| m >= HEAD)
+        else {
+            return Err(damaged("the file ends early"));
         };
         let s = Stored {
-            map: std::sync::Arc::new(map),
+            map,
             kind,
             file: None,
-            path: None,
             records,
-            data_at,
             marks_at,
-            layout,
+            ends_at: marks_at + records,
         };
-        let ends = match &s.layout {
-            Layout::Whole { .. } => records,
-            Layout::Layered { own, .. } => *own,
-        };
-        if s.end(ends) != (marks_at - data_at) as u64 {
+        if s.end(records) != (marks_at - HEAD) as u64 {
             return Err(damaged("the record offsets do not add up"));
         }
         Ok(s)
@@ -669,15 +409,12 @@ impl Stored {
         u64::from_le_bytes(self.map[body..].try_into().expect("8 bytes"))
     }
 
-    /// The end of the file's `i`th own encoding (of record `i` in a whole file).
+    /// The end of record `i`'s encoding.
     fn end(&self, i: usize) -> u64 {
         if i == 0 {
             return 0;
         }
-        let ends_at = match &self.layout {
-            Layout::Whole { ends_at } | Layout::Layered { ends_at, .. } => *ends_at,
-        };
-        let at = ends_at + (i - 1) * 8;
+        let at = self.ends_at + (i - 1) * 8;
         u64::from_le_bytes(self.map[at..at + 8].try_into().unwrap())
     }
 
@@ -693,106 +430,28 @@ impl Stored {
         Marks(self.map[self.marks_at + i])
     }
 
-    /// Where record `i` lies: in the base (its number there) or in the file itself (the
-    /// number of its own encoding).
-    fn locate(&self, i: usize) -> Result<usize, usize> {
-        match &self.layout {
-            Layout::Whole { .. } => Err(i),
-            Layout::Layered { locs_at, .. } => {
-                let at = locs_at + i * 8;
-                let loc = u64::from_le_bytes(self.map[at..at + 8].try_into().unwrap());
-                let n = (loc & !IN_BASE) as usize;
-                if loc & IN_BASE != 0 {
-                    Ok(n)
-                } else {
-                    Err(n)
-                }
-            }
-        }
-    }
-
-    /// Record `i`'s encoding as it is in the file (or its base); `None` past the end or when
-    /// the offsets do not add up.
+    /// Record `i`'s encoding; `None` past the end or when the offsets do not add up.
     pub fn bytes(&self, i: usize) -> Option<&[u8]> {
         if i >= self.records {
             return None;
         }
-        let k = match (self.locate(i), &self.layout) {
-            (Ok(at), Layout::Layered { base, .. }) => return base.bytes(at),
-            (Err(k), Layout::Layered { own, .. }) if k >= *own => return None,
-            (Err(k), _) | (Ok(k), _) => k,
-        };
-        let (start, end) = (self.end(k), self.end(k + 1));
-        if start > end || end > (self.marks_at - self.data_at) as u64 {
+        let (start, end) = (self.end(i), self.end(i + 1));
+        if start > end || end > (self.marks_at - HEAD) as u64 {
             return None;
         }
-        Some(&self.map[self.data_at + start as usize..self.data_at + end as usize])
-    }
-
-    /// The whole file the next run's file may be laid over (`layer_on`): this file's base,
-    /// or this file when it is whole.
-    pub fn base(&self) -> std::sync::Arc<Stored> {
-        match &self.layout {
-            Layout::Layered { base, .. } => base.clone(),
-            Layout::Whole { ends_at } => std::sync::Arc::new(Stored {
-                map: self.map.clone(),
-                kind: self.kind,
-                file: None,
-                path: self.path.clone(),
-                records: self.records,
-                data_at: self.data_at,
-                marks_at: self.marks_at,
-                layout: Layout::Whole { ends_at: *ends_at },
-            }),
-        }
-    }
-
-    /// Record `i`'s number in `base()`, when it lies there.
-    pub fn in_base(&self, i: usize) -> Option<usize> {
-        if i >= self.records {
-            return None;
-        }
-        match self.locate(i) {
-            Ok(at) => Some(at),
-            Err(k) => matches!(self.layout, Layout::Whole { .. }).then_some(k),
-        }
+        Some(&self.map[HEAD + start as usize..HEAD + end as usize])
     }
 
     /// Hands back to the kernel this process's pages of the records `from..to`: a run reads
     /// the previous generation's records about in order, once each, and without this every
     /// page read stays counted in its memory until the stage ends (most of the two files). A
     /// record read again later is read from the file again, unchanged.
-    ///
-    /// A layered file's base is handed back up to the base's record of the first of `to..`
-    /// that lies there (the base's records are read about in order too).
     pub fn release(&self, from: usize, to: usize) {
-        match &self.layout {
-            Layout::Whole { .. } => {
-                let at = |i: usize| self.data_at + self.end(i.min(self.records)) as usize;
-                // Whole pages only, from the first that starts at or after `from`'s first byte.
-                const PAGE: usize = 4096;
-                let (start, end) = (at(from).next_multiple_of(PAGE), at(to));
-                release_pages(&self.map, start, end);
-            }
-            Layout::Layered { base, .. } => {
-                let in_base = |from: usize| {
-                    (from..self.records.min(from + 64)).find_map(|i| self.locate(i).ok())
-                };
-                if let (Some(a), Some(b)) = (in_base(from), in_base(to)) {
-                    base.release(a, b);
-                }
-            }
-        }
-    }
-
-    /// Hands back to the kernel this process's pages of the whole file and its base (see
-    /// `release`): the files this run's are laid over stay mapped as long as this run's, but
-    /// what normalising read of them is not read again.
-    pub fn release_all(&self) {
-        release_pages(&self.map, 0, self.map.len());
-        if let Layout::Layered { base, .. } = &self.layout {
-            base.release_all();
-        }
+        let at = |i: usize| HEAD + self.end(i.min(self.records)) as usize;
+        // Whole pages only, from the first that starts at or after `from`'s first byte.
+        const PAGE: usize = 4096;
+        let (start, end) = (at(from).next_multiple_of(PAGE), at(to));
+        release_pages(&self.map, start, end);
     }
 
     /// Record `i` without its comparison forms; `None` when it does not decode.
@@ -809,54 +468,33 @@ impl Stored {
     }
 }
 
-/// What a file's head says.
-struct Head {
-    records: usize,
-    /// A layered file's base: its record count and checksum.
-    base: Option<(usize, u64)>,
-}
-
-impl Head {
-    /// The head of the mapped file `b`, checked against `kind`, and against `fingerprint`
-    /// and `records` when given.
-    fn read(
-        b: &[u8],
-        kind: Kind,
-        fingerprint: Option<u64>,
-        records: Option<usize>,
-    ) -> std::result::Result<Head, Unusable> {
-        let damaged = |why: &str| Unusable::Damaged(why.to_string());
-        if b.len() < HEAD + 8 || &b[..8] != kind.magic {
-            return Err(Unusable::Damaged(format!("not {}", kind.what)));
-        }
-        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
-        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
-        let layered = match u32_at(8) {
-            v if v == kind.version => false,
-            v if v == kind.version | LAYERED => true,
-            _ => return Err(damaged("written by another version of padan")),
-        };
-        if fingerprint.is_some_and(|f| u64_at(12) != f) {
-            return Err(damaged("written under another configuration"));
-        }
-        let n = usize::try_from(u64_at(20)).map_err(|_| damaged("the file ends early"))?;
-        if records.is_some_and(|r| r != n) {
-            return Err(damaged(
-                "holds another number of records than the link state",
-            ));
-        }
-        let base = if layered {
-            if b.len() < LAYERED_HEAD + 8 {
-                return Err(damaged("the file ends early"));
-            }
-            let base_records =
-                usize::try_from(u64_at(HEAD)).map_err(|_| damaged("the file ends early"))?;
-            Some((base_records, u64_at(HEAD + 8)))
-        } else {
-            None
-        };
-        Ok(Head { records: n, base })
+/// The record count in the head of the mapped file `b`, checked against `kind`, and against
+/// `fingerprint` and `records` when given.
+fn read_head(
+    b: &[u8],
+    kind: Kind,
+    fingerprint: Option<u64>,
+    records: Option<usize>,
+) -> std::result::Result<usize, Unusable> {
+    let damaged = |why: &str| Unusable::Damaged(why.to_string());
+    if b.len() < HEAD + 8 || &b[..8] != kind.magic {
+        return Err(Unusable::Damaged(format!("not {}", kind.what)));
     }
+    let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+    let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+    if u32_at(8) != kind.version {
+        return Err(damaged("written by another version of padan"));
+    }
+    if fingerprint.is_some_and(|f| u64_at(12) != f) {
+        return Err(damaged("written under another configuration"));
+    }
+    let n = usize::try_from(u64_at(20)).map_err(|_| damaged("the file ends early"))?;
+    if records.is_some_and(|r| r != n) {
+        return Err(damaged(
+            "holds another number of records than the link state",
+        ));
+    }
+    Ok(n)
 }
 
 /// How many records `check_forms` makes the forms of again.
@@ -1267,153 +905,5 @@ mod tests {
         let kept = |file| -> Vec<bool> { dirs.iter().map(|d| d.join(file).exists()).collect() };
         assert_eq!(kept(FILE), [true, true, true]);
         assert_eq!(kept(FORMS.file), [false, false, true]);
-    }
-
-    /// A file of `kind` laid over `over`'s base, with `recs.len()` records: record `i` is the
-    /// base's record `from[i]` when given and in the base (`in_base`), else `recs[i]`'s own
-    /// encoding. Returns the file and each record's expected bytes.
-    fn layered(
-        dir: &Path,
-        over: &Stored,
-        recs: &[(NormRecord, Marks)],
-        from: &[Option<usize>],
-    ) -> (Stored, Vec<Vec<u8>>) {
-        let base = over.base();
-        let mut spill = Spill::over(dir, RECORDS, 7, recs.len(), Some(base)).unwrap();
-        assert!(spill.layered());
-        let mut want = Vec::new();
-        for (i, (r, m)) in recs.iter().enumerate() {
-            match from[i].and_then(|p| Some((p, over.in_base(p)?))) {
-                Some((p, at)) => {
-                    spill.push_base(at, *m);
-                    want.push(over.bytes(p).unwrap().to_vec());
-                }
-                None => {
-                    let mut buf = Vec::new();
-                    encode(r, &mut buf);
-                    spill.push(&buf, *m).unwrap();
-                    want.push(buf);
-                }
-            }
-        }
-        (spill.finish().unwrap(), want)
-    }
-
-    fn all_bytes(s: &Stored) -> Vec<Vec<u8>> {
-        (0..s.len()).map(|i| s.bytes(i).unwrap().to_vec()).collect()
-    }
-
-    #[test]
-    fn a_file_laid_over_a_base_reads_its_records_there_and_needs_that_base() {
-        let recs = records();
-        let n = recs.len();
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let (_, first) = {
-            let g = Generation::begin(root).unwrap();
-            write(&g, &spilled(root, &recs, 7)).unwrap();
-            ((), g.commit().unwrap())
-        };
-        let whole = Stored::open(&first, RECORDS, 7, n).unwrap();
-        assert_eq!(whole.in_base(2), Some(2));
-        assert_eq!(whole.in_base(n), None);
-        // Records in another order, one of them new: the others refer to the base.
-        let mut next = recs.clone();
-        next.rotate_left(1);
-        next.push(recs[0].clone());
-        let mut from: Vec<Option<usize>> = (0..n).map(|i| Some((i + 1) % n)).collect();
-        from.push(None);
-        let (spill, want) = layered(root, &whole, &next, &from);
-        assert_eq!(all_bytes(&spill), want);
-        for (i, (_, m)) in next.iter().enumerate() {
-            assert_eq!(spill.marks(i), *m);
-            assert!(spill.decode(i).is_some(), "record {i}");
-        }
-        assert_eq!(spill.in_base(0), Some(1));
-        assert_eq!(spill.in_base(n), None, "its own encoding");
-        assert!(spill.bytes(n + 1).is_none());
-        assert_eq!(spill.in_base(n + 1), None);
-        assert_eq!(spill.in_base(usize::MAX / 8), None);
-        // Written into a generation, it takes its base along, and reads back the same.
-        let g = Generation::begin(root).unwrap();
-        write(&g, &spill).unwrap();
-        let second = g.commit().unwrap();
-        let base = base_name(RECORDS);
-        assert!(second.join(&base).exists());
-        // Only its own encoding, each record's marks and locator, and its own end.
-        let own = want[n].len();
-        assert_eq!(
-            std::fs::metadata(second.join(FILE)).unwrap().len() as usize,
-            LAYERED_HEAD + own + (n + 1) * 9 + 8 + 8 + 8
-        );
-        let opened = Stored::open(&second, RECORDS, 7, n + 1).unwrap();
-        assert_eq!(all_bytes(&opened), want);
-        // The next file is laid over the same base, never over a layered file: records of
-        // the layered file's own are copied.
-        let from: Vec<Option<usize>> = (0..=n).map(Some).collect();
-        let (spill, want3) = layered(root, &opened, &next, &from);
-        assert_eq!(want3, want);
-        assert_eq!(all_bytes(&spill), want);
-        assert_eq!(spill.in_base(n), None);
-        let g = Generation::begin(root).unwrap();
-        write(&g, &spill).unwrap();
-        let third = g.commit().unwrap();
-        let opened = Stored::open(&third, RECORDS, 7, n + 1).unwrap();
-        assert_eq!(all_bytes(&opened), want);
-        assert_eq!(
-            std::fs::read(third.join(&base)).unwrap(),
-            std::fs::read(first.join(FILE)).unwrap()
-        );
-        // Read page by page, handed back, read again: the same.
-        opened.release(0, n + 1);
-        assert_eq!(all_bytes(&opened), want);
-
-        let refused = |dir: &Path| match Stored::open(dir, RECORDS, 7, n + 1) {
-            Err(Unusable::Damaged(why)) => why,
-            Err(Unusable::Missing) => panic!("a missing base is a damaged file"),
-            Ok(_) => panic!("accepted"),
-        };
-        // Without its base: refused, naming it.
-        std::fs::remove_file(third.join(&base)).unwrap();
-        assert!(refused(&third).contains("base"), "{}", refused(&third));
-        // Another whole file in its place: refused.
-        let g = Generation::begin(root).unwrap();
-        write(&g, &spilled(root, &next, 7)).unwrap();
-        let other = g.commit().unwrap();
-        std::fs::copy(other.join(FILE), third.join(&base)).unwrap();
-        assert!(refused(&third).contains("not the file it was laid over"));
-        // A layered file in its place: refused (a base has no base).
-        std::fs::copy(second.join(FILE), third.join(&base)).unwrap();
-        assert!(refused(&third).contains("base"));
-        // A damaged base: refused.
-        let mut bytes = std::fs::read(first.join(FILE)).unwrap();
-        let mid = bytes.len() / 2;
-        bytes[mid] ^= 1;
-        std::fs::remove_file(third.join(&base)).unwrap();
-        std::fs::write(third.join(&base), &bytes).unwrap();
-        assert!(refused(&third).contains("checksum"));
-        // The second generation, which shares the first's file, still reads.
-        assert_eq!(
-            all_bytes(&Stored::open(&second, RECORDS, 7, n + 1).unwrap()),
-            want
-        );
-    }
-
-    #[test]
-    fn files_are_laid_over_a_base_only_when_most_records_come_from_it() {
-        let recs = records();
-        let dir = tempfile::tempdir().unwrap();
-        let whole = spilled(dir.path(), &recs, 7);
-        let n = recs.len();
-        assert!(layer_on(&whole, n, n).is_some());
-        assert!(layer_on(&whole, 8 * n, 7 * n).is_some());
-        assert!(
-            layer_on(&whole, 8 * n, 7 * n - 1).is_none(),
-            "too many of its own"
-        );
-        assert!(layer_on(&whole, n, n * 3 / 4).is_none());
-        // Most of the base no longer read.
-        assert!(layer_on(&whole, 1, 1).is_none());
-        assert!(layer_on(&whole, 0, 0).is_none());
     }
 }
