@@ -12,7 +12,6 @@ pub mod error;
 pub mod eval;
 pub mod explain;
 pub mod field;
-pub(crate) mod fixed;
 pub mod ingest;
 pub mod mask;
 pub mod normalise;

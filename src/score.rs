@@ -127,11 +127,7 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
 ///
 /// The current generation keeps each record's in `forms.bin` (`store::stored`): a change
 /// to these fields changes that file's layout (bump `store::stored::FORMS_VERSION`).
-///
-/// Read back by hand (`Packed::decode`); serde's reading is kept for tests, which check the
-/// two agree.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Packed {
     key: u64,
     compact: u64,
@@ -285,69 +281,6 @@ fn hash_opt<S: std::ops::Deref<Target = str>>(s: &Option<S>) -> u64 {
 }
 
 impl Packed {
-    /// What `store::stored::encode_forms` wrote of a `Packed` with serde (its fields
-    /// in order, integers whole), read from `r`; `None` when it is not one.
-    pub(crate) fn decode(r: &mut crate::fixed::Fixed) -> Option<Packed> {
-        let mut hashes = [0u64; 7];
-        for h in &mut hashes {
-            *h = r.u64()?;
-        }
-        let [key, compact, sorted_key, phonetic, khmer_key, initials_key, given_compact] = hashes;
-        let (has_patronym, initials, has_address, ic_valid) =
-            (r.bool()?, r.bool()?, r.bool()?, r.bool()?);
-        let ic_len = r.u8()?;
-        let ic = r.array()?;
-        let ic_hash = r.u64()?;
-        let other_ids = match r.some()? {
-            true => Some(Box::new([r.u64()?, r.u64()?, r.u64()?, r.u64()?])),
-            false => None,
-        };
-        let dob_days = r.i32()?;
-        let dob_ymd = (r.i32()?, r.u8()?, r.u8()?);
-        let sex = r.u8()?;
-        let (postcode, phone) = (r.u64()?, r.u64()?);
-        let mut address = [0u32; ADDRESS_WORDS];
-        for a in &mut address {
-            *a = r.u32()?;
-        }
-        let address_len = r.u8()?;
-        let mut sketch_mask = [0u64; SKETCHES];
-        for m in &mut sketch_mask {
-            *m = r.u64()?;
-        }
-        let sketch_len = r.array()?;
-        let sketch_first = r.array()?;
-        let given_n = r.u8()?;
-        Some(Packed {
-            key,
-            compact,
-            sorted_key,
-            phonetic,
-            khmer_key,
-            initials_key,
-            given_compact,
-            has_patronym,
-            initials,
-            has_address,
-            ic_valid,
-            ic_len,
-            ic,
-            ic_hash,
-            other_ids,
-            dob_days,
-            dob_ymd,
-            sex,
-            postcode,
-            phone,
-            address,
-            address_len,
-            sketch_mask,
-            sketch_len,
-            sketch_first,
-            given_n,
-        })
-    }
-
     pub fn of(r: &NormRecord) -> Packed {
         use chrono::Datelike;
         let mut p = Packed {

@@ -43,12 +43,9 @@ const IC_VALID: u16 = 1 << PARTS;
 /// The current generation keeps each record's in `forms.bin` (`store::stored`): a change
 /// to these fields changes that file's layout (bump `store::stored::FORMS_VERSION`).
 ///
-/// Written through serde (`store::stored::encode_forms`) and read back by hand
-/// (`Linkable::decode`), which checks that the parts' ends fall in order on the text's
-/// character boundaries (as `of` and `default` make them). Serde's reading, which does not
-/// check them, is kept for tests only.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(test, derive(serde::Deserialize))]
+/// Written and read back through serde (`store::stored::encode_forms`, `decode_forms`), which
+/// checks that the parts' ends fall in order (`parts_in_order`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Linkable {
     text: Box<str>,
     ends: [u32; PARTS],
@@ -127,39 +124,9 @@ impl Linkable {
         }
     }
 
-    /// The forms `encode_forms` wrote with serde (the fields in order: the text, the parts'
-    /// ends, `present`, the birth date as an optional day number, `address_order`), read from
-    /// `r`; `None` when they are not such forms.
-    pub(crate) fn decode(r: &mut crate::fixed::Fixed) -> Option<Linkable> {
-        let text: Box<str> = r.str()?.into();
-        let mut ends = [0u32; PARTS];
-        let mut start = 0;
-        for e in &mut ends {
-            *e = r.u32()?;
-            let end = *e as usize;
-            if end < start || !text.is_char_boundary(end) {
-                return None;
-            }
-            start = end;
-        }
-        let present = r.u16()?;
-        let dob = match r.some()? {
-            true => Some(NaiveDate::from_num_days_from_ce_opt(r.i32()?)?),
-            false => None,
-        };
-        let address_order = r.u64()?;
-        Some(Linkable {
-            text,
-            ends,
-            present,
-            dob,
-            address_order,
-        })
-    }
-
-    /// Whether the parts' ends fall in order on the text's character boundaries, as `decode`
-    /// checks.
-    #[cfg(test)]
+    /// Whether the parts' ends fall in order on the text's character boundaries, as `of` and
+    /// `default` make them: forms read back from a file are checked, so that a damaged one is
+    /// refused rather than read past a boundary.
     pub(crate) fn parts_in_order(&self) -> bool {
         let mut start = 0;
         self.ends.iter().all(|&e| {

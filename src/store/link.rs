@@ -24,7 +24,6 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use super::Generation;
 use crate::error::{Error, Result};
-use crate::fixed::Fixed;
 use crate::ingest::Ingested;
 use crate::register::Register;
 use crate::score::{Model, Scored, N_COMPARISONS};
@@ -227,25 +226,29 @@ pub fn write(g: &Generation, snap: &Snapshot) -> Result<()> {
     f.finish()
 }
 
-/// Reads `bytes` front to back (`Fixed`), saying why a read fails.
-struct Cursor<'a>(Fixed<'a>);
-
-fn ends_early() -> String {
-    "the file ends early".into()
-}
+/// Reads little-endian integers, bytes and text front to back, saying why a read fails.
+struct Cursor<'a>(&'a [u8]);
 
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
-        self.0.take(n).ok_or_else(ends_early)
+        let (x, rest) = self
+            .0
+            .split_at_checked(n)
+            .ok_or_else(|| "the file ends early".to_string())?;
+        self.0 = rest;
+        Ok(x)
+    }
+    fn array<const N: usize>(&mut self) -> std::result::Result<[u8; N], String> {
+        self.take(N).map(|b| b.try_into().expect("N bytes"))
     }
     fn u16(&mut self) -> std::result::Result<u16, String> {
-        self.0.u16().ok_or_else(ends_early)
+        self.array().map(u16::from_le_bytes)
     }
     fn u32(&mut self) -> std::result::Result<u32, String> {
-        self.0.u32().ok_or_else(ends_early)
+        self.array().map(u32::from_le_bytes)
     }
     fn u64(&mut self) -> std::result::Result<u64, String> {
-        self.0.u64().ok_or_else(ends_early)
+        self.array().map(u64::from_le_bytes)
     }
     fn text(&mut self, n: usize) -> std::result::Result<&'a str, String> {
         std::str::from_utf8(self.take(n)?).map_err(|_| "text that is not UTF-8".to_string())
@@ -281,7 +284,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<State, String> {
     if xxh3_64(body) != u64::from_le_bytes(sum.try_into().unwrap()) {
         return Err("its checksum does not match (damaged)".into());
     }
-    let mut c = Cursor(Fixed::new(&body[MAGIC.len()..]));
+    let mut c = Cursor(&body[MAGIC.len()..]);
     let version = c.u32()?;
     if version != VERSION {
         return Err(format!(
