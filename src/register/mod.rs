@@ -89,25 +89,17 @@ impl Register {
         let order = order_by_id(&self.persons);
         let mut now = vec![u32::MAX; order.len()];
         for (new, &old) in order.iter().enumerate() {
-            // What makes the moves below sound: each person is moved exactly once.
-            assert!(now[old] == u32::MAX, "order_by_id gives each person once");
             now[old] = new as u32;
         }
-        // Moved in parallel: moving them one after another leaves one core faulting in all of
-        // the new vector's pages.
-        let old = std::mem::ManuallyDrop::new(std::mem::take(&mut self.persons));
-        self.persons = order
-            .par_iter()
-            // SAFETY: `order` is a permutation of the indices of `old` (checked above), so each
-            // person is read out once, and `old` never drops them (`ManuallyDrop`, then its
-            // length set to 0 below). Were this to unwind midway, the persons not yet read
-            // would leak, none would be dropped twice.
-            .map(|&o| unsafe { std::ptr::read(&old[o]) })
+        // Each person sorted to its place in parallel: moved one after another, they would
+        // leave one core faulting in all of the new vector's pages.
+        let mut placed: Vec<(u32, Person)> = std::mem::take(&mut self.persons)
+            .into_par_iter()
+            .enumerate()
+            .map(|(old, p)| (now[old], p))
             .collect();
-        let mut old = std::mem::ManuallyDrop::into_inner(old);
-        // SAFETY: every person in `old` was moved out above; only its buffer is freed.
-        unsafe { old.set_len(0) };
-        drop(old);
+        placed.par_sort_unstable_by_key(|(new, _)| *new);
+        self.persons = placed.into_par_iter().map(|(_, p)| p).collect();
         self.person_of
             .par_iter_mut()
             .for_each(|p| *p = now[*p as usize]);
