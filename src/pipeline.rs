@@ -266,11 +266,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
             return None;
         }
         let p = p as usize;
-        Some(normalised::Reused {
-            record: records.bytes(p)?,
-            forms: forms.bytes(p)?,
-            marks: records.marks(p),
-        })
+        let (record_bytes, forms_bytes) = (records.bytes(p)?, forms.bytes(p)?);
+        let kept = (record_bytes.into(), forms_bytes.into(), records.marks(p));
+        Some((normalised::decode_forms(forms_bytes)?, kept))
     };
     // The previous records still to be read once this run's records before `i` are done: from
     // the least previous index among this run's records from `i` on.
@@ -296,22 +294,14 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         }
     };
     // Each whole record goes to disk as it is made; linking keeps its own forms in memory.
-    let normalised::Staged {
+    let mut spills = normalised::Spills::new(&config.out, fingerprint, ing.records.len())?;
+    let crate::normalise::stage::Forms {
         links,
         packed,
-        records: norm,
-        forms,
-        unreadable,
         normalised: records_normalised,
-    } = normalised::stage(
-        &ing,
-        today,
-        &stage.counter(),
-        &reuse,
-        &done,
-        &config.out,
-        fingerprint,
-    )?;
+    } = crate::normalise::stage::stage(&ing, today, &stage.counter(), &reuse, &done, &mut spills)?;
+    let (norm, forms) = spills.finish()?;
+    let unreadable = crate::normalise::unreadable_per_source(&ing, |i| norm.marks(i));
     drop(stored);
     linking.records_normalised = records_normalised;
     // Only the review file and the report read the values as they came in, for few records.

@@ -19,6 +19,7 @@ pub mod linkable;
 pub mod name;
 pub mod phone;
 pub mod phonetic;
+pub mod stage;
 pub mod tables;
 pub mod text;
 

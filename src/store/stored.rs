@@ -37,8 +37,8 @@ use xxhash_rust::xxh3::Xxh3;
 use super::link::{Hashing, Unusable};
 use super::Generation;
 use crate::error::{Error, Result};
-use crate::ingest::Ingested;
-use crate::normalise::{Linkable, Marks, NormRecord, Records, Unreadable};
+use crate::normalise::stage::Keep;
+use crate::normalise::{Linkable, Marks, NormRecord, Records};
 use crate::score::Packed;
 
 /// The file's name in a generation.
@@ -208,107 +208,53 @@ pub fn write(g: &Generation, stored: &Stored) -> Result<()> {
 /// A whole file's head: magic, version, fingerprint, records.
 const HEAD: usize = 8 + 4 + 8 + 8;
 
-/// What the normalise stage leaves: what linking reads, in memory, and the whole records,
-/// spilled to disk.
-pub struct Staged {
-    pub links: Vec<Linkable>,
-    pub packed: Vec<Packed>,
-    pub records: Stored,
-    /// `links` and `packed`, encoded for the next run.
-    pub forms: Stored,
-    /// Unreadable-value counts per source.
-    pub unreadable: Vec<Unreadable>,
-    /// Records normalised (the others were given by `stored`).
-    pub normalised: u64,
+/// How the store keeps a run's records as the normalise stage makes them: each record's
+/// encoding spilled to what becomes `normalised.bin`, its linking forms' to `forms.bin`. An
+/// unchanged record's two encodings are copied from the previous generation's files as they
+/// are (`'s`).
+pub struct Spills<'s> {
+    records: Spill,
+    forms: Spill,
+    reused: std::marker::PhantomData<&'s [u8]>,
 }
 
-/// An unchanged record of the previous generation: its two encodings and its marks.
-pub struct Reused<'s> {
-    pub record: &'s [u8],
-    pub forms: &'s [u8],
-    pub marks: Marks,
+/// A record as the store keeps it: its encoding, its forms' encoding, and its marks.
+pub type Kept<'s> = (Cow<'s, [u8]>, Cow<'s, [u8]>, Marks);
+
+impl<'s> Spills<'s> {
+    /// The two files for `records` records, spilled into the folder `dir`.
+    pub fn new(dir: &Path, fingerprint: u64, records: usize) -> Result<Spills<'s>> {
+        Ok(Spills {
+            records: Spill::new(dir, RECORDS, fingerprint, records)?,
+            forms: Spill::new(dir, FORMS, fingerprint, records)?,
+            reused: std::marker::PhantomData,
+        })
+    }
+
+    /// The records' file and the forms' file, mapped back.
+    pub fn finish(self) -> Result<(Stored, Stored)> {
+        Ok((self.records.finish()?, self.forms.finish()?))
+    }
 }
 
-/// Normalises every record of `ing`, a slice at a time in parallel, except those `stored(i)`
-/// gives (whose encodings are copied and whose forms are decoded): each whole record and its
-/// forms are spilled to files in the folder `dir` as soon as they are made, and only the
-/// forms stay in memory.
-///
-/// `done(i)` is called once every record before `i` is spilled (so that what was read for them
-/// can be handed back).
-pub fn stage<'s>(
-    ing: &Ingested,
-    today: chrono::NaiveDate,
-    progress: &crate::progress::Counter,
-    stored: &(dyn Fn(usize) -> Option<Reused<'s>> + Sync),
-    done: &dyn Fn(usize),
-    dir: &Path,
-    fingerprint: u64,
-) -> Result<Staged> {
-    use rayon::prelude::*;
-    // A slice of records is made in parallel, what linking reads written straight into its
-    // place; the slice's encodings are appended to the files in order while the next slice is
-    // made.
-    const SLICE: usize = 1 << 15;
-    let n = ing.records.len();
-    let mut spill = Spill::new(dir, RECORDS, fingerprint, n)?;
-    let mut forms_spill = Spill::new(dir, FORMS, fingerprint, n)?;
-    // A record's encoding, its forms' encoding, its marks and whether it was normalised here.
-    type Encoded<'s> = (Cow<'s, [u8]>, Cow<'s, [u8]>, Marks, bool);
-    type Made<'s> = ((Vec<Linkable>, Vec<Packed>), Vec<Encoded<'s>>);
-    let mut made: Made = (
-        (Vec::with_capacity(n), Vec::with_capacity(n)),
-        Vec::with_capacity(SLICE),
-    );
-    let mut previous: Vec<Encoded> = Vec::with_capacity(SLICE);
-    let mut normalised = 0;
-    let mut push = |slice: &[Encoded]| -> Result<()> {
-        for (bytes, forms, marks, fresh) in slice {
-            spill.push(bytes, *marks)?;
-            forms_spill.push(forms, Marks::default())?;
-            normalised += u64::from(*fresh);
+impl<'s> Keep for Spills<'s> {
+    type Kept = Kept<'s>;
+
+    fn kept(r: NormRecord, l: &Linkable, p: &Packed, marks: Marks) -> Kept<'s> {
+        let mut bytes = Vec::with_capacity(256);
+        encode(&r, &mut bytes);
+        let mut forms = Vec::with_capacity(320);
+        encode_forms(l, p, &mut forms);
+        (bytes.into(), forms.into(), marks)
+    }
+
+    fn put(&mut self, records: &mut Vec<Kept<'s>>) -> Result<()> {
+        for (bytes, forms, marks) in records.drain(..) {
+            self.records.push(&bytes, marks)?;
+            self.forms.push(&forms, Marks::default())?;
         }
         Ok(())
-    };
-    for start in (0..n).step_by(SLICE) {
-        let end = (start + SLICE).min(n);
-        std::mem::swap(&mut made.1, &mut previous);
-        made.1.clear();
-        let (pushed, ()) = rayon::join(
-            || push(&previous),
-            || {
-                made.par_extend((start..end).into_par_iter().map(|i| {
-                    progress.inc(1);
-                    let reused = stored(i).and_then(|r| Some((decode_forms(r.forms)?, r)));
-                    if let Some((forms, r)) = reused {
-                        return (forms, (r.record.into(), r.forms.into(), r.marks, false));
-                    }
-                    let (r, marks) = crate::normalise::one(ing, i, today);
-                    let mut bytes = Vec::with_capacity(256);
-                    encode(&r, &mut bytes);
-                    let (l, p) = (Linkable::of(&r), Packed::of(&r));
-                    let mut forms = Vec::with_capacity(320);
-                    encode_forms(&l, &p, &mut forms);
-                    ((l, p), (bytes.into(), forms.into(), marks, true))
-                }))
-            },
-        );
-        pushed?;
-        // The slice before this one is spilled; this one's encodings are still to be.
-        done(start);
     }
-    push(&made.1)?;
-    let ((links, packed), _) = made;
-    let records = spill.finish()?;
-    let forms = forms_spill.finish()?;
-    Ok(Staged {
-        links,
-        packed,
-        unreadable: crate::normalise::unreadable_per_source(ing, |i| records.marks(i)),
-        records,
-        forms,
-        normalised,
-    })
 }
 
 /// Removes `forms.bin` from every generation but `current` (its number): only the current
