@@ -74,6 +74,31 @@ pub struct Constraints {
     pub cannot_link: Vec<(u32, u32)>,
 }
 
+/// What keeps records apart: their valid ICs and the sources of distinct persons (analysts'
+/// decisions are added by the caller).
+pub fn constraints(
+    config: &crate::config::Config,
+    ing: &crate::ingest::Ingested,
+    links: &[crate::normalise::Linkable],
+) -> Constraints {
+    use rayon::prelude::*;
+    Constraints {
+        ic: links
+            .par_iter()
+            .map(|r| r.valid_ic().map(crate::normalise::Text::from))
+            .collect(),
+        distinct_source: ing
+            .records
+            .par_iter()
+            .map(|r| {
+                let s = &ing.sources[r.source as usize];
+                config.sources[s.spec].distinct.then_some(r.source)
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
 /// Two valid ICs that cannot be one person's: more than one substitution or adjacent
 /// transposition apart.
 fn ics_conflict(a: &str, b: &str) -> bool {

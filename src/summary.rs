@@ -85,7 +85,7 @@ impl LinkMode {
 }
 
 /// How a run linked: in full, or incrementally on the previous generation.
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Linking {
     pub mode: LinkMode,
     /// Why this mode.

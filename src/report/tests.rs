@@ -13,7 +13,7 @@ use crate::normalise::NormRecord;
 use crate::register::Person;
 use crate::report::page::h;
 use crate::score::{Decision, COMPARISONS};
-use crate::{block, cluster, ingest, normalise, pipeline, register, score};
+use crate::{pipeline, register};
 
 struct Run {
     summary: Summary,
@@ -38,59 +38,22 @@ impl Run {
     }
 }
 
-/// The demo run: its summary from `pipeline::run`, and the stages again for the rest.
+/// The demo exports linked in memory (`pipeline::link`), with the summary a run would write.
 fn demo() -> Run {
-    let dir = tempfile::tempdir().unwrap();
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/padan.toml");
-    let mut config = Config::load(&path).unwrap();
-    config.out = dir.path().join("out");
-    let (summary, _) = pipeline::run(&config).unwrap();
-    let ing = ingest::read_all(&config).unwrap();
-    let (norm, _) = normalise::all(&ing, chrono::Local::now().date_naive(), &Default::default());
-    let links = normalise::linkable::all(&norm);
-    let blocking = block::candidates(&links, (&config.block).into());
-    let packed = score::pack_all(&norm);
-    let names = score::names(&packed);
-    let levels = score::levels_all(&links, &packed, &blocking.pairs, &Default::default());
-    let em = config.score.em && norm.len() >= score::EM_MIN_RECORDS;
-    let model = if em {
-        let samples: Vec<_> = block::RULES
-            .iter()
-            .zip(&blocking.samples)
-            .map(|(r, pairs)| {
-                (
-                    r.uses,
-                    score::levels_all(&links, &packed, pairs, &Default::default()).to_vec(),
-                )
-            })
-            .collect();
-        Model::fit(&links, &packed, &blocking.pairs, &levels, &samples, &[])
-    } else {
-        Model::fixed()
-    };
-    let thresholds = config.score.thresholds(em);
-    let mut scored = score::score_all(&names, &blocking.pairs, &levels, &model, &thresholds);
-    scored.sort_by(|a, b| {
-        b.weight
-            .total_cmp(&a.weight)
-            .then((a.a, a.b).cmp(&(b.a, b.b)))
-    });
-    let constraints = pipeline::constraints(&config, &ing, &links);
-    let clustering = cluster::constrained(norm.len(), &scored, &constraints);
-    for &i in &clustering.refused {
-        scored[i].decision = Decision::Review;
-    }
-    let reg = register::build(&ing, &norm, &clustering.labels);
-    assert_eq!(reg.persons.len() as u64, summary.persons);
-    assert_eq!(scored.len() as u64, summary.pairs_written);
+    let config = Config::load(&path).unwrap();
+    let mut linked = pipeline::link(&config).unwrap();
+    let summary = pipeline::summary(&config, 1, &mut linked);
+    assert_eq!(linked.reg.persons.len() as u64, summary.persons);
+    assert_eq!(linked.scored.len() as u64, summary.pairs_written);
     Run {
+        model: summary.model.model.clone(),
         summary,
-        ing,
-        norm,
-        names,
-        reg,
-        scored,
-        model,
+        ing: linked.ing,
+        norm: linked.records,
+        names: linked.names,
+        reg: linked.reg,
+        scored: linked.scored,
     }
 }
 

@@ -232,8 +232,28 @@ impl<'s> Spills<'s> {
     }
 
     /// The records' file and the forms' file, mapped back.
-    pub fn finish(self) -> Result<(Stored, Stored)> {
-        Ok((self.records.finish()?, self.forms.finish()?))
+    pub fn finish(self) -> Result<Files> {
+        Ok(Files {
+            records: self.records.finish()?,
+            forms: self.forms.finish()?,
+        })
+    }
+}
+
+/// A run's two spilled files: its normalised records, which the stages after linking read
+/// back, and their linking forms.
+pub struct Files {
+    pub records: Stored,
+    pub forms: Stored,
+}
+
+impl Records for Files {
+    fn count(&self) -> usize {
+        self.records.count()
+    }
+
+    fn record(&self, i: usize) -> Cow<'_, NormRecord> {
+        self.records.record(i)
     }
 }
 

@@ -1,0 +1,447 @@
+//! A run, as its list of stages: ingest → normalise → block → score → cluster → register → a
+//! written generation.
+//!
+//! `run` links this night's exports against the store's previous generation, which lends what
+//! an incremental run keeps (`previous`), and writes the next generation (`write`). `link`
+//! links them in memory, with no store. Both go through the same stages (`link_ingested`).
+
+mod previous;
+mod timing;
+mod write;
+
+pub use previous::REFIT_SHARE;
+pub use timing::peak_memory;
+pub use write::summary;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::block::{self, Blocking};
+use crate::cluster;
+use crate::config::{Config, Thresholds};
+use crate::decisions::{self, Decisions};
+use crate::error::Result;
+use crate::ingest::{self, Ingested};
+use crate::normalise::stage::{self as normalising, Forms};
+use crate::normalise::{Marks, NormRecord, Records, Unreadable};
+use crate::progress::Counter;
+use crate::quality::{self, DataQuality, Repeats};
+use crate::register::{self, ids, Register};
+use crate::score::{self, Decision, Model, ModelKind, Scored};
+use crate::store::{self, stored::Spills};
+use crate::summary::{Linking, Summary};
+use previous::Previous;
+use timing::Timing;
+
+/// What linking made: what every file of a generation, and the report, is made from.
+pub struct Linked<R> {
+    pub ing: Ingested,
+    /// Each record's content hash (`ingest::Record::content_hash`).
+    pub hashes: Vec<u64>,
+    /// The normalised records: the store's files, or memory.
+    pub records: R,
+    pub quality: DataQuality,
+    pub linking: Linking,
+    /// The blocking rules' statistics and the largest blocks (the pairs are scored).
+    pub blocking: Blocking,
+    pub candidate_pairs: u64,
+    pub model: Model,
+    pub thresholds: Thresholds,
+    /// Every record's name (`score::names`), for the model's name frequencies.
+    pub names: Vec<u64>,
+    /// The pairs at or above the floor, strongest first.
+    pub scored: Vec<Scored>,
+    /// Match pairs the clustering's constraints refused (now in review).
+    pub refused: u64,
+    pub decisions: Option<Decisions>,
+    pub reg: Register,
+    /// Persons changed since the previous generation.
+    pub changes: Vec<ids::Change>,
+    pub warnings: Vec<String>,
+}
+
+/// Runs the whole merge into the store `config.out`; returns the summary and the committed
+/// generation's folder.
+pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
+    let mut t = Timing::new();
+    let mut warnings = Vec::new();
+    if let Some(d) = &config.decisions {
+        if !d.is_file() {
+            return Err(crate::Error::Config(format!(
+                "{}: the decisions file does not exist",
+                d.display()
+            )));
+        }
+    }
+    let started = Instant::now();
+    let stage = t.progress.stage("ingest");
+    let opened = ingest::open_all(config)?;
+    // Once the inputs are known to fit the configuration, before any row is read: one run per
+    // store, of a format this version reads.
+    let _lock = store::lock(&config.out)?;
+    // The previous generation, resolved once: every file of it is read from there.
+    let current = store::current(&config.out, &mut warnings)?;
+    store::remove_leftovers(&config.out, &mut warnings)?;
+    let today = chrono::Local::now().date_naive();
+    let fingerprint = store::fingerprint::link(config, chrono::Datelike::year(&today));
+    let ing = ingest::read(config, opened)?;
+    warnings.extend(quality::check_counts(config, &ing, current.as_deref())?);
+    stage.done(&format!(
+        "{} records, {} rejected",
+        ing.records.len(),
+        ing.rejects.len()
+    ));
+    t.end("ingest", started);
+
+    let started = Instant::now();
+    let (hashes, repeats) = content(&ing, &mut warnings);
+    let mut previous = Previous::read(config, current, &ing, &hashes, fingerprint, &mut warnings);
+    t.took("ingest.plan", started);
+    // An incremental run takes unchanged records' normalised forms from the previous
+    // generation; every whole record goes to the store's files as it is made.
+    let kept = previous.kept_records(fingerprint, &mut warnings);
+    let generation = store::generations(&config.out).last().map_or(1, |n| n + 1);
+    let drift = previous.linking.records_changed_since_model;
+    let normalise = |ing: &Ingested, counter: &Counter| {
+        let mut spills = Spills::new(&config.out, fingerprint, ing.records.len())?;
+        let reused = |i| kept.as_ref()?.reused(i);
+        let done = |i| kept.iter().for_each(|k| k.done(i));
+        let forms = normalising::stage(ing, today, counter, &reused, &done, &mut spills)?;
+        let files = spills.finish()?;
+        let unreadable = crate::normalise::unreadable_per_source(ing, |i| files.records.marks(i));
+        Ok((forms, files, unreadable))
+    };
+    let linked = link_ingested(
+        config,
+        &mut t,
+        (ing, hashes, repeats),
+        &mut previous,
+        generation,
+        warnings,
+        normalise,
+        Some(&config.out),
+    )?;
+    write::generation(config, t, linked, fingerprint, drift)
+}
+
+/// Links the exports `config` names in memory, with no store: every record normalised,
+/// blocked, compared and clustered, and the persons given fresh ids.
+pub fn link(config: &Config) -> Result<Linked<Vec<NormRecord>>> {
+    let mut t = Timing::new();
+    let mut warnings = Vec::new();
+    let ing = ingest::read_all(config)?;
+    warnings.extend(quality::check_counts(config, &ing, None)?);
+    let (hashes, repeats) = content(&ing, &mut warnings);
+    let today = chrono::Local::now().date_naive();
+    let normalise = |ing: &Ingested, counter: &Counter| {
+        let mut kept: Vec<(NormRecord, Marks)> = Vec::with_capacity(ing.records.len());
+        let forms = normalising::stage(ing, today, counter, &|_| None, &|_| {}, &mut kept)?;
+        let unreadable = crate::normalise::unreadable_per_source(ing, |i| kept[i].1);
+        Ok((
+            forms,
+            kept.into_iter().map(|(r, _)| r).collect(),
+            unreadable,
+        ))
+    };
+    link_ingested(
+        config,
+        &mut t,
+        (ing, hashes, repeats),
+        &mut Previous::none(),
+        1,
+        warnings,
+        normalise,
+        None,
+    )
+}
+
+/// The records' content hashes, and the groups of records repeated more often than one
+/// person's can be.
+fn content(ing: &Ingested, warnings: &mut Vec<String>) -> (Vec<u64>, Repeats) {
+    let hashes: Vec<u64> = ing.records.par_iter().map(|r| r.content_hash()).collect();
+    let repeats = quality::repeats(ing, &hashes);
+    warnings.extend(repeats.quality.warning());
+    (hashes, repeats)
+}
+
+/// The stages after ingest, in order. `normalise` makes every record's linking forms and
+/// keeps the whole records (in the store's files, or in memory); `previous` lends what an
+/// incremental run keeps. With `spill`, the records' values as they came in move to an
+/// unnamed file in that folder once normalised.
+#[allow(clippy::too_many_arguments)]
+fn link_ingested<R: Records>(
+    config: &Config,
+    t: &mut Timing,
+    (mut ing, hashes, repeats): (Ingested, Vec<u64>, Repeats),
+    previous: &mut Previous,
+    generation: u32,
+    mut warnings: Vec<String>,
+    normalise: impl FnOnce(&Ingested, &Counter) -> Result<(Forms, R, Vec<Unreadable>)>,
+    spill: Option<&Path>,
+) -> Result<Linked<R>> {
+    let started = Instant::now();
+    let stage = t
+        .progress
+        .counted("normalise", ing.records.len() as u64, "records");
+    let (forms, records, unreadable) = normalise(&ing, &stage.counter())?;
+    let mut linking = previous.linking.clone();
+    linking.records_normalised = forms.normalised;
+    // Only the review file and the report read the values as they came in, for few records.
+    if let Some(dir) = spill {
+        ing.spill(dir)?;
+    }
+    stage.done("");
+    t.end("normalise", started);
+    warnings.extend(unreadable_warnings(&ing, &unreadable));
+
+    let started = Instant::now();
+    let stage = t
+        .progress
+        .counted("block", block::RULES.len() as u64, "rules");
+    let mut blocking = block::candidates_touching(
+        &forms.links,
+        (&config.block).into(),
+        previous.dirty(),
+        &stage.counter(),
+    );
+    stage.done(&format!("{} candidate pairs", blocking.pairs.len()));
+    t.end("block", started);
+    t.seconds.insert("block.tokens", blocking.context_seconds);
+    t.seconds.insert("block.union", blocking.union_seconds);
+    warnings.extend(windowed_warning(config, &blocking));
+
+    let started = Instant::now();
+    let Forms { links, packed, .. } = forms;
+    let (kept, again, kept_model) = previous.kept_pairs();
+    let scoring = score_pairs(
+        config,
+        t,
+        &links,
+        packed,
+        &mut blocking,
+        (kept, again, kept_model),
+        &repeats,
+        &mut warnings,
+    );
+    linking.pairs_compared = scoring.compared;
+    linking.pairs_reused = scoring.reused;
+    // Linking is over: what clustering needs of the records is taken before they go.
+    let mut constraints = cluster::constraints(config, &ing, &links);
+    drop(links);
+    let mut scored = scoring.scored;
+    let weighing = Instant::now();
+    scored.par_sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then((a.a, a.b).cmp(&(b.a, b.b)))
+    });
+    t.seconds
+        .entry("score.weigh")
+        .and_modify(|s| *s += weighing.elapsed().as_secs_f64());
+    scoring
+        .stage
+        .done(&format!("{} pairs at or above the floor", scored.len()));
+    t.end("score", started);
+
+    let started = Instant::now();
+    let stage = t.progress.stage("cluster");
+    // The decisions the store keeps, updated by the analyst's file if one was given.
+    let decisions = decisions::load(previous.dir.as_deref(), config.decisions.as_deref(), &ing)?;
+    if let Some(d) = &decisions {
+        constraints.must_link = d.same.clone();
+        constraints.cannot_link = d.different.clone();
+        warnings.extend(d.warnings.iter().cloned());
+    }
+    let clustering = cluster::constrained(records.count(), &scored, &constraints);
+    drop(constraints);
+    t.took("cluster.join", started);
+    let building = Instant::now();
+    // A match the constraints refused is for a human to look at.
+    for &i in &clustering.refused {
+        scored[i].decision = Decision::Review;
+    }
+    let mut reg = register::build(&ing, &records, &clustering.labels);
+    t.took("cluster.register", building);
+    let assigning = Instant::now();
+    let previous_persons = previous.persons()?;
+    t.took("cluster.ids.load", assigning);
+    let (first, changes) = ids::assign(&mut reg, &ing, previous_persons.as_ref(), generation);
+    // The previous ids and their index are not needed to write: freed now, they do not add to
+    // the writers' peak memory.
+    drop(previous_persons);
+    for (p, f) in reg.persons.iter_mut().zip(first) {
+        p.first_generation = f;
+    }
+    reg.sort_by_id();
+    stage.done(&format!("{} persons", reg.persons.len()));
+    t.took("cluster.ids", assigning);
+    t.end("cluster", started);
+
+    Ok(Linked {
+        ing,
+        hashes,
+        records,
+        quality: repeats.quality,
+        linking,
+        blocking,
+        candidate_pairs: scoring.candidate_pairs,
+        model: scoring.model,
+        thresholds: scoring.thresholds,
+        names: scoring.names,
+        scored,
+        refused: clustering.refused.len() as u64,
+        decisions,
+        reg,
+        changes,
+        warnings,
+    })
+}
+
+/// A warning per source with values present but unreadable.
+fn unreadable_warnings<'a>(
+    ing: &'a Ingested,
+    unreadable: &'a [Unreadable],
+) -> impl Iterator<Item = String> + 'a {
+    ing.sources
+        .iter()
+        .zip(unreadable)
+        .filter(|(_, u)| **u != Unreadable::default())
+        .map(|(s, u)| {
+            format!(
+                "source `{}`: values present but unreadable (kept as missing): {} dates, {} sex codes, {} phones, {} postcodes; {} IC numbers not valid MyKad numbers",
+                s.name, u.dob, u.sex, u.phone, u.postcode, u.ic_invalid
+            )
+        })
+}
+
+/// A warning when blocks were compared within a window rather than in full.
+fn windowed_warning(config: &Config, blocking: &Blocking) -> Option<String> {
+    let windowed: u64 = blocking.rules.iter().map(|r| r.windowed_blocks).sum();
+    if windowed == 0 {
+        return None;
+    }
+    // Each rule with such blocks and the neighbours its records met there.
+    let reach: Vec<String> = blocking
+        .rules
+        .iter()
+        .filter(|r| r.windowed_blocks > 0)
+        .map(|r| format!("{} {}", r.rule, r.window))
+        .collect();
+    Some(format!(
+        "blocking: {windowed} blocks held more than max_block_size {} records; each of their records was compared with its nearest neighbours in the rule's order, not with all ({}; largest in `large_blocks`)",
+        config.block.max_block_size,
+        reach.join(", "),
+    ))
+}
+
+/// What scoring made.
+struct Scoring {
+    /// The stage's progress, ended once the pairs are sorted.
+    stage: crate::progress::Stage,
+    /// The pairs at or above the floor, in no order.
+    scored: Vec<Scored>,
+    model: Model,
+    thresholds: Thresholds,
+    names: Vec<u64>,
+    /// Pairs compared by this run, kept from the previous generation, and both.
+    compared: u64,
+    reused: u64,
+    candidate_pairs: u64,
+}
+
+/// The score stage: the candidate pairs compared (and the kept ones' levels taken), the
+/// model estimated (or kept), every pair weighed.
+#[allow(clippy::too_many_arguments)]
+fn score_pairs(
+    config: &Config,
+    t: &mut Timing,
+    links: &[crate::normalise::Linkable],
+    packed: Vec<crate::score::Packed>,
+    blocking: &mut Blocking,
+    (kept, again, kept_model): (Vec<store::link::KeptPair>, Vec<(u32, u32)>, Option<Model>),
+    repeats: &Repeats,
+    warnings: &mut Vec<String>,
+) -> Scoring {
+    let started = Instant::now();
+    let mut pairs = std::mem::take(&mut blocking.pairs);
+    let blocked = pairs.len();
+    pairs.extend(again);
+    let stage = t.progress.counted("score", pairs.len() as u64, "pairs");
+    let mut levels = score::levels_all(links, &packed, &pairs, &stage.counter());
+    let (compared, reused) = (pairs.len() as u64, kept.len() as u64);
+    stage.step("(fitting the model)");
+    t.took("score.compare", started);
+    let fitting = Instant::now();
+    let em = config.score.em && links.len() >= score::EM_MIN_RECORDS;
+    if config.score.em && !em {
+        warnings.push(format!(
+            "only {} records: too few to estimate the model (at least {} are needed); fixed weights used",
+            links.len(),
+            score::EM_MIN_RECORDS
+        ));
+    }
+    let model = if let Some(kept_model) = kept_model {
+        // The previous generation's weights, with name frequencies counted over this run.
+        kept_model.with_name_frequencies(&score::counted_names(&packed, &repeats.left_out))
+    } else if em {
+        // Every sampled pair is a candidate: its levels are already known.
+        let lists: Vec<&[(u32, u32)]> = blocking.samples.iter().map(Vec::as_slice).collect();
+        let positions = score::positions_in(&pairs[..blocked], &lists);
+        let out = &repeats.left_out;
+        let counted = |i: &usize| {
+            let (a, b) = pairs[*i];
+            out.is_empty() || !(out[a as usize] || out[b as usize])
+        };
+        let samples: Vec<_> = block::RULES
+            .iter()
+            .zip(positions)
+            .map(|(r, found)| {
+                let known = found
+                    .into_iter()
+                    .flatten()
+                    .filter(counted)
+                    .map(|i| levels.get(i))
+                    .collect();
+                (r.uses, known)
+            })
+            .collect();
+        Model::fit(links, &packed, &pairs, &levels, &samples, out)
+    } else {
+        Model::fixed()
+    };
+    blocking.samples = Vec::new();
+    let em = model.kind == ModelKind::Em;
+    // The packed records served the comparisons and the model's random pairs; the memory goes
+    // back before the scored pairs are collected. The names stay for the model's name
+    // frequencies when pairs are written and explained.
+    let names = score::names(&packed);
+    drop(packed);
+    pairs.reserve_exact(kept.len());
+    for k in kept {
+        pairs.push((k.a, k.b));
+        levels.push(k.levels);
+    }
+    if let Some(p) = model.params.as_ref().filter(|p| !p.converged) {
+        warnings.push(format!(
+            "EM did not converge in {} iterations; the weights are the last estimate",
+            p.iterations
+        ));
+    }
+    t.took("score.fit", fitting);
+    let weighing = Instant::now();
+    let thresholds = config.score.thresholds(em);
+    let scored = score::score_all(&names, &pairs, &levels, &model, &thresholds);
+    t.took("score.weigh", weighing);
+    Scoring {
+        stage,
+        scored,
+        model,
+        thresholds,
+        names,
+        compared,
+        reused,
+        candidate_pairs: pairs.len() as u64,
+    }
+}
