@@ -314,13 +314,12 @@ pub fn compare_packed(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::comparison::COMPARISONS;
+    use crate::comparison::Kind;
     use crate::field::Field;
     use crate::score::tests::rec;
 
-    fn label(levels: &[u8; N_COMPARISONS], field: &str) -> &'static str {
-        let i = COMPARISONS.iter().position(|c| c.name == field).unwrap();
-        COMPARISONS[i].levels[levels[i] as usize].label
+    fn label(levels: &[u8; N_COMPARISONS], k: Kind) -> &'static str {
+        k.comparison().levels[levels[k as usize] as usize].label
     }
 
     #[test]
@@ -433,11 +432,11 @@ mod tests {
             (Sex, "M"),
         ]);
         let lv = compare(&a, &b);
-        assert_eq!(label(&lv, "name"), "equal");
-        assert_eq!(label(&lv, "ic"), "equal");
-        assert_eq!(label(&lv, "dob"), "equal");
-        assert_eq!(label(&lv, "sex"), "equal");
-        assert_eq!(label(&lv, "phone"), "missing");
+        assert_eq!(label(&lv, Kind::Name), "equal");
+        assert_eq!(label(&lv, Kind::Ic), "equal");
+        assert_eq!(label(&lv, Kind::Dob), "equal");
+        assert_eq!(label(&lv, Kind::Sex), "equal");
+        assert_eq!(label(&lv, Kind::Phone), "missing");
 
         let c = rec(&[
             (FullName, "MUHAMMAD HAFIZ"),
@@ -446,14 +445,14 @@ mod tests {
             (Dob, "1985-12-03"),
         ]);
         let lv = compare(&a, &c);
-        assert_eq!(label(&lv, "name"), "given_equal_patronym_missing");
-        assert_eq!(label(&lv, "ic"), "one_edit");
-        assert_eq!(label(&lv, "dob"), "day_month_swapped");
+        assert_eq!(label(&lv, Kind::Name), "given_equal_patronym_missing");
+        assert_eq!(label(&lv, Kind::Ic), "one_edit");
+        assert_eq!(label(&lv, Kind::Dob), "day_month_swapped");
 
         let d = rec(&[(FullName, "SITI AMINAH BINTI ALI"), (Ic, "900101105568")]);
         let lv = compare(&a, &d);
-        assert_eq!(label(&lv, "name"), "different");
-        assert_eq!(label(&lv, "ic"), "different_valid");
+        assert_eq!(label(&lv, Kind::Name), "different");
+        assert_eq!(label(&lv, Kind::Ic), "different_valid");
     }
 
     #[test]
@@ -521,10 +520,10 @@ mod tests {
             (Dob, "1990-07-01"),
             (HouseholdId, "HH-0013"),
         ]);
-        assert_eq!(label(&compare(&a, &b), "dob"), "within_a_year");
-        assert_eq!(label(&compare(&a, &b), "household_id"), "equal");
-        assert_eq!(label(&compare(&a, &c), "dob"), "different");
-        assert_eq!(label(&compare(&a, &c), "household_id"), "different");
+        assert_eq!(label(&compare(&a, &b), Kind::Dob), "within_a_year");
+        assert_eq!(label(&compare(&a, &b), Kind::HouseholdId), "equal");
+        assert_eq!(label(&compare(&a, &c), Kind::Dob), "different");
+        assert_eq!(label(&compare(&a, &c), Kind::HouseholdId), "different");
     }
 
     #[test]
@@ -532,13 +531,13 @@ mod tests {
         use Field::*;
         let a = rec(&[(FullName, "NUR AISYAH BINTI ABDULLAH")]);
         let b = rec(&[(FullName, "NOOR AISHAH BT ABDULLAH")]);
-        assert_eq!(label(&compare(&a, &b), "name"), "same_sound");
+        assert_eq!(label(&compare(&a, &b), Kind::Name), "same_sound");
         let c = rec(&[(FullName, "S. RAJAGOPAL")]);
         let d = rec(&[(FullName, "RAJAGOPAL A/L SUBRAMANIAM")]);
-        assert_eq!(label(&compare(&c, &d), "name"), "same_sound");
+        assert_eq!(label(&compare(&c, &d), Kind::Name), "same_sound");
         // Two Malay women with the same given name but different fathers do not.
         let e = rec(&[(FullName, "NUR AISYAH BINTI AHMAD")]);
-        assert_ne!(label(&compare(&a, &e), "name"), "same_sound");
+        assert_ne!(label(&compare(&a, &e), Kind::Name), "same_sound");
     }
 
     #[test]
@@ -547,10 +546,10 @@ mod tests {
         let a = rec(&[(FullName, "NUR IMAN BINTI ZAKARIA"), (Ic, "030417114172")]);
         let b = rec(&[(FullName, "NUR AIN BINTI ZAKARIA"), (Ic, "030417114174")]);
         let lv = compare(&a, &b);
-        assert_eq!(label(&lv, "name"), "different");
-        assert_eq!(label(&lv, "ic"), "different_valid");
+        assert_eq!(label(&lv, Kind::Name), "different");
+        assert_eq!(label(&lv, Kind::Ic), "different_valid");
         // The same one-digit difference under the same name is a typo.
         let c = rec(&[(FullName, "NUR IMAN BT ZAKARIA"), (Ic, "030417114174")]);
-        assert_eq!(label(&compare(&a, &c), "ic"), "one_edit");
+        assert_eq!(label(&compare(&a, &c), Kind::Ic), "one_edit");
     }
 }

@@ -9,7 +9,7 @@ use super::compare::compare_packed;
 use super::em;
 use super::levels::Levels;
 use super::packed::{counted_names, Packed};
-use crate::comparison::{COMPARISONS, N_COMPARISONS};
+use crate::comparison::{Kind, COMPARISONS, N_COMPARISONS};
 use crate::normalise::Linkable;
 
 /// The most EM iterations a rule's m is estimated in. A rule whose pairs are few matches among
@@ -59,17 +59,12 @@ struct TermFrequencies {
 /// Comparisons that describe a household rather than a person: members of one family agree
 /// on all of them at once, so their evidence is not independent. A pair counts the strongest
 /// agreement among them once, and every disagreement.
-pub const HOUSEHOLD: [&str; 4] = ["postcode", "address", "phone", "household_id"];
-
-/// Positions of the `HOUSEHOLD` comparisons in `COMPARISONS`, found once.
-fn household_indices() -> &'static [usize] {
-    static INDICES: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
-    INDICES.get_or_init(|| {
-        (0..N_COMPARISONS)
-            .filter(|&k| HOUSEHOLD.contains(&COMPARISONS[k].name))
-            .collect()
-    })
-}
+pub const HOUSEHOLD: [Kind; 4] = [
+    Kind::Postcode,
+    Kind::Address,
+    Kind::Phone,
+    Kind::HouseholdId,
+];
 
 /// The name levels whose weight is adjusted by the name's frequency.
 const NAME_TF_LEVELS: [u8; 2] = [6, 7];
@@ -106,7 +101,7 @@ impl Model {
         packed: &[Packed],
         candidate_pairs: &[(u32, u32)],
         candidate_levels: &Levels,
-        rule_samples: &[(&[&str], Vec<[u8; N_COMPARISONS]>)],
+        rule_samples: &[(&[Kind], Vec<[u8; N_COMPARISONS]>)],
         left_out: &[bool],
     ) -> Model {
         let n_levels: [usize; N_COMPARISONS] = std::array::from_fn(|k| COMPARISONS[k].levels.len());
@@ -132,7 +127,7 @@ impl Model {
             if levels.is_empty() {
                 continue;
             }
-            let skip: Vec<bool> = COMPARISONS.iter().map(|c| uses.contains(&c.name)).collect();
+            let skip: Vec<bool> = COMPARISONS.iter().map(|c| uses.contains(&c.kind)).collect();
             let mut h: em::Histogram<N_COMPARISONS> = Default::default();
             for l in levels {
                 let mut l = *l;
@@ -259,13 +254,12 @@ impl Model {
         let mut w: [f64; N_COMPARISONS] =
             std::array::from_fn(|k| self.weights[k][levels[k] as usize]);
         if self.kind == ModelKind::Em {
-            let group = household_indices();
+            let group = HOUSEHOLD.map(|k| k as usize);
             let strongest = group
-                .iter()
-                .copied()
+                .into_iter()
                 .filter(|&k| w[k] > 0.0)
                 .max_by(|&a, &b| w[a].total_cmp(&w[b]).then(b.cmp(&a)));
-            for &k in group {
+            for k in group {
                 if w[k] > 0.0 && Some(k) != strongest {
                     w[k] = 0.0;
                 }
