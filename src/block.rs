@@ -18,6 +18,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::comparison::Kind;
+use crate::field::Field;
 use crate::mask;
 use crate::normalise::linkable::prefix;
 use crate::normalise::Linkable;
@@ -137,7 +139,10 @@ pub struct Rule {
     /// Comparisons this rule's pairs agree on by construction, or nearly (a household shares
     /// its postcode, address and phone): a model estimated from its pairs must not learn
     /// their m from them.
-    pub uses: &'static [&'static str],
+    pub uses: &'static [Kind],
+    /// The comparison whose values the rule's keys are: a large block's key is masked as that
+    /// comparison's values are (`None`: shown whole).
+    pub masked_as: Option<Kind>,
     /// How many neighbours a record meets in each order of a large block.
     pub reach: Reach,
 }
@@ -177,13 +182,15 @@ fn ic_keys(r: &Linkable, _: &Context, out: &mut Keys) {
 }
 
 fn other_id_keys(r: &Linkable, _: &Context, out: &mut Keys) {
-    for (tag, v) in [
-        ("old_ic", r.old_ic()),
-        ("passport", r.passport()),
-        ("national_id", r.national_id()),
+    // Each key names its field first: ids are compared field by field (`score::compare`), and
+    // `masked_key` masks what follows the name.
+    for (field, v) in [
+        (Field::OldIc, r.old_ic()),
+        (Field::Passport, r.passport()),
+        (Field::NationalId, r.national_id()),
     ] {
         if let Some(v) = v.filter(|v| v.len() >= 5) {
-            out.buf.push_str(tag);
+            out.buf.push_str(field.name());
             out.buf.push(':');
             out.add(&[v]);
         }
@@ -268,49 +275,72 @@ fn phonetic_keys(r: &Linkable, _: &Context, out: &mut Keys) {
 pub const RULES: &[Rule] = &[
     Rule {
         name: "phonetic_name",
-        uses: &["name"],
+        uses: &[Kind::Name],
+        masked_as: None,
         orders: &[Order::Dob],
         keys: phonetic_keys,
         reach: Reach::Window,
     },
     Rule {
         name: "ic",
-        uses: &["ic"],
+        uses: &[Kind::Ic],
+        masked_as: Some(Kind::Ic),
         orders: &[Order::Name],
         keys: ic_keys,
         reach: Reach::Window,
     },
     Rule {
         name: "other_id",
-        uses: &["other_id"],
+        uses: &[Kind::OtherId],
+        masked_as: Some(Kind::OtherId),
         orders: &[Order::Name],
         keys: other_id_keys,
         reach: Reach::Window,
     },
     Rule {
         name: "postcode_name_token",
-        uses: &["postcode", "name", "address", "phone", "household_id"],
+        uses: &[
+            Kind::Postcode,
+            Kind::Name,
+            Kind::Address,
+            Kind::Phone,
+            Kind::HouseholdId,
+        ],
+        masked_as: None,
         orders: &[Order::Address],
         keys: postcode_token_keys,
         reach: Reach::HalfWindow,
     },
     Rule {
         name: "phone",
-        uses: &["phone", "address", "postcode", "household_id"],
+        uses: &[
+            Kind::Phone,
+            Kind::Address,
+            Kind::Postcode,
+            Kind::HouseholdId,
+        ],
+        masked_as: Some(Kind::Phone),
         orders: &[Order::Name],
         keys: phone_keys,
         reach: Reach::Window,
     },
     Rule {
         name: "dob_near_name",
-        uses: &["dob"],
+        uses: &[Kind::Dob],
+        masked_as: Some(Kind::Dob),
         orders: &[Order::Name, Order::NameBackwards],
         keys: dob_keys,
         reach: Reach::Window,
     },
     Rule {
         name: "postcode_near_name",
-        uses: &["postcode", "address", "phone", "household_id"],
+        uses: &[
+            Kind::Postcode,
+            Kind::Address,
+            Kind::Phone,
+            Kind::HouseholdId,
+        ],
+        masked_as: Some(Kind::Postcode),
         orders: &[Order::Name, Order::NameBackwards],
         keys: postcode_keys,
         reach: Reach::HalfWindow,
@@ -384,17 +414,18 @@ impl From<&crate::config::BlockConfig> for Limits {
     }
 }
 
-fn masked_key(rule: &str, key: &str) -> String {
-    if rule == "ic" {
-        mask::ic(key)
-    } else if let Some((tag, v)) = key.split_once(':').filter(|_| rule == "other_id") {
-        format!("{tag}:{}", mask::ic(v))
-    } else if rule == "phone" {
-        mask::value("phone", key)
-    } else if rule == "dob_near_name" {
-        mask::value("dob", key)
-    } else {
-        key.to_string()
+fn masked_key(rule: &Rule, key: &str) -> String {
+    let Some(kind) = rule.masked_as else {
+        return key.to_string();
+    };
+    let how = kind.comparison().mask;
+    // A key of a comparison over several fields names its field first (`passport:A1234567`).
+    match key
+        .split_once(':')
+        .filter(|(f, _)| Field::from_name(f).is_some())
+    {
+        Some((f, v)) => format!("{f}:{}", mask::value(how, v)),
+        None => mask::value(how, key),
     }
 }
 
@@ -646,7 +677,7 @@ pub fn candidates_touching(
         keys.clear();
         (rule.keys)(&recs[o.first as usize], &cx, &mut keys);
         let named = keys.iter().find(|k| xxh3_64(k.as_bytes()) == hash);
-        o.key = masked_key(rule.name, named.unwrap_or_default());
+        o.key = masked_key(rule, named.unwrap_or_default());
     }
     let t = std::time::Instant::now();
     let mut all = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
@@ -843,6 +874,20 @@ mod tests {
         let idx = |n: usize| n as u32;
         assert!(b.pairs.contains(&(idx(0), idx(3))));
         assert!(!b.pairs.contains(&(idx(0), idx(4))));
+    }
+
+    #[test]
+    fn a_large_blocks_key_is_masked_as_its_comparisons_values_are() {
+        let masked =
+            |rule: &str, key: &str| masked_key(RULES.iter().find(|r| r.name == rule).unwrap(), key);
+        assert_eq!(masked("ic", "850312145567"), "******-**-5567");
+        assert_eq!(masked("other_id", "passport:K9876543"), "passport:****6543");
+        assert_eq!(masked("other_id", "old_ic:A1234567"), "old_ic:****4567");
+        assert_eq!(masked("phone", "+60123456789"), "********6789");
+        assert_eq!(masked("dob_near_name", "1985-03-12"), "1985-**-**");
+        assert_eq!(masked("postcode_near_name", "50000"), "50000");
+        assert_eq!(masked("postcode_name_token", "50000|ALI"), "50000|ALI");
+        assert_eq!(masked("phonetic_name", "AL AB"), "AL AB");
     }
 
     #[test]

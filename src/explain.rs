@@ -6,8 +6,9 @@
 //! and the scored pairs from `pairs.parquet`. Writes: for
 //! a person, its records and the match edges among them; for a record, also the nearest
 //! candidates that were not joined. Each edge is a waterfall: the prior, then each
-//! comparison's level and weight with the running total, and both values. IC numbers, phones,
-//! birth dates and addresses are masked (`mask::value`) unless asked otherwise.
+//! comparison's level and weight with the running total, and both records' values for it
+//! (`Comparison::shown`, from their normalised values). IC numbers and other ids, phones,
+//! birth dates and addresses are masked by their comparison's rule unless asked otherwise.
 
 use std::path::Path;
 
@@ -16,9 +17,12 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::comparison::COMPARISONS;
 use crate::error::{Error, Result};
+use crate::field::Field;
 use crate::mask;
-use crate::score::{probability, COMPARISONS};
+use crate::normalise::NormRecord;
+use crate::score::probability;
 use crate::spreadsheet::raw_cell;
 use crate::store;
 use crate::store::link::{self, Unusable};
@@ -34,6 +38,8 @@ pub struct RecordRow {
     pub name: String,
     pub ic: String,
     pub old_ic: String,
+    pub passport: String,
+    pub national_id: String,
     pub dob: String,
     pub sex: String,
     pub address: String,
@@ -43,32 +49,55 @@ pub struct RecordRow {
 }
 
 impl RecordRow {
-    /// The value a comparison looks at.
-    fn value(&self, comparison: &str) -> &str {
-        match comparison {
-            "name" => &self.name,
-            "ic" => &self.ic,
-            "other_id" => &self.old_ic,
-            "dob" => &self.dob,
-            "sex" => &self.sex,
-            "postcode" => &self.postcode,
-            "address" => &self.address,
-            "phone" => &self.phone,
-            "household_id" => &self.household_id,
-            _ => "",
-        }
+    /// The record's normalised value of a field (`normalised_value`), `None` for a field the
+    /// explanation does not hold: the given name and surname are part of `name`.
+    fn field(&self, f: Field) -> Option<&str> {
+        Some(match f {
+            Field::FullName => &self.name,
+            Field::Ic => &self.ic,
+            Field::OldIc => &self.old_ic,
+            Field::Passport => &self.passport,
+            Field::NationalId => &self.national_id,
+            Field::HouseholdId => &self.household_id,
+            Field::Dob => &self.dob,
+            Field::Sex => &self.sex,
+            Field::Address => &self.address,
+            Field::Postcode => &self.postcode,
+            Field::Phone => &self.phone,
+            Field::GivenName | Field::Surname | Field::District | Field::State => return None,
+        })
     }
 
+    fn field_mut(&mut self, f: Field) -> Option<&mut String> {
+        Some(match f {
+            Field::FullName => &mut self.name,
+            Field::Ic => &mut self.ic,
+            Field::OldIc => &mut self.old_ic,
+            Field::Passport => &mut self.passport,
+            Field::NationalId => &mut self.national_id,
+            Field::HouseholdId => &mut self.household_id,
+            Field::Dob => &mut self.dob,
+            Field::Sex => &mut self.sex,
+            Field::Address => &mut self.address,
+            Field::Postcode => &mut self.postcode,
+            Field::Phone => &mut self.phone,
+            Field::GivenName | Field::Surname | Field::District | Field::State => return None,
+        })
+    }
+
+    /// The record with each value a comparison shows masked by that comparison's rule.
     fn masked(&self, unmasked: bool) -> RecordRow {
-        if unmasked {
-            return self.clone();
-        }
         let mut r = self.clone();
-        r.ic = mask::value("ic", &r.ic);
-        r.old_ic = mask::value("other_id", &r.old_ic);
-        r.dob = mask::value("dob", &r.dob);
-        r.phone = mask::value("phone", &r.phone);
-        r.address = mask::value("address", &r.address);
+        if unmasked {
+            return r;
+        }
+        for c in &COMPARISONS {
+            for &f in c.fields {
+                if let Some(v) = r.field_mut(f) {
+                    *v = mask::value(c.mask, v);
+                }
+            }
+        }
         r
     }
 }
@@ -167,6 +196,30 @@ pub(crate) fn floats(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>
 /// What generations written before `normalised.bin` was kept in each one hold instead.
 const OLD_RECORDS: &str = "records.parquet";
 
+/// A normalised record's value of a field as explanations show it, empty when it has none:
+/// the name as normalised (the given name and surname are part of it, under
+/// `Field::FullName`), the IC's digits, the birth date as `YYYY-MM-DD`, the sex's code.
+pub fn normalised_value(r: &NormRecord, f: Field) -> String {
+    let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+    match f {
+        Field::FullName if r.name.is_empty() => String::new(),
+        Field::FullName => r.name.display(),
+        Field::GivenName | Field::Surname => String::new(),
+        Field::Ic => text(r.ic.as_ref().map(|x| x.digits.as_str())),
+        Field::OldIc => text(r.old_ic().as_deref()),
+        Field::Passport => text(r.passport().as_deref()),
+        Field::NationalId => text(r.national_id().as_deref()),
+        Field::HouseholdId => text(r.household_id().as_deref()),
+        Field::Dob => r.dob.map(|d| d.to_string()).unwrap_or_default(),
+        Field::Sex => text(r.sex.map(|s| s.code())),
+        Field::Address => text(r.address.as_deref()),
+        Field::Postcode => text(r.postcode.as_deref()),
+        Field::District => text(r.district.as_deref()),
+        Field::State => text(r.state.as_deref()),
+        Field::Phone => text(r.phone.as_deref()),
+    }
+}
+
 /// A generation's records from its `link.bin` (keys, rows, persons) and `normalised.bin`
 /// (values, in the same order). A folder without `link.bin` is not a generation (exit 2); a
 /// generation whose files cannot be read is damaged (exit 1).
@@ -198,25 +251,23 @@ fn from_link(gen: &Path) -> Result<Vec<RecordRow>> {
                     format!("record {i} does not decode (damaged)"),
                 )
             })?;
-            let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+            let value = |f: Field| normalised_value(&r, f);
             Ok(RecordRow {
                 source: state.source(i).to_string(),
                 record_id: state.id(i).to_string(),
                 row: state.row(i),
                 person_id: state.person_ids[state.person_of[i] as usize].clone(),
-                name: if r.name.is_empty() {
-                    String::new()
-                } else {
-                    r.name.display().to_string()
-                },
-                ic: text(r.ic.as_ref().map(|x| x.digits.as_str())),
-                old_ic: text(r.old_ic().as_deref()),
-                dob: r.dob.map(|d| d.to_string()).unwrap_or_default(),
-                sex: text(r.sex.map(|s| s.code())),
-                address: text(r.address.as_deref()),
-                postcode: text(r.postcode.as_deref()),
-                phone: text(r.phone.as_deref()),
-                household_id: text(r.household_id().as_deref()),
+                name: value(Field::FullName),
+                ic: value(Field::Ic),
+                old_ic: value(Field::OldIc),
+                passport: value(Field::Passport),
+                national_id: value(Field::NationalId),
+                dob: value(Field::Dob),
+                sex: value(Field::Sex),
+                address: value(Field::Address),
+                postcode: value(Field::Postcode),
+                phone: value(Field::Phone),
+                household_id: value(Field::HouseholdId),
             })
         })
         .collect()
@@ -227,7 +278,13 @@ fn from_link(gen: &Path) -> Result<Vec<RecordRow>> {
 fn from_parquet(rp: &Path) -> Result<Vec<RecordRow>> {
     let df = read_df(rp)?;
     let col = |n: &str| strings(&df, n, rp);
-    let household = col("household_id").unwrap_or_else(|_| vec![String::new(); df.height()]);
+    // Columns some of these files were written without.
+    let optional = |n: &str| col(n).unwrap_or_else(|_| vec![String::new(); df.height()]);
+    let (household, passport, national_id) = (
+        optional("household_id"),
+        optional("passport"),
+        optional("national_id"),
+    );
     let (source, record_id, person, name, icv, old_ic, dob, sex, address, postcode, phone) = (
         col("source")?,
         col("record_id")?,
@@ -251,6 +308,8 @@ fn from_parquet(rp: &Path) -> Result<Vec<RecordRow>> {
             name: name[i].clone(),
             ic: icv[i].clone(),
             old_ic: old_ic[i].clone(),
+            passport: passport[i].clone(),
+            national_id: national_id[i].clone(),
             dob: dob[i].clone(),
             sex: sex[i].clone(),
             address: address[i].clone(),
@@ -343,14 +402,7 @@ impl Store {
             .enumerate()
             .map(|(k, c)| {
                 total += p.weights[k];
-                let show = |r: &RecordRow| {
-                    let v = r.value(c.name);
-                    if unmasked {
-                        v.to_string()
-                    } else {
-                        mask::value(c.name, v)
-                    }
-                };
+                let show = |r: &RecordRow| c.shown(|f| r.field(f), !unmasked);
                 Step {
                     comparison: c.name.to_string(),
                     level: p.levels[k].clone(),
@@ -501,4 +553,61 @@ pub fn render(e: &Explanation) -> String {
         &e.not_joined,
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::comparison::Kind;
+
+    #[test]
+    fn a_record_shows_what_each_comparison_compares_masked_by_its_rule() {
+        let r = RecordRow {
+            source: "jkm".into(),
+            record_id: "R1".into(),
+            row: 2,
+            person_id: "P1".into(),
+            name: "ALI BIN ABU".into(),
+            ic: "850312145567".into(),
+            old_ic: "A1234567".into(),
+            passport: "K9876543".into(),
+            national_id: String::new(),
+            dob: "1985-03-12".into(),
+            sex: "M".into(),
+            address: "12 JALAN MAWAR".into(),
+            postcode: "50000".into(),
+            phone: "+60123456789".into(),
+            household_id: "HH-0012".into(),
+        };
+        // Every id the other-id comparison compares, not only the old IC.
+        let other = Kind::OtherId.comparison();
+        assert_eq!(other.shown(|f| r.field(f), false), "A1234567 / K9876543");
+        assert_eq!(other.shown(|f| r.field(f), true), "****4567 / ****6543");
+        let m = r.masked(false);
+        assert_eq!(
+            [&m.ic, &m.old_ic, &m.passport, &m.dob, &m.phone, &m.address],
+            [
+                "******-**-5567",
+                "****4567",
+                "****6543",
+                "1985-**-**",
+                "********6789",
+                "(address withheld)"
+            ]
+        );
+        assert_eq!(
+            [&m.name, &m.sex, &m.postcode],
+            ["ALI BIN ABU", "M", "50000"]
+        );
+        // The records listed, masked, show what the waterfall's steps show.
+        for c in &COMPARISONS {
+            assert_eq!(
+                c.shown(|f| m.field(f), false),
+                c.shown(|f| r.field(f), true),
+                "{}",
+                c.name
+            );
+        }
+        assert_eq!(r.masked(true).passport, "K9876543");
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod block;
 pub mod cluster;
+pub mod comparison;
 pub mod config;
 pub mod decisions;
 pub mod error;

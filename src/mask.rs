@@ -16,21 +16,37 @@ pub fn ic(ic: &str) -> String {
     }
 }
 
-/// Masks one value of a comparison (`score::COMPARISONS`' names) for display.
-pub fn value(comparison: &str, v: &str) -> String {
+/// How a person's value is shown masked. Each comparison names the rule its values take
+/// (`comparison::Comparison::mask`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Shown whole: a name, a sex, a postcode, a household id.
+    Whole,
+    /// An IC, old IC, passport or national id: its last four letters or digits only (`ic`).
+    Id,
+    /// A phone number: its last four characters only.
+    Phone,
+    /// An address: not shown at all.
+    Address,
+    /// A birth date: its year only (`year_only`).
+    Year,
+}
+
+/// Masks one value by `rule` for display.
+pub fn value(rule: Rule, v: &str) -> String {
     if v.is_empty() {
         return String::new();
     }
-    match comparison {
-        "ic" | "other_id" => ic(v),
-        "phone" => {
+    match rule {
+        Rule::Id => ic(v),
+        Rule::Phone => {
             let n = v.chars().count();
             let tail: String = v.chars().skip(n.saturating_sub(4)).collect();
             format!("{}{tail}", "*".repeat(n.saturating_sub(4)))
         }
-        "address" => "(address withheld)".to_string(),
-        "dob" => year_only(v),
-        _ => v.to_string(),
+        Rule::Address => "(address withheld)".to_string(),
+        Rule::Year => year_only(v),
+        Rule::Whole => v.to_string(),
     }
 }
 
@@ -190,21 +206,24 @@ mod tests {
 
     #[test]
     fn birth_dates_show_their_year_only() {
-        assert_eq!(value("dob", "1998-07-23"), "1998-**-**");
-        assert_eq!(value("dob", "23/07/1998"), "**/**/1998");
-        assert_eq!(value("dob", "23 Jul 1998"), "** *** 1998");
-        assert_eq!(value("dob", "１９９８年7月23日"), "１９９８******");
+        assert_eq!(value(Rule::Year, "1998-07-23"), "1998-**-**");
+        assert_eq!(value(Rule::Year, "23/07/1998"), "**/**/1998");
+        assert_eq!(value(Rule::Year, "23 Jul 1998"), "** *** 1998");
+        assert_eq!(value(Rule::Year, "１９９８年7月23日"), "１９９８******");
         // No year four digits apart: nothing shown.
-        assert_eq!(value("dob", "23/07/98"), "**/**/**");
-        assert_eq!(value("dob", "19980723"), "********");
-        assert_eq!(value("dob", "0723 1998"), "**** 1998");
-        assert_eq!(value("dob", ""), "");
+        assert_eq!(value(Rule::Year, "23/07/98"), "**/**/**");
+        assert_eq!(value(Rule::Year, "19980723"), "********");
+        assert_eq!(value(Rule::Year, "0723 1998"), "**** 1998");
+        assert_eq!(value(Rule::Year, ""), "");
     }
 
     #[test]
     fn an_ic_and_a_birth_date_shown_together_reveal_the_year_and_the_last_four() {
         // A MyKad's first six digits are the birth date (YYMMDD).
-        let (ic, dob) = (value("ic", "980723145567"), value("dob", "1998-07-23"));
+        let (ic, dob) = (
+            value(Rule::Id, "980723145567"),
+            value(Rule::Year, "1998-07-23"),
+        );
         let shown = format!("{ic} {dob}");
         assert_eq!(shown, "******-**-5567 1998-**-**");
         assert!(!shown.contains("07") && !shown.contains("23"), "{shown}");

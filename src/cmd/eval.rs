@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use ahash::{AHashMap, AHashSet};
 use serde_json::json;
 
+use padan::comparison::COMPARISONS;
 use padan::config::Config;
 use padan::eval::{self, diagnose};
+use padan::explain;
 use padan::mask;
 use padan::normalise;
 use padan::{Error, Result};
@@ -27,7 +29,7 @@ pub struct Args {
     /// tell a pair that no blocking rule proposed from one that scored below the floor.
     #[arg(long, requires = "pairs")]
     config: Option<PathBuf>,
-    /// With --config: show IC numbers and phones whole.
+    /// With --config: show IC numbers, phones, birth dates and addresses whole.
     #[arg(long, requires = "config")]
     unmasked: bool,
 }
@@ -68,43 +70,14 @@ pub fn run(a: Args) -> Result<()> {
             )
         };
         for (i, r) in norm.iter().enumerate() {
-            let ic_shown = r.ic.as_ref().map(|x| {
-                if a.unmasked {
-                    x.digits.to_string()
-                } else {
-                    mask::value("ic", &x.digits)
-                }
-            });
-            let phone = r.phone.as_ref().map(|p| {
-                if a.unmasked {
-                    p.to_string()
-                } else {
-                    mask::value("phone", p)
-                }
-            });
-            let v = [
-                ("name", Some(r.name.display())),
-                ("ic", ic_shown),
-                (
-                    "dob",
-                    r.dob.map(|d| {
-                        if a.unmasked {
-                            d.to_string()
-                        } else {
-                            mask::value("dob", &d.to_string())
-                        }
-                    }),
-                ),
-                ("sex", r.sex.map(|s| s.code().to_string())),
-                ("postcode", r.postcode.as_ref().map(|p| p.to_string())),
-                ("phone", phone),
-            ];
-            values.insert(
-                key(i),
-                v.into_iter()
-                    .map(|(k, v)| (k.to_string(), v.unwrap_or_default()))
-                    .collect(),
-            );
+            let v = COMPARISONS
+                .iter()
+                .map(|c| {
+                    let shown = c.shown(|f| Some(explain::normalised_value(r, f)), !a.unmasked);
+                    (c.name.to_string(), shown)
+                })
+                .collect();
+            values.insert(key(i), v);
         }
         let b = padan::block::candidates(&normalise::linkable::all(&norm), (&config.block).into());
         let set: AHashSet<_> = b

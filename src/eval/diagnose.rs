@@ -16,7 +16,7 @@ use crate::explain::{floats, read_df, strings};
 
 type Key = (String, String);
 
-/// A record's values to show, as `(field, value)`.
+/// A record's values to show, as `(comparison, value)` (`Comparison::shown`).
 pub type Values = Vec<(String, String)>;
 
 /// One scored pair as read back from `pairs.parquet`.

@@ -9,7 +9,6 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::field::Field;
 use crate::ingest::Ingested;
 use crate::register::Register;
 use crate::score::{probability, Decision, Model, Scored, COMPARISONS};
@@ -458,20 +457,9 @@ fn pairs_batch(
     DataFrame::new_infer_height(cols).map_err(polars_err("pairs.parquet"))
 }
 
-/// The fields shown side by side in `review.csv`.
-const REVIEW_FIELDS: [(&str, &[Field]); 8] = [
-    ("name", &[Field::FullName, Field::GivenName, Field::Surname]),
-    ("ic", &[Field::Ic, Field::OldIc]),
-    ("dob", &[Field::Dob]),
-    ("sex", &[Field::Sex]),
-    ("address", &[Field::Address, Field::Postcode]),
-    ("phone", &[Field::Phone]),
-    ("other_id", &[Field::Passport, Field::NationalId]),
-    ("household_id", &[Field::HouseholdId]),
-];
-
-/// `review.csv`: the pairs in the review band, strongest first, with both records' values as
-/// they came in and an empty `decision` column for an analyst (`same` or `different`).
+/// `review.csv`: the pairs in the review band, strongest first, with both records' values for
+/// each comparison as they came in (`Comparison::shown`, unmasked) and an empty `decision`
+/// column for an analyst (`same` or `different`).
 pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> Result<()> {
     let name = "review.csv";
     let mut f = g.create(name)?;
@@ -488,9 +476,9 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> R
     for c in &COMPARISONS {
         header.push(format!("{}_level", c.name));
     }
-    for (f, _) in REVIEW_FIELDS {
-        header.push(format!("{f}_l"));
-        header.push(format!("{f}_r"));
+    for c in &COMPARISONS {
+        header.push(format!("{}_l", c.name));
+        header.push(format!("{}_r", c.name));
     }
     header.push("decision".into());
     w.write_record(&header).map_err(csv_err(name))?;
@@ -503,12 +491,6 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> R
             .total_cmp(&a.weight)
             .then((a.a, a.b).cmp(&(b.a, b.b)))
     });
-    let joined = |i: u32, fs: &[Field]| {
-        fs.iter()
-            .filter_map(|&f| ing.value(i as usize, f))
-            .collect::<Vec<_>>()
-            .join(" / ")
-    };
     for p in rows {
         let mut rec: Vec<String> = Vec::with_capacity(header.len());
         for i in [p.a, p.b] {
@@ -521,9 +503,10 @@ pub fn review(g: &Generation, ing: &Ingested, scored: &[Scored], bom: bool) -> R
         for (k, c) in COMPARISONS.iter().enumerate() {
             rec.push(c.levels[p.levels[k] as usize].label.to_string());
         }
-        for (_, fs) in REVIEW_FIELDS {
-            rec.push(joined(p.a, fs));
-            rec.push(joined(p.b, fs));
+        for c in &COMPARISONS {
+            for i in [p.a, p.b] {
+                rec.push(c.shown(|f| ing.value(i as usize, f), false));
+            }
         }
         rec.push(String::new());
         safe_row(&mut w, rec.iter().map(String::as_str)).map_err(csv_err(name))?;
@@ -829,5 +812,73 @@ mod tests {
         assert_eq!(got, want);
         let got = texts(&read_parquet(&done.join("register.parquet")), "sources");
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn review_shows_each_comparisons_values_in_one_pair_of_columns() {
+        use crate::comparison::N_COMPARISONS;
+        use crate::field::Field;
+        use crate::ingest::{Record, SourceInfo};
+        let mut ing = Ingested::default();
+        ing.sources.push(SourceInfo {
+            name: "jkm".into(),
+            spec: 0,
+            priority: 0,
+            dates: vec![],
+        });
+        let fields: [&[(Field, &str)]; 2] = [
+            &[
+                (Field::FullName, "ALI BIN ABU"),
+                (Field::Ic, "850312145567"),
+                (Field::OldIc, "A1234567"),
+                (Field::Passport, "K9876543"),
+                (Field::Address, "12 JALAN MAWAR"),
+                (Field::Postcode, "50000"),
+            ],
+            &[
+                (Field::GivenName, "ALI"),
+                (Field::Surname, "ABU"),
+                (Field::NationalId, "N55512345"),
+                (Field::Phone, "012-3456789"),
+            ],
+        ];
+        for (k, values) in fields.iter().enumerate() {
+            let mut r = Record::new(0, k as u64 + 2, format!("r{k}"));
+            for &(f, v) in values.iter() {
+                r.set(f, v);
+            }
+            ing.records.push(r);
+        }
+        let scored = [Scored {
+            a: 0,
+            b: 1,
+            weight: 1.0,
+            levels: [0; N_COMPARISONS],
+            decision: Decision::Review,
+        }];
+        let dir = tempfile::tempdir().unwrap();
+        let g = Generation::begin(dir.path()).unwrap();
+        review(&g, &ing, &scored, false).unwrap();
+        let mut csv = csv::Reader::from_path(g.commit().unwrap().join("review.csv")).unwrap();
+        let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+        let levels = 6 + N_COMPARISONS;
+        let values: Vec<String> = COMPARISONS
+            .iter()
+            .flat_map(|c| [format!("{}_l", c.name), format!("{}_r", c.name)])
+            .collect();
+        assert_eq!(header[levels..header.len() - 1], values);
+        assert_eq!(header.len(), levels + 2 * N_COMPARISONS + 1);
+        let row = csv.records().next().unwrap().unwrap();
+        let cell = |name: &str| &row[header.iter().position(|h| h == name).unwrap()];
+        assert_eq!(cell("name_l"), "ALI BIN ABU");
+        assert_eq!(cell("name_r"), "ALI / ABU");
+        assert_eq!(cell("ic_l"), "850312145567");
+        assert_eq!(cell("other_id_l"), "A1234567 / K9876543");
+        assert_eq!(cell("other_id_r"), "N55512345");
+        assert_eq!(cell("address_l"), "12 JALAN MAWAR");
+        assert_eq!(cell("postcode_l"), "50000");
+        assert_eq!(cell("phone_r"), "012-3456789");
+        assert_eq!(cell("dob_l"), "");
+        assert_eq!(cell("decision"), "");
     }
 }

@@ -3,46 +3,17 @@
 
 use std::fmt::Write;
 
-use crate::field::Field;
+use crate::comparison::{Kind, COMPARISONS};
 use crate::ingest::Ingested;
-use crate::mask::{self, guard};
+use crate::mask::guard;
 use crate::report::page::{escape, h, sign};
 use crate::report::ReportInput;
-use crate::score::{Scored, COMPARISONS};
+use crate::score::Scored;
 
-/// A record's value for one comparison, as it came in, masked for display (unescaped).
-pub fn shown(ing: &Ingested, i: u32, comparison: &str) -> String {
-    let get = |f: Field| ing.value(i as usize, f).unwrap_or("");
-    let first = |fs: &[Field]| {
-        fs.iter()
-            .map(|&f| get(f))
-            .find(|v| !v.is_empty())
-            .unwrap_or("")
-    };
-    let v = match comparison {
-        "name" => {
-            if !get(Field::FullName).is_empty() {
-                get(Field::FullName).to_string()
-            } else {
-                [get(Field::GivenName), get(Field::Surname)]
-                    .iter()
-                    .filter(|v| !v.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }
-        }
-        "ic" => get(Field::Ic).to_string(),
-        "other_id" => first(&[Field::OldIc, Field::Passport, Field::NationalId]).to_string(),
-        "dob" => get(Field::Dob).to_string(),
-        "sex" => get(Field::Sex).to_string(),
-        "postcode" => get(Field::Postcode).to_string(),
-        "address" => get(Field::Address).to_string(),
-        "phone" => get(Field::Phone).to_string(),
-        "household_id" => get(Field::HouseholdId).to_string(),
-        _ => String::new(),
-    };
-    guard(&mask::value(comparison, &v))
+/// A record's value for one comparison as it came in (`Comparison::shown`), masked for
+/// display (unescaped).
+pub fn shown(ing: &Ingested, i: u32, kind: Kind) -> String {
+    guard(&kind.comparison().shown(|f| ing.value(i as usize, f), true))
 }
 
 fn source_name(ing: &Ingested, i: u32) -> &str {
@@ -100,8 +71,8 @@ pub fn waterfall(s: &mut String, input: &ReportInput, p: &Scored) {
             r#"<tr><td>{}</td><td>{}</td><td class="l">{}</td><td class="r">{}</td><td class="n {}">{:+.2}</td><td class="n">{:.2}</td><td>{}</td></tr>"#,
             c.name,
             c.levels[lv].label,
-            escape(&shown(input.ing, p.a, c.name)),
-            escape(&shown(input.ing, p.b, c.name)),
+            escape(&shown(input.ing, p.a, c.kind)),
+            escape(&shown(input.ing, p.b, c.kind)),
             sign(w[k]),
             w[k],
             totals[k + 1],

@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use ahash::AHashMap;
 
+use crate::comparison::Kind;
 use crate::register::{Conflict, Register};
 use crate::report::chart::{bar_chart, Bar};
 use crate::report::page::{escape, h, num};
@@ -113,8 +114,16 @@ fn cluster_details(
     s.push_str(r#"<table class="records"><tr><th>record</th><th>name</th><th>IC</th><th>other id</th><th>birth date</th><th>sex</th><th>postcode</th><th>phone</th></tr>"#);
     for &i in p.records.iter().take(MAX_CLUSTER_RECORDS) {
         let _ = write!(s, "<tr><td>{}</td>", record_label(input.ing, i));
-        for f in ["name", "ic", "other_id", "dob", "sex", "postcode", "phone"] {
-            let _ = write!(s, "<td>{}</td>", escape(&shown(input.ing, i, f)));
+        for k in [
+            Kind::Name,
+            Kind::Ic,
+            Kind::OtherId,
+            Kind::Dob,
+            Kind::Sex,
+            Kind::Postcode,
+            Kind::Phone,
+        ] {
+            let _ = write!(s, "<td>{}</td>", escape(&shown(input.ing, i, k)));
         }
         s.push_str("</tr>");
     }

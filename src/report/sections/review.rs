@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::comparison::Kind;
 use crate::report::page::{escape, num};
 use crate::report::pair::{record_label, shown, waterfall};
 use crate::report::{ReportInput, MAX_REVIEW};
@@ -40,9 +41,9 @@ pub fn section(s: &mut String, input: &ReportInput) {
             p.weight,
             probability(p.weight),
             record_label(input.ing, p.a),
-            escape(&shown(input.ing, p.a, "name")),
+            escape(&shown(input.ing, p.a, Kind::Name)),
             record_label(input.ing, p.b),
-            escape(&shown(input.ing, p.b, "name")),
+            escape(&shown(input.ing, p.b, Kind::Name)),
         );
         waterfall(s, input, p);
         s.push_str("</details>");

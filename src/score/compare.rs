@@ -1,0 +1,555 @@
+//! The comparison kernels: each comparison's level for a pair of records, read from their
+//! packed forms (`packed`) and, for the similarity levels, from their strings.
+//!
+//! Names are compared with rapidfuzz's Jaro–Winkler (strsim is the reference in tests). The
+//! levels returned are indices into the comparison's levels in `COMPARISONS`.
+
+use super::packed::{
+    packed_jaccard, Packed, Sketch, SKETCH_COMPACT, SKETCH_GIVEN, SKETCH_GIVEN_COMPACT,
+};
+use crate::comparison::N_COMPARISONS;
+use crate::normalise::{Linkable, NormRecord};
+
+// Levels named where one comparison's level changes another's (`COMPARISONS`' indices).
+const NAME_DIFFERENT: u8 = 1;
+const IC_DIFFERENT_VALID: u8 = 1;
+const IC_ONE_EDIT: u8 = 3;
+
+/// Jaro–Winkler at which two given-name tokens count as the same (a typo or a variant).
+const TOKEN_JW: f64 = 0.88;
+
+/// Jaro–Winkler similarity, on bytes when both strings are ASCII (the common case once names
+/// are normalised).
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    use rapidfuzz::distance::jaro_winkler::similarity;
+    if a.is_ascii() && b.is_ascii() {
+        similarity(a.bytes(), b.bytes())
+    } else {
+        similarity(a.chars(), b.chars())
+    }
+}
+
+fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
+    if pa.compact == 0 || pb.compact == 0 {
+        return 0;
+    }
+    if pa.key == pb.key {
+        return 7;
+    }
+    if pa.compact == pb.compact || pa.sorted_key == pb.sorted_key {
+        return 6;
+    }
+    // Spelled differently, sounding the same (AISYAH / AISHAH, CHANN / CHAN), or an Indian
+    // short form against the full name (S. RAJAGOPAL / RAJAGOPAL A/L SUBRAMANIAM).
+    let sound = pa.phonetic != 0 && pa.phonetic == pb.phonetic;
+    let khmer = pa.khmer_key != 0 && pa.khmer_key == pb.khmer_key;
+    let short_form =
+        (pa.initials || pb.initials) && pa.initials_key != 0 && pa.initials_key == pb.initials_key;
+    if sound || khmer || short_form {
+        return 5;
+    }
+    let (ga, gb) = (pa.given_compact, pb.given_compact);
+    let one_patronym_missing = pa.has_patronym != pb.has_patronym;
+    if one_patronym_missing && ga != 0 && ga == gb {
+        return 4;
+    }
+    // The given name is compared more strictly than the whole, since fathers' names get
+    // abbreviated or dropped (docs/domain.md, names): every given token of the shorter name
+    // must be found, near enough, in the other. NUR IMAN and NUR AIN share NUR and are close
+    // as strings, but are two people.
+    if ga != 0 && gb != 0 && ga != gb && (!tokens_could_agree(pa, pb) || !tokens_agree(a, b)) {
+        return 1;
+    }
+    let given = if ga == 0 || gb == 0 {
+        1.0
+    } else if pa
+        .sketch(SKETCH_GIVEN_COMPACT)
+        .could_reach(pb.sketch(SKETCH_GIVEN_COMPACT), 0.85)
+    {
+        jaro_winkler(a.given_compact(), b.given_compact())
+    } else {
+        0.0
+    };
+    if given < 0.85
+        || !pa
+            .sketch(SKETCH_COMPACT)
+            .could_reach(pb.sketch(SKETCH_COMPACT), 0.80)
+    {
+        return 1;
+    }
+    let full = jaro_winkler(a.compact(), b.compact());
+    if full >= 0.92 {
+        3
+    } else if full >= 0.80 {
+        2
+    } else {
+        1
+    }
+}
+
+/// Whether Jaro–Winkler of `a` and `b` could reach `at_least`, from a bound that needs no
+/// alignment: a letter of one string absent from the other can match nothing, so at most
+/// `m` characters match, and Jaro is at most `(m/|a| + m/|b| + 1) / 3`; the Winkler prefix bonus
+/// at most turns Jaro `j` into `0.6 j + 0.4`. `false` means the similarity is surely lower;
+/// `true` decides nothing. Non-ASCII strings always give `true`.
+pub fn could_reach(a: &str, b: &str, at_least: f64) -> bool {
+    Sketch::of(a).could_reach(Sketch::of(b), at_least)
+}
+
+/// Whether every token of the shorter list has a near twin in the other: equal, an initial of
+/// it, or Jaro–Winkler at least 0.88 (a typo or a spelling variant).
+fn tokens_agree(a: &Linkable, b: &Linkable) -> bool {
+    let (a, b) = (a.given(), b.given());
+    let (short, long) = if a.clone().count() <= b.clone().count() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    short.clone().all(|t| {
+        long.clone().any(|u| {
+            t == u
+                || (t.len() == 1 && u.starts_with(t))
+                || (u.len() == 1 && t.starts_with(u))
+                || (could_reach(t, u, TOKEN_JW) && jaro_winkler(t, u) >= TOKEN_JW)
+        })
+    })
+}
+
+/// `false` when the packed sketches show that `tokens_agree` is false for the given names:
+/// some token of the shorter name can agree with no token of the other. `true` decides
+/// nothing (the strings are compared then).
+fn tokens_could_agree(pa: &Packed, pb: &Packed) -> bool {
+    if pa.given_n == u8::MAX || pb.given_n == u8::MAX {
+        return true;
+    }
+    let (a, b) = (
+        SKETCH_GIVEN..SKETCH_GIVEN + pa.given_n as usize,
+        SKETCH_GIVEN..SKETCH_GIVEN + pb.given_n as usize,
+    );
+    let ((ps, short), (pl, long)) = if a.len() <= b.len() {
+        ((pa, a), (pb, b))
+    } else {
+        ((pb, b), (pa, a))
+    };
+    short.into_iter().all(|t| {
+        let t = ps.sketch(t);
+        long.clone().any(|u| t.could_agree(pl.sketch(u), TOKEN_JW))
+    })
+}
+
+/// One substitution or one adjacent transposition between two equally long strings (the
+/// optimal-string-alignment distance is at most 1), without allocating.
+pub fn one_edit(a: &str, b: &str) -> bool {
+    one_edit_bytes(a.as_bytes(), b.as_bytes())
+}
+
+fn one_edit_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) else {
+        return true;
+    };
+    if a[i + 1..] == b[i + 1..] {
+        return true;
+    }
+    i + 1 < a.len() && a[i] == b[i + 1] && a[i + 1] == b[i] && a[i + 2..] == b[i + 2..]
+}
+
+fn ic_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
+    if pa.ic_hash == 0 || pb.ic_hash == 0 {
+        return 0;
+    }
+    let edit = if pa.ic_hash == pb.ic_hash {
+        return 4;
+    } else if pa.ic_len != pb.ic_len {
+        false
+    } else if (pa.ic_len as usize) <= pa.ic.len() {
+        let n = pa.ic_len as usize;
+        one_edit_bytes(&pa.ic[..n], &pb.ic[..n])
+    } else {
+        one_edit(a.ic().unwrap_or(""), b.ic().unwrap_or(""))
+    };
+    if edit {
+        3
+    } else if pa.ic_valid && pb.ic_valid {
+        1
+    } else {
+        2
+    }
+}
+
+fn other_id_level(pa: &Packed, pb: &Packed) -> u8 {
+    let (Some(a), Some(b)) = (&pa.other_ids, &pb.other_ids) else {
+        return 0;
+    };
+    let mut level = 0;
+    for (&x, &y) in a[..3].iter().zip(&b[..3]) {
+        if x != 0 && y != 0 {
+            if x == y {
+                return 2;
+            }
+            level = 1;
+        }
+    }
+    level
+}
+
+fn dob_level(pa: &Packed, pb: &Packed) -> u8 {
+    if pa.dob_days == i32::MIN || pb.dob_days == i32::MIN {
+        return 0;
+    }
+    let (x, y) = (pa.dob_ymd, pb.dob_ymd);
+    if pa.dob_days == pb.dob_days {
+        5
+    } else if x.0 == y.0 && x.1 == y.2 && x.2 == y.1 {
+        4
+    } else if (x.0 == y.0) as u8 + (x.1 == y.1) as u8 + (x.2 == y.2) as u8 == 2 {
+        3
+    } else if (pa.dob_days - pb.dob_days).abs() <= 366 {
+        2
+    } else {
+        1
+    }
+}
+
+/// The level of a field compared by equality of its hash (0: missing on either side).
+fn eq_level(x: u64, y: u64) -> u8 {
+    if x == 0 || y == 0 {
+        0
+    } else {
+        1 + (x == y) as u8
+    }
+}
+
+/// Share of distinct words two addresses have in common (Jaccard).
+pub fn token_jaccard(a: &str, b: &str) -> f64 {
+    let mut x: Vec<&str> = a.split(' ').collect();
+    let mut y: Vec<&str> = b.split(' ').collect();
+    x.sort_unstable();
+    x.dedup();
+    y.sort_unstable();
+    y.dedup();
+    let common = x.iter().filter(|w| y.binary_search(w).is_ok()).count();
+    let union = x.len() + y.len() - common;
+    if union == 0 {
+        0.0
+    } else {
+        common as f64 / union as f64
+    }
+}
+
+/// Jaccard overlap of two sorted, distinct lists, by merging them.
+pub fn sorted_jaccard(x: &[u64], y: &[u64]) -> f64 {
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = x.len() + y.len() - common;
+    if union == 0 {
+        0.0
+    } else {
+        common as f64 / union as f64
+    }
+}
+
+fn address_level(pa: &Packed, pb: &Packed) -> u8 {
+    match (pa.has_address, pb.has_address) {
+        (true, true) => {
+            let j = packed_jaccard(pa, pb);
+            if j >= 0.8 {
+                3
+            } else if j >= 0.5 {
+                2
+            } else {
+                1
+            }
+        }
+        _ => 0,
+    }
+}
+
+/// Each comparison's level for a pair.
+pub fn compare(a: &NormRecord, b: &NormRecord) -> [u8; N_COMPARISONS] {
+    compare_packed(
+        &Packed::of(a),
+        &Packed::of(b),
+        &Linkable::of(a),
+        &Linkable::of(b),
+    )
+}
+
+/// Each comparison's level for a pair, from the packed records (and the records themselves
+/// for the similarity levels).
+pub fn compare_packed(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> [u8; N_COMPARISONS] {
+    let name = name_level(pa, pb, a, b);
+    let mut ic = ic_level(pa, pb, a, b);
+    // Two valid MyKad numbers one digit apart under different given names are twins or
+    // siblings registered together (consecutive serials), not a typo: they count as two
+    // different valid numbers.
+    if ic == IC_ONE_EDIT && name == NAME_DIFFERENT && pa.ic_valid && pb.ic_valid {
+        ic = IC_DIFFERENT_VALID;
+    }
+    [
+        name,
+        ic,
+        other_id_level(pa, pb),
+        dob_level(pa, pb),
+        eq_level(pa.sex as u64, pb.sex as u64),
+        eq_level(pa.postcode, pb.postcode),
+        address_level(pa, pb),
+        eq_level(pa.phone, pb.phone),
+        eq_level(pa.household_id(), pb.household_id()),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::comparison::Kind;
+    use crate::field::Field;
+    use crate::score::tests::rec;
+
+    fn label(levels: &[u8; N_COMPARISONS], k: Kind) -> &'static str {
+        k.comparison().levels[levels[k as usize] as usize].label
+    }
+
+    #[test]
+    fn the_packed_token_test_never_rules_out_agreeing_given_names() {
+        // Given names with typos, initials, variants, non-ASCII letters and more tokens than
+        // are sketched: where the sketches say "cannot agree", the tokens indeed do not.
+        let names = [
+            "NUR IMAN",
+            "NUR AIN",
+            "NURUL AIN",
+            "N AIN",
+            "SITI AMINAH",
+            "SITI AMINA",
+            "SITl AMINAH",
+            "MUHAMMAD HAFIZ",
+            "MOHD HAFIZ",
+            "M HAFIZ",
+            "HAFIZ",
+            "TAN AH KOW",
+            "TAN AH KAU",
+            "RAJAGOPAL",
+            "RAJAGOPAL A/L SUBRAMANIAM",
+            "SÉRI AYU",
+            "SERI AYU",
+            "ចាន់ ដារ៉ា",
+            "AHMAD ZAKI YUSOF HAFIZ DAUD",
+            "AHMAD ZAKI YUSOF HAFIZ DAUT",
+            "LEE CHONG WEI",
+            "LEE CHONG WAI",
+        ];
+        let recs: Vec<NormRecord> = names.iter().map(|n| rec(&[(Field::FullName, n)])).collect();
+        let packed: Vec<Packed> = recs.iter().map(Packed::of).collect();
+        let links = crate::normalise::linkable::all(&recs);
+        let (mut ruled_out, mut agreeing) = (0, 0);
+        for i in 0..recs.len() {
+            for j in 0..recs.len() {
+                let agree = tokens_agree(&links[i], &links[j]);
+                agreeing += agree as usize;
+                if !tokens_could_agree(&packed[i], &packed[j]) {
+                    ruled_out += 1;
+                    assert!(!agree, "{} / {}", names[i], names[j]);
+                }
+            }
+        }
+        assert!(ruled_out > 250 && agreeing > 50, "{ruled_out} {agreeing}");
+    }
+
+    #[test]
+    fn the_jaro_winkler_bound_never_rules_out_a_similar_pair() {
+        // Every pair of a few hundred name-like words: where the bound says "cannot reach",
+        // the similarity is indeed below.
+        let mut words: Vec<String> = vec![];
+        for a in ["AH", "MU", "SI", "TA", "RA", "NU", "KH", "CH"] {
+            for b in ["MAD", "HAMAD", "TI", "N", "JA", "R", "AIN", "ONG", "AMMAD"] {
+                words.push(format!("{a}{b}"));
+                words.push(format!("{b}{a}"));
+            }
+        }
+        let mut ruled_out = 0;
+        for a in &words {
+            for b in &words {
+                for t in [0.80, 0.85, 0.88] {
+                    if !could_reach(a, b, t) {
+                        ruled_out += 1;
+                        assert!(jaro_winkler(a, b) < t, "{a} {b} {t}");
+                    }
+                }
+            }
+        }
+        assert!(ruled_out > 1000, "{ruled_out}");
+    }
+
+    #[test]
+    fn fast_jaro_winkler_agrees_with_strsim() {
+        let words = [
+            "MUHAMMADHAFIZ",
+            "MUHAMADHAFIZ",
+            "SITIAMINAH",
+            "SITIAMINA",
+            "TANAHKOW",
+            "TANAHKAU",
+            "",
+            "A",
+            "RAJAGOPAL",
+            "ស៊ុនចាន់",
+            "ស៊ុនចាន",
+        ];
+        for a in words {
+            for b in words {
+                let fast = jaro_winkler(a, b);
+                let slow = strsim::jaro_winkler(a, b);
+                assert!((fast - slow).abs() < 1e-9, "{a} {b}: {fast} vs {slow}");
+            }
+        }
+    }
+
+    #[test]
+    fn levels_reflect_the_evidence() {
+        use Field::*;
+        let a = rec(&[
+            (FullName, "MOHD HAFIZ B. ABD RAHMAN"),
+            (Ic, "850312-14-5567"),
+            (Dob, "12/03/1985"),
+            (Sex, "L"),
+        ]);
+        let b = rec(&[
+            (FullName, "Muhammad Hafiz bin Abdul Rahman"),
+            (Ic, "850312145567"),
+            (Dob, "1985-03-12"),
+            (Sex, "M"),
+        ]);
+        let lv = compare(&a, &b);
+        assert_eq!(label(&lv, Kind::Name), "equal");
+        assert_eq!(label(&lv, Kind::Ic), "equal");
+        assert_eq!(label(&lv, Kind::Dob), "equal");
+        assert_eq!(label(&lv, Kind::Sex), "equal");
+        assert_eq!(label(&lv, Kind::Phone), "missing");
+
+        let c = rec(&[
+            (FullName, "MUHAMMAD HAFIZ"),
+            (Ic, "850312145576"),
+            // Year first: a day-first 03/12/1985 would be settled by the IC (12 March).
+            (Dob, "1985-12-03"),
+        ]);
+        let lv = compare(&a, &c);
+        assert_eq!(label(&lv, Kind::Name), "given_equal_patronym_missing");
+        assert_eq!(label(&lv, Kind::Ic), "one_edit");
+        assert_eq!(label(&lv, Kind::Dob), "day_month_swapped");
+
+        let d = rec(&[(FullName, "SITI AMINAH BINTI ALI"), (Ic, "900101105568")]);
+        let lv = compare(&a, &d);
+        assert_eq!(label(&lv, Kind::Name), "different");
+        assert_eq!(label(&lv, Kind::Ic), "different_valid");
+    }
+
+    #[test]
+    fn hashed_jaccard_agrees_with_the_word_one() {
+        let cases = [
+            (
+                "NO 5 JALAN MAWAR 3 TAMAN SERI MUDA",
+                "5 JALAN MAWAR TAMAN SERI MUDA SHAH ALAM",
+            ),
+            ("A A B", "B C"),
+            ("X", "X"),
+            ("", "Y"),
+        ];
+        for (a, b) in cases {
+            let fast = sorted_jaccard(
+                &crate::normalise::word_hashes(a),
+                &crate::normalise::word_hashes(b),
+            );
+            let slow = if a.is_empty() {
+                0.0
+            } else {
+                token_jaccard(a, b)
+            };
+            assert!((fast - slow).abs() < 1e-12, "{a} / {b}: {fast} vs {slow}");
+        }
+    }
+
+    #[test]
+    fn one_edit_agrees_with_strsim_osa() {
+        let words = [
+            "850312145567",
+            "850312145576",
+            "850312145568",
+            "580312145567",
+            "850321145567",
+            "850312145",
+            "",
+            "1",
+            "12",
+            "21",
+        ];
+        for a in words {
+            for b in words {
+                let slow = a.len() == b.len() && strsim::osa_distance(a, b) <= 1;
+                assert_eq!(one_edit(a, b), slow, "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn dates_within_a_year_and_household_ids_have_their_levels() {
+        use Field::*;
+        let a = rec(&[
+            (FullName, "ALI"),
+            (Dob, "1985-03-12"),
+            (HouseholdId, "HH-0012"),
+        ]);
+        let b = rec(&[
+            (FullName, "ALI"),
+            (Dob, "1985-11-30"),
+            (HouseholdId, "hh 0012"),
+        ]);
+        let c = rec(&[
+            (FullName, "ALI"),
+            (Dob, "1990-07-01"),
+            (HouseholdId, "HH-0013"),
+        ]);
+        assert_eq!(label(&compare(&a, &b), Kind::Dob), "within_a_year");
+        assert_eq!(label(&compare(&a, &b), Kind::HouseholdId), "equal");
+        assert_eq!(label(&compare(&a, &c), Kind::Dob), "different");
+        assert_eq!(label(&compare(&a, &c), Kind::HouseholdId), "different");
+    }
+
+    #[test]
+    fn names_that_sound_alike_or_use_a_short_form_are_same_sound() {
+        use Field::*;
+        let a = rec(&[(FullName, "NUR AISYAH BINTI ABDULLAH")]);
+        let b = rec(&[(FullName, "NOOR AISHAH BT ABDULLAH")]);
+        assert_eq!(label(&compare(&a, &b), Kind::Name), "same_sound");
+        let c = rec(&[(FullName, "S. RAJAGOPAL")]);
+        let d = rec(&[(FullName, "RAJAGOPAL A/L SUBRAMANIAM")]);
+        assert_eq!(label(&compare(&c, &d), Kind::Name), "same_sound");
+        // Two Malay women with the same given name but different fathers do not.
+        let e = rec(&[(FullName, "NUR AISYAH BINTI AHMAD")]);
+        assert_ne!(label(&compare(&a, &e), Kind::Name), "same_sound");
+    }
+
+    #[test]
+    fn twins_ics_one_digit_apart_under_different_names_are_different_valid() {
+        use Field::*;
+        let a = rec(&[(FullName, "NUR IMAN BINTI ZAKARIA"), (Ic, "030417114172")]);
+        let b = rec(&[(FullName, "NUR AIN BINTI ZAKARIA"), (Ic, "030417114174")]);
+        let lv = compare(&a, &b);
+        assert_eq!(label(&lv, Kind::Name), "different");
+        assert_eq!(label(&lv, Kind::Ic), "different_valid");
+        // The same one-digit difference under the same name is a typo.
+        let c = rec(&[(FullName, "NUR IMAN BT ZAKARIA"), (Ic, "030417114174")]);
+        assert_eq!(label(&compare(&a, &c), Kind::Ic), "one_edit");
+    }
+}
