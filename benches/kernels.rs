@@ -141,9 +141,9 @@ fn main() {
         black_box(score::compare(black_box(&a), black_box(&c)));
     });
     let (pa, pb, pc) = (
-        score::Packed::of(&a),
-        score::Packed::of(&b),
-        score::Packed::of(&c),
+        normalise::packed::Packed::of(&a),
+        normalise::packed::Packed::of(&b),
+        normalise::packed::Packed::of(&c),
     );
     let (la, lb, lc) = (
         normalise::Linkable::of(&a),

@@ -17,6 +17,7 @@ pub mod date;
 pub mod ic;
 pub mod linkable;
 pub mod name;
+pub mod packed;
 pub mod phone;
 pub mod phonetic;
 pub mod stage;

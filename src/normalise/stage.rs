@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::{Linkable, Marks, NormRecord};
 use crate::error::Result;
 use crate::ingest::Ingested;
-use crate::score::Packed;
+use crate::normalise::packed::Packed;
 
 /// What keeps the whole records as the stage makes them.
 pub trait Keep {

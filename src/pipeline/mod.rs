@@ -29,7 +29,7 @@ use crate::normalise::{Marks, NormRecord, Records, Unreadable};
 use crate::progress::Counter;
 use crate::quality::{self, DataQuality, Repeats};
 use crate::register::{self, ids, Register};
-use crate::score::{self, Decision, Model, ModelKind, Scored};
+use crate::score::{self, Decision, Model, Scored};
 use crate::store::{self, stored::Spills};
 use crate::summary::{Linking, Summary};
 use previous::Previous;
@@ -49,7 +49,7 @@ pub struct Linked<R> {
     pub candidate_pairs: u64,
     pub model: Model,
     pub thresholds: Thresholds,
-    /// Every record's name (`score::names`), for the model's name frequencies.
+    /// Every record's name (`normalise::packed::names`), for the model's name frequencies.
     pub names: Vec<u64>,
     /// The pairs at or above the floor, strongest first.
     pub scored: Vec<Scored>,
@@ -214,34 +214,31 @@ fn link_ingested<R: Records>(
 
     let started = Instant::now();
     let Forms { links, packed, .. } = forms;
-    let (kept, again, kept_model) = previous.kept_pairs();
-    let scoring = score_pairs(
-        config,
-        t,
+    let scoring = score::stage(
+        &config.score,
         &links,
         packed,
         &mut blocking,
-        (kept, again, kept_model),
-        &repeats,
-        &mut warnings,
+        previous.kept_scores(),
+        &repeats.left_out,
+        &t.progress,
     );
+    warnings.extend(scoring.warnings);
     linking.pairs_compared = scoring.compared;
     linking.pairs_reused = scoring.reused;
     // Linking is over: what clustering needs of the records is taken before they go.
     let mut constraints = cluster::constraints(config, &ing, &links);
     drop(links);
     let mut scored = scoring.scored;
-    let weighing = Instant::now();
-    scored.par_sort_by(|a, b| {
-        b.weight
-            .total_cmp(&a.weight)
-            .then((a.a, a.b).cmp(&(b.a, b.b)))
-    });
-    t.seconds
-        .entry("score.weigh")
-        .and_modify(|s| *s += weighing.elapsed().as_secs_f64());
+    let sorting = Instant::now();
+    score::sort(&mut scored);
+    let seconds = &scoring.seconds;
+    t.seconds.insert("score.compare", seconds.compare);
+    t.seconds.insert("score.fit", seconds.fit);
+    let weigh = seconds.weigh + sorting.elapsed().as_secs_f64();
+    t.seconds.insert("score.weigh", weigh);
     scoring
-        .stage
+        .progress
         .done(&format!("{} pairs at or above the floor", scored.len()));
     t.end("score", started);
 
@@ -334,114 +331,4 @@ fn windowed_warning(config: &Config, blocking: &Blocking) -> Option<String> {
         config.block.max_block_size,
         reach.join(", "),
     ))
-}
-
-/// What scoring made.
-struct Scoring {
-    /// The stage's progress, ended once the pairs are sorted.
-    stage: crate::progress::Stage,
-    /// The pairs at or above the floor, in no order.
-    scored: Vec<Scored>,
-    model: Model,
-    thresholds: Thresholds,
-    names: Vec<u64>,
-    /// Pairs compared by this run, kept from the previous generation, and both.
-    compared: u64,
-    reused: u64,
-    candidate_pairs: u64,
-}
-
-/// The score stage: the candidate pairs compared (and the kept ones' levels taken), the
-/// model estimated (or kept), every pair weighed.
-#[allow(clippy::too_many_arguments)]
-fn score_pairs(
-    config: &Config,
-    t: &mut Timing,
-    links: &[crate::normalise::Linkable],
-    packed: Vec<crate::score::Packed>,
-    blocking: &mut Blocking,
-    (kept, again, kept_model): (Vec<store::link::KeptPair>, Vec<(u32, u32)>, Option<Model>),
-    repeats: &Repeats,
-    warnings: &mut Vec<String>,
-) -> Scoring {
-    let started = Instant::now();
-    let mut pairs = std::mem::take(&mut blocking.pairs);
-    let blocked = pairs.len();
-    pairs.extend(again);
-    let stage = t.progress.counted("score", pairs.len() as u64, "pairs");
-    let mut levels = score::levels_all(links, &packed, &pairs, &stage.counter());
-    let (compared, reused) = (pairs.len() as u64, kept.len() as u64);
-    stage.step("(fitting the model)");
-    t.took("score.compare", started);
-    let fitting = Instant::now();
-    let em = config.score.em && links.len() >= score::EM_MIN_RECORDS;
-    if config.score.em && !em {
-        warnings.push(format!(
-            "only {} records: too few to estimate the model (at least {} are needed); fixed weights used",
-            links.len(),
-            score::EM_MIN_RECORDS
-        ));
-    }
-    let model = if let Some(kept_model) = kept_model {
-        // The previous generation's weights, with name frequencies counted over this run.
-        kept_model.with_name_frequencies(&score::counted_names(&packed, &repeats.left_out))
-    } else if em {
-        // Every sampled pair is a candidate: its levels are already known.
-        let lists: Vec<&[(u32, u32)]> = blocking.samples.iter().map(Vec::as_slice).collect();
-        let positions = score::positions_in(&pairs[..blocked], &lists);
-        let out = &repeats.left_out;
-        let counted = |i: &usize| {
-            let (a, b) = pairs[*i];
-            out.is_empty() || !(out[a as usize] || out[b as usize])
-        };
-        let samples: Vec<_> = block::RULES
-            .iter()
-            .zip(positions)
-            .map(|(r, found)| {
-                let known = found
-                    .into_iter()
-                    .flatten()
-                    .filter(counted)
-                    .map(|i| levels.get(i))
-                    .collect();
-                (r.uses, known)
-            })
-            .collect();
-        Model::fit(links, &packed, &pairs, &levels, &samples, out)
-    } else {
-        Model::fixed()
-    };
-    blocking.samples = Vec::new();
-    let em = model.kind == ModelKind::Em;
-    // The packed records served the comparisons and the model's random pairs; the memory goes
-    // back before the scored pairs are collected. The names stay for the model's name
-    // frequencies when pairs are written and explained.
-    let names = score::names(&packed);
-    drop(packed);
-    pairs.reserve_exact(kept.len());
-    for k in kept {
-        pairs.push((k.a, k.b));
-        levels.push(k.levels);
-    }
-    if let Some(p) = model.params.as_ref().filter(|p| !p.converged) {
-        warnings.push(format!(
-            "EM did not converge in {} iterations; the weights are the last estimate",
-            p.iterations
-        ));
-    }
-    t.took("score.fit", fitting);
-    let weighing = Instant::now();
-    let thresholds = config.score.thresholds(em);
-    let scored = score::score_all(&names, &pairs, &levels, &model, &thresholds);
-    t.took("score.weigh", weighing);
-    Scoring {
-        stage,
-        scored,
-        model,
-        thresholds,
-        names,
-        compared,
-        reused,
-        candidate_pairs: pairs.len() as u64,
-    }
 }

@@ -12,8 +12,8 @@ use crate::error::Result;
 use crate::ingest::Ingested;
 use crate::normalise::stage::Reused;
 use crate::register::ids;
-use crate::score::{self, Model, ModelKind};
-use crate::store::link::{self, KeptPair, Plan, State, Unusable};
+use crate::score::{self, ModelKind};
+use crate::store::link::{self, Plan, State, Unusable};
 use crate::store::stored::{self, Kept, Stored};
 use crate::summary::{LinkMode, Linking};
 
@@ -187,20 +187,22 @@ impl Previous {
         })
     }
 
-    /// The pairs of unchanged records whose levels are kept, those compared again (their
-    /// records swapped order), and the model, when this run links incrementally.
-    pub fn kept_pairs(&mut self) -> (Vec<KeptPair>, Vec<(u32, u32)>, Option<Model>) {
-        let kept = self
-            .incremental()
-            .map(|(state, plan)| (link::reused_pairs(state, plan), state.model.clone()));
+    /// What scoring keeps, when this run links incrementally: the pairs of unchanged records
+    /// with their levels, those to compare again (their records swapped order), the model.
+    pub fn kept_scores(&mut self) -> score::FromPrevious {
+        let kept = self.incremental().map(|(state, plan)| {
+            let (pairs, again) = link::reused_pairs(state, plan);
+            score::FromPrevious {
+                pairs,
+                again,
+                model: Some(state.model.clone()),
+            }
+        });
         if let Some((state, _)) = self.state.as_mut() {
             // The pairs to keep are taken now.
             state.pairs = Vec::new();
         }
-        match kept {
-            Some(((pairs, again), model)) => (pairs, again, Some(model)),
-            None => Default::default(),
-        }
+        kept.unwrap_or_default()
     }
 
     /// The previous persons, whose ids carry on: from the link state when it is sound, else

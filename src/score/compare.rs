@@ -4,10 +4,10 @@
 //! Names are compared with rapidfuzz's Jaro–Winkler (strsim is the reference in tests). The
 //! levels returned are indices into the comparison's levels in `COMPARISONS`.
 
-use super::packed::{
+use crate::comparison::N_COMPARISONS;
+use crate::normalise::packed::{
     packed_jaccard, Packed, Sketch, SKETCH_COMPACT, SKETCH_GIVEN, SKETCH_GIVEN_COMPACT,
 };
-use crate::comparison::N_COMPARISONS;
 use crate::normalise::{Linkable, NormRecord};
 
 // Levels named where one comparison's level changes another's (`COMPARISONS`' indices).

@@ -5,8 +5,8 @@ use rayon::prelude::*;
 
 use super::compare::compare_packed;
 use super::em;
-use super::packed::Packed;
 use crate::comparison::{COMPARISONS, N_COMPARISONS};
+use crate::normalise::packed::Packed;
 use crate::normalise::Linkable;
 
 /// Candidate pairs' comparison levels, each pair's level pattern stored as a number into the
@@ -220,9 +220,9 @@ fn prefetch<T>(v: &T) {
 mod tests {
     use super::*;
     use crate::field::Field;
+    use crate::normalise::packed::pack_all;
     use crate::normalise::NormRecord;
     use crate::score::compare::compare_packed;
-    use crate::score::packed::pack_all;
     use crate::score::tests::rec;
 
     #[test]

@@ -8,16 +8,16 @@
 //! comparison means "missing on either side" and weighs nothing. The probabilistic model (m and
 //! u estimated by EM) replaces the weights, not the levels.
 //!
-//! The comparisons themselves are listed in `comparison`. Here: `packed` packs records for
-//! comparing, `compare` holds the kernels that give a pair its levels, `levels` compares every
+//! The comparisons themselves are listed in `comparison`, and records come packed for comparing
+//! (`normalise::packed`). Here: `compare` holds the kernels that give a pair its levels, `levels` compares every
 //! candidate pair and interns their level patterns, `model` (with `em`) holds the weights, and
-//! this module weighs the pairs and decides them (`score_all`).
+//! this module weighs the pairs and decides them (`score_all`); `stage` runs them in order.
 
 pub mod compare;
 pub mod em;
 pub mod levels;
 pub mod model;
-pub mod packed;
+mod stage;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -32,7 +32,16 @@ pub use levels::{levels_all, Levels};
 pub use model::{
     random_pair_levels, Model, ModelKind, EM_MAX_ITERATIONS, EM_MIN_RECORDS, HOUSEHOLD,
 };
-pub use packed::{counted_names, names, pack_all, Packed, ADDRESS_WORDS};
+pub use stage::{sort, stage, FromPrevious, Scoring, Seconds};
+
+/// A pair whose levels a run keeps from the previous generation: its records (indices in the
+/// run's record order) and their comparison levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeptPair {
+    pub a: u32,
+    pub b: u32,
+    pub levels: [u8; N_COMPARISONS],
+}
 
 /// The match weight of a set of levels: the sum of their weights.
 pub fn weight(levels: &[u8; N_COMPARISONS]) -> f64 {
@@ -153,6 +162,7 @@ pub fn score_all(
 mod tests {
     use super::*;
     use crate::field::Field;
+    use crate::normalise::packed::{names, pack_all};
     use crate::normalise::NormRecord;
 
     /// A record normalised from its fields, as of 1 January 2026.

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::compare::compare_packed;
 use super::em;
 use super::levels::Levels;
-use super::packed::{counted_names, Packed};
 use crate::comparison::{Kind, COMPARISONS, N_COMPARISONS};
+use crate::normalise::packed::{counted_names, Packed};
 use crate::normalise::Linkable;
 
 /// The most EM iterations a rule's m is estimated in. A rule whose pairs are few matches among
@@ -315,9 +315,9 @@ mod tests {
     use super::*;
     use crate::config::Thresholds;
     use crate::field::Field;
+    use crate::normalise::packed::{names, pack_all};
     use crate::normalise::NormRecord;
     use crate::score::levels::levels_all;
-    use crate::score::packed::{names, pack_all};
     use crate::score::score_all;
     use crate::score::tests::rec;
 

@@ -26,21 +26,12 @@ use super::Generation;
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
 use crate::register::Register;
-use crate::score::{Model, Scored, N_COMPARISONS};
+use crate::score::{KeptPair, Model, Scored, N_COMPARISONS};
 
 /// The file's name in a generation.
 pub const FILE: &str = "link.bin";
 const MAGIC: &[u8; 8] = b"PADANLNK";
 const VERSION: u32 = 3;
-
-/// A pair kept for the next run: its records (indices in the generation's record order) and
-/// their comparison levels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KeptPair {
-    pub a: u32,
-    pub b: u32,
-    pub levels: [u8; N_COMPARISONS],
-}
 
 /// A generation's link state, as read back.
 #[derive(Debug)]

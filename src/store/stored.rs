@@ -37,9 +37,9 @@ use xxhash_rust::xxh3::Xxh3;
 use super::link::{Hashing, Unusable};
 use super::Generation;
 use crate::error::{Error, Result};
+use crate::normalise::packed::Packed;
 use crate::normalise::stage::Keep;
 use crate::normalise::{Linkable, Marks, NormRecord, Records};
-use crate::score::Packed;
 
 /// The file's name in a generation.
 pub const FILE: &str = "normalised.bin";

@@ -1,5 +1,7 @@
 //! Records packed for comparing: one small struct per record, strings hashed, names and
-//! addresses sketched, so that most pairs are told apart without reading a string.
+//! addresses sketched, so that most pairs are told apart without reading a string. Made by
+//! the normalise stage beside each record's `Linkable`; read by the comparison kernels
+//! (`score::compare`).
 //!
 //! Reads: normalised records. Writes: one `Packed` per record, and each record's name as the
 //! model's name frequencies count it.
@@ -7,7 +9,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::normalise::NormRecord;
+use super::NormRecord;
 
 /// A record's comparison fields packed for speed: one small struct per record in one array,
 /// strings as 64-bit hashes (0: empty or missing), so that most comparisons touch no string.
@@ -17,49 +19,49 @@ use crate::normalise::NormRecord;
 /// to these fields changes that file's layout (bump `store::stored::FORMS_VERSION`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Packed {
-    pub(super) key: u64,
-    pub(super) compact: u64,
-    pub(super) sorted_key: u64,
-    pub(super) phonetic: u64,
-    pub(super) khmer_key: u64,
-    pub(super) initials_key: u64,
-    pub(super) given_compact: u64,
-    pub(super) has_patronym: bool,
-    pub(super) initials: bool,
-    pub(super) has_address: bool,
-    pub(super) ic_valid: bool,
+    pub(crate) key: u64,
+    pub(crate) compact: u64,
+    pub(crate) sorted_key: u64,
+    pub(crate) phonetic: u64,
+    pub(crate) khmer_key: u64,
+    pub(crate) initials_key: u64,
+    pub(crate) given_compact: u64,
+    pub(crate) has_patronym: bool,
+    pub(crate) initials: bool,
+    pub(crate) has_address: bool,
+    pub(crate) ic_valid: bool,
     /// The IC digits (`ic_len` of them; 0: no IC; longer than 20: only `ic_hash` compares).
-    pub(super) ic_len: u8,
-    pub(super) ic: [u8; 20],
-    pub(super) ic_hash: u64,
+    pub(crate) ic_len: u8,
+    pub(crate) ic: [u8; 20],
+    pub(crate) ic_hash: u64,
     /// The old IC, passport, national id and household id hashed (in that order), out of line:
     /// most records have none.
-    pub(super) other_ids: Option<Box<[u64; 4]>>,
+    pub(crate) other_ids: Option<Box<[u64; 4]>>,
     /// Birth date as (year, month, day) and as a day number; `dob_days == i32::MIN`: none.
-    pub(super) dob_days: i32,
-    pub(super) dob_ymd: (i32, u8, u8),
-    pub(super) sex: u8,
-    pub(super) postcode: u64,
-    pub(super) phone: u64,
+    pub(crate) dob_days: i32,
+    pub(crate) dob_ymd: (i32, u8, u8),
+    pub(crate) sex: u8,
+    pub(crate) postcode: u64,
+    pub(crate) phone: u64,
     /// The address's distinct words as the top halves of their sorted hashes, at most
     /// `ADDRESS_WORDS` of them (the smallest: a bottom-k sketch); `address_len` is the number
     /// of distinct words (capped at 255).
-    pub(super) address: [u32; ADDRESS_WORDS],
-    pub(super) address_len: u8,
+    pub(crate) address: [u32; ADDRESS_WORDS],
+    pub(crate) address_len: u8,
     /// Sketches (`Sketch`, stored column by column to save padding) of the whole name and
     /// the given name without spaces (`SKETCH_COMPACT`, `SKETCH_GIVEN_COMPACT`) and of the
     /// first `GIVEN_TOKENS` given tokens (from `SKETCH_GIVEN`; `given_n` of them, `u8::MAX`:
     /// more), so that a pair of different names is mostly told apart without reading either
     /// record's strings.
-    pub(super) sketch_mask: [u64; SKETCHES],
-    pub(super) sketch_len: [u8; SKETCHES],
-    pub(super) sketch_first: [u8; SKETCHES],
-    pub(super) given_n: u8,
+    pub(crate) sketch_mask: [u64; SKETCHES],
+    pub(crate) sketch_len: [u8; SKETCHES],
+    pub(crate) sketch_first: [u8; SKETCHES],
+    pub(crate) given_n: u8,
 }
 
-pub(super) const SKETCH_COMPACT: usize = 0;
-pub(super) const SKETCH_GIVEN_COMPACT: usize = 1;
-pub(super) const SKETCH_GIVEN: usize = 2;
+pub(crate) const SKETCH_COMPACT: usize = 0;
+pub(crate) const SKETCH_GIVEN_COMPACT: usize = 1;
+pub(crate) const SKETCH_GIVEN: usize = 2;
 const SKETCHES: usize = SKETCH_GIVEN + GIVEN_TOKENS;
 
 /// How many given-name tokens `Packed` sketches; a name with more is compared from its strings.
@@ -69,14 +71,14 @@ const GIVEN_TOKENS: usize = 4;
 /// onto 64 bits, its first byte, and its length; length 0 when the string is empty, not ASCII
 /// or longer than 255 bytes (nothing is then ruled out).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct Sketch {
+pub(crate) struct Sketch {
     mask: u64,
     len: u8,
     first: u8,
 }
 
 impl Sketch {
-    pub(super) fn of(s: &str) -> Sketch {
+    pub(crate) fn of(s: &str) -> Sketch {
         Sketch {
             // Bytes folded onto 64 bits: two letters sharing a bit only loosen the bound.
             mask: s.bytes().fold(0u64, |m, c| m | 1u64 << (c & 63)),
@@ -90,7 +92,7 @@ impl Sketch {
     }
 
     /// `could_reach` from the sketches alone (the same bound).
-    pub(super) fn could_reach(self, other: Sketch, at_least: f64) -> bool {
+    pub(crate) fn could_reach(self, other: Sketch, at_least: f64) -> bool {
         if self.len == 0 || other.len == 0 {
             return true;
         }
@@ -107,7 +109,7 @@ impl Sketch {
     /// Whether two tokens could agree in `compare::tokens_agree`: equal, one a one-letter
     /// initial of the other, or within reach of Jaro–Winkler `at_least`. `false` is certain;
     /// `true` decides nothing.
-    pub(super) fn could_agree(self, other: Sketch, at_least: f64) -> bool {
+    pub(crate) fn could_agree(self, other: Sketch, at_least: f64) -> bool {
         (self.len == other.len && self.mask == other.mask)
             || self.len == 0
             || other.len == 0
@@ -123,7 +125,7 @@ pub const ADDRESS_WORDS: usize = 12;
 /// Jaccard overlap of two addresses from their packed words: exact when neither was cut to
 /// `ADDRESS_WORDS`, else the bottom-k estimate (the share of the union's k smallest hashes
 /// that both hold; Broder 1997).
-pub(super) fn packed_jaccard(a: &Packed, b: &Packed) -> f64 {
+pub(crate) fn packed_jaccard(a: &Packed, b: &Packed) -> f64 {
     let (x, y) = (
         &a.address[..(a.address_len as usize).min(ADDRESS_WORDS)],
         &b.address[..(b.address_len as usize).min(ADDRESS_WORDS)],
@@ -210,7 +212,7 @@ impl Packed {
         }
         if let Some(address) = &r.address {
             // The words' hashes are made here, once, rather than kept with every record.
-            let hashes = crate::normalise::word_hashes(address);
+            let hashes = super::word_hashes(address);
             let mut words: Vec<u32> = hashes.iter().map(|w| (w >> 32) as u32).collect();
             words.dedup();
             p.address_len = words.len().min(255) as u8;
@@ -230,7 +232,7 @@ impl Packed {
     }
 
     /// The household id's hash, 0 when there is none.
-    pub(super) fn household_id(&self) -> u64 {
+    pub(crate) fn household_id(&self) -> u64 {
         self.other_ids.as_ref().map_or(0, |ids| ids[3])
     }
 
@@ -249,7 +251,7 @@ impl Packed {
         ) = (k.mask, k.len, k.first);
     }
 
-    pub(super) fn sketch(&self, i: usize) -> Sketch {
+    pub(crate) fn sketch(&self, i: usize) -> Sketch {
         Sketch {
             mask: self.sketch_mask[i],
             len: self.sketch_len[i],
@@ -287,7 +289,11 @@ mod tests {
     use super::*;
     use crate::field::Field;
     use crate::score::compare::sorted_jaccard;
-    use crate::score::tests::rec;
+
+    /// A record normalised from its fields, as of 1 January 2026.
+    fn rec(fields: &[(Field, &str)]) -> NormRecord {
+        crate::normalise::read_fields(fields, chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
+    }
 
     #[test]
     fn packed_address_overlap_is_exact_for_short_addresses_and_close_for_long() {
