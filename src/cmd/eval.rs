@@ -10,7 +10,6 @@ use padan::config::Config;
 use padan::eval::{self, diagnose};
 use padan::explain;
 use padan::mask;
-use padan::normalise;
 use padan::{Error, Result};
 
 #[derive(clap::Args)]
@@ -58,10 +57,10 @@ pub fn run(a: Args) -> Result<()> {
     let mut values: AHashMap<(String, String), Vec<(String, String)>> = AHashMap::new();
     let mut candidates = None;
     if let Some(cfg) = &a.config {
+        // The run again, in memory: its records' values and every candidate pair.
         let config = Config::load(cfg)?;
-        let ing = padan::ingest::read_all(&config)?;
-        let today = chrono::Local::now().date_naive();
-        let (norm, _) = normalise::all(&ing, today, &Default::default());
+        let linked = padan::pipeline::link(&config)?;
+        let ing = &linked.ing;
         let key = |i: usize| {
             let r = &ing.records[i];
             (
@@ -69,7 +68,7 @@ pub fn run(a: Args) -> Result<()> {
                 r.record_id.clone(),
             )
         };
-        for (i, r) in norm.iter().enumerate() {
+        for (i, r) in linked.records.iter().enumerate() {
             let v = COMPARISONS
                 .iter()
                 .map(|c| {
@@ -79,9 +78,8 @@ pub fn run(a: Args) -> Result<()> {
                 .collect();
             values.insert(key(i), v);
         }
-        let b = padan::block::candidates(&normalise::linkable::all(&norm), (&config.block).into());
-        let set: AHashSet<_> = b
-            .pairs
+        let set: AHashSet<_> = linked
+            .candidates
             .iter()
             .map(|&(x, y)| (key(x as usize), key(y as usize)))
             .collect();

@@ -60,6 +60,19 @@ pub struct Linked<R> {
     /// Persons changed since the previous generation.
     pub changes: Vec<ids::Change>,
     pub warnings: Vec<String>,
+    /// Every candidate pair, when linked in memory (for diagnosing missed pairs; a run with a
+    /// store does not keep them).
+    pub candidates: Vec<(u32, u32)>,
+}
+
+/// Where a run keeps what it does not need in memory.
+#[derive(Clone, Copy)]
+enum Keeping<'a> {
+    /// In the store's folder: the records' values as they came in move to an unnamed file
+    /// there once normalised.
+    Store(&'a Path),
+    /// In memory, the candidate pairs too.
+    Memory,
 }
 
 /// Runs the whole merge into the store `config.out`; returns the summary and the committed
@@ -121,13 +134,14 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         generation,
         warnings,
         normalise,
-        Some(&config.out),
+        Keeping::Store(&config.out),
     )?;
     write::generation(config, t, linked, fingerprint, drift)
 }
 
 /// Links the exports `config` names in memory, with no store: every record normalised,
-/// blocked, compared and clustered, and the persons given fresh ids.
+/// blocked, compared and clustered, and the persons given fresh ids. What `padan eval
+/// --pairs` and the report's tests use.
 pub fn link(config: &Config) -> Result<Linked<Vec<NormRecord>>> {
     let mut t = Timing::new();
     let mut warnings = Vec::new();
@@ -153,7 +167,7 @@ pub fn link(config: &Config) -> Result<Linked<Vec<NormRecord>>> {
         1,
         warnings,
         normalise,
-        None,
+        Keeping::Memory,
     )
 }
 
@@ -168,8 +182,7 @@ fn content(ing: &Ingested, warnings: &mut Vec<String>) -> (Vec<u64>, Repeats) {
 
 /// The stages after ingest, in order. `normalise` makes every record's linking forms and
 /// keeps the whole records (in the store's files, or in memory); `previous` lends what an
-/// incremental run keeps. With `spill`, the records' values as they came in move to an
-/// unnamed file in that folder once normalised.
+/// incremental run keeps; `keeping` says where what is not needed in memory goes.
 #[allow(clippy::too_many_arguments)]
 fn link_ingested<R: Records>(
     config: &Config,
@@ -179,7 +192,7 @@ fn link_ingested<R: Records>(
     generation: u32,
     mut warnings: Vec<String>,
     normalise: impl FnOnce(&Ingested, &Counter) -> Result<(Forms, R, Vec<Unreadable>)>,
-    spill: Option<&Path>,
+    keeping: Keeping,
 ) -> Result<Linked<R>> {
     let started = Instant::now();
     let stage = t
@@ -189,7 +202,7 @@ fn link_ingested<R: Records>(
     let mut linking = previous.linking.clone();
     linking.records_normalised = forms.normalised;
     // Only the review file and the report read the values as they came in, for few records.
-    if let Some(dir) = spill {
+    if let Keeping::Store(dir) = keeping {
         ing.spill(dir)?;
     }
     stage.done("");
@@ -212,6 +225,10 @@ fn link_ingested<R: Records>(
     t.seconds.insert("block.union", blocking.union_seconds);
     warnings.extend(windowed_warning(config, &blocking));
 
+    let candidates = match keeping {
+        Keeping::Memory => blocking.pairs.clone(),
+        Keeping::Store(_) => Vec::new(),
+    };
     let started = Instant::now();
     let Forms { links, packed, .. } = forms;
     let scoring = score::stage(
@@ -293,6 +310,7 @@ fn link_ingested<R: Records>(
         reg,
         changes,
         warnings,
+        candidates,
     })
 }
 
