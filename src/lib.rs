@@ -1,8 +1,12 @@
 //! padan links the registration exports of many agencies into one social protection register.
 //!
-//! The pipeline, one module per stage: [`ingest`] → [`normalise`] → [`block`] → [`score`] →
-//! [`cluster`] → [`register`]; [`pipeline`] runs them in order; [`eval`] measures the result
-//! against a known truth. [`config`] turns `padan.toml` into a checked plan first.
+//! The stages, one module each: [`ingest`] → [`normalise`] → [`block`] → [`score`] →
+//! [`cluster`] → [`register`]. A stage imports only earlier stages and the shared modules
+//! ([`config`], [`field`], [`comparison`], [`mask`], [`spreadsheet`], [`error`],
+//! [`progress`]). After them: the [`store`] (generations and the state an incremental run
+//! reads), the [`output`] files, the [`report`], and the [`pipeline`], which runs the stages
+//! in order (`pipeline::run`, or `pipeline::link` in memory). [`explain`] and [`eval`] read what
+//! a run wrote; [`synth`] makes registries with a known truth.
 
 pub mod block;
 pub mod cluster;
