@@ -202,8 +202,8 @@ pub struct Golden {
 }
 
 impl Golden {
-    /// The values in the order the register's columns list them (`output::REGISTER_COLUMNS`,
-    /// after `person_id`).
+    /// The values in the order the register's columns list them
+    /// (`output::register::REGISTER_COLUMNS`, after `person_id`).
     pub fn values(&self) -> [&Option<Text>; 8] {
         [
             &self.full_name,

@@ -1,7 +1,6 @@
 //! The register store: numbered generations, an atomically switched `current`, the lock, and
-//! what a generation keeps for the next run (`link` for `link.bin`, `stored` for
-//! `normalised.bin` and `forms.bin`). The store knows the stages' types; no
-//! stage knows the store (docs/store.md).
+//! what a generation keeps for the next run. The store knows the stages' types; no stage knows
+//! the store (docs/store.md).
 //!
 //! Layout: `DIR/generations/NNNNNN/` holds one complete set of outputs; `DIR/current` is a
 //! symbolic link to the newest complete one. A run writes into `DIR/generations/.NNNNNN.partial/`,
@@ -10,94 +9,36 @@
 //! generation; a run that fails removes its `.partial` folder, and one killed leaves it to the
 //! next run, which removes it before it needs any space (`remove_leftovers`).
 //! Files are created readable and writable by their owner only (0600), folders 0700.
+//!
+//! This file reads that layout: the complete generations there are, which one is current, and
+//! removing what unfinished runs left (`remove_leftovers`) and old generations (`prune`). The
+//! rest, one concern a file:
+//!
+//! - `lock.rs`: the lock a run holds, and the store's format (`padan-store.json`);
+//! - `generation.rs`: a generation being written (`Generation`, `OutFile`), its commit, and the
+//!   points where the crash-safety and full-disk tests stop it;
+//! - `link.rs`: `link.bin`, what the next run links incrementally from;
+//! - `stored.rs`: `normalised.bin` and `forms.bin`, the records' normalised and linking forms;
+//! - `fingerprint.rs`: what a kept file's reuse depends on besides the records;
+//! - `crosswalk.rs`: the previous persons read back from a generation's CSV files, when its
+//!   `link.bin` cannot be used.
 
+mod crosswalk;
 pub mod fingerprint;
+mod generation;
 pub mod link;
+mod lock;
 pub mod stored;
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+pub use crosswalk::previous_persons;
+pub use generation::{disk_full, Generation, OutFile};
+pub use lock::{lock, Lock, FORMAT};
+
+use std::fs::{self, OpenOptions};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::register::ids::Previous;
-use crate::spreadsheet::raw_cell;
-
-/// The store format this version writes; a store of another format is refused.
-pub const FORMAT: u32 = 1;
-
-/// An exclusive hold on a store for the length of a run. The operating system releases it when
-/// the process ends, however it ends (SIGKILL included), so a killed run leaves no stale lock.
-pub struct Lock {
-    _file: File,
-}
-
-/// Takes the store's lock and checks its format. A second run on the same store, or a store
-/// written by an incompatible version, is a configuration error (exit 2), raised before any
-/// data is read.
-pub fn lock(root: &Path) -> Result<Lock> {
-    mkdir_private(root)?;
-    let path = root.join(".lock");
-    let file = private()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            return Err(Error::Config(format!(
-                "{}: another padan run is writing this register store; wait for it to finish",
-                root.display()
-            )))
-        }
-        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
-    }
-    let marker = root.join("padan-store.json");
-    match fs::read(&marker) {
-        Ok(bytes) => {
-            let format = serde_json::from_slice::<serde_json::Value>(&bytes)
-                .ok()
-                .and_then(|v| v.get("format")?.as_u64());
-            match format {
-                Some(f) if f == u64::from(FORMAT) => {}
-                Some(f) => {
-                    return Err(Error::Config(format!(
-                        "{}: this register store has format {f} but padan {} reads format {FORMAT}; use another output folder or the padan version that wrote it",
-                        marker.display(),
-                        env!("CARGO_PKG_VERSION")
-                    )))
-                }
-                None => {
-                    return Err(Error::Config(format!(
-                        "{}: damaged (it should hold the store's format, as JSON); if this store's generations were written by padan {} (each summary.json names its version), remove the file and the next run writes it again; otherwise use another output folder",
-                        marker.display(),
-                        env!("CARGO_PKG_VERSION")
-                    )))
-                }
-            }
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let text = serde_json::json!({
-                "format": FORMAT,
-                "written_by": format!("padan {}", env!("CARGO_PKG_VERSION")),
-            })
-            .to_string();
-            let tmp = root.join(".padan-store.json.tmp");
-            let _ = fs::remove_file(&tmp);
-            private()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .and_then(|mut f| f.write_all(text.as_bytes()))
-                .map_err(|e| Error::io(&tmp, e))?;
-            fs::rename(&tmp, &marker).map_err(|e| Error::io(&marker, e))?;
-        }
-        Err(e) => return Err(Error::io(&marker, e)),
-    }
-    Ok(Lock { _file: file })
-}
 
 /// The generation a run builds on, and `padan explain` reads: the complete generation
 /// `current` links to; None in a store with none yet.
@@ -183,6 +124,19 @@ fn number(name: &str) -> Option<u32> {
     name.parse().ok()
 }
 
+/// The numbers of the complete generations in a store, ascending.
+pub fn generations(root: &Path) -> Vec<u32> {
+    let mut v: Vec<u32> = fs::read_dir(root.join("generations"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| number(e.file_name().to_str()?))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
 /// Removes what runs that did not finish left in the store: their partial generations, and
 /// the links they were about to make `current`. Called right after the lock is taken, so that
 /// a store whose disk filled up gets that space back before this run needs any; what was
@@ -253,38 +207,6 @@ fn size(bytes: u64) -> String {
     }
 }
 
-/// The error a write gets when the disk is full.
-#[cfg(target_os = "linux")]
-fn no_space() -> io::Error {
-    io::Error::from_raw_os_error(libc::ENOSPC)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn no_space() -> io::Error {
-    io::ErrorKind::StorageFull.into()
-}
-
-/// `e` said plainly when it comes from a full disk (or a used-up quota): the disk of the
-/// store at `root` is full, the previous register is still current, and what to do.
-pub fn disk_full(root: &Path, e: Error) -> Error {
-    let full = match &e {
-        Error::Io { source, .. } => matches!(
-            source.kind(),
-            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
-        ),
-        // The csv and parquet writers hand the system's error on as text.
-        Error::Run(text) => text.contains(&no_space().to_string()),
-        Error::Config(_) => false,
-    };
-    if !full {
-        return e;
-    }
-    Error::Run(format!(
-        "{}: the disk holding the register store is full ({e}); the previous register is still current and nothing this run wrote was kept. Free space on that disk, or lower [run] keep, and run again",
-        root.display()
-    ))
-}
-
 /// Removes complete generations older than the newest `keep` (the current one always stays).
 pub fn prune(root: &Path, keep: usize) -> Result<Vec<u32>> {
     let all = generations(root);
@@ -296,24 +218,6 @@ pub fn prune(root: &Path, keep: usize) -> Result<Vec<u32>> {
         removed.push(n);
     }
     Ok(removed)
-}
-
-/// Fault injection for the crash-safety tests: when `PADAN_CRASH_AFTER` names this point (an
-/// output file's name, `rename` or `switch`), the process aborts there, as a power cut or a
-/// `kill -9` would stop it.
-fn crash_point(name: &str) {
-    if std::env::var_os("PADAN_CRASH_AFTER").is_some_and(|v| v == name) {
-        std::process::abort();
-    }
-}
-
-/// Fault injection for the full-disk tests: when `PADAN_FAIL_AFTER` names this output file,
-/// finishing it fails as on a full disk.
-fn fail_point(name: &str, path: &Path) -> Result<()> {
-    if std::env::var_os("PADAN_FAIL_AFTER").is_some_and(|v| v == name) {
-        return Err(Error::io(path, no_space()));
-    }
-    Ok(())
 }
 
 /// Options that create a file readable and writable by its owner only.
@@ -328,43 +232,6 @@ fn private() -> OpenOptions {
     o
 }
 
-/// Gives the unnamed open `file` the name `to` (Linux: `linkat` of its `/proc/self/fd` entry,
-/// proc(5)); false when that cannot be done.
-#[cfg(target_os = "linux")]
-fn link_unnamed(file: &File, to: &Path) -> bool {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::io::AsRawFd;
-    let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd())).expect("no NUL");
-    let Ok(to) = CString::new(to.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: both paths are NUL-terminated strings that outlive the call.
-    let r = unsafe {
-        libc::linkat(
-            libc::AT_FDCWD,
-            from.as_ptr(),
-            libc::AT_FDCWD,
-            to.as_ptr(),
-            libc::AT_SYMLINK_FOLLOW,
-        )
-    };
-    r == 0
-}
-
-#[cfg(not(target_os = "linux"))]
-fn link_unnamed(_file: &File, _to: &Path) -> bool {
-    false
-}
-
-/// A generation being written. Dropped uncommitted (its run failed), it removes its partial
-/// folder, so that a run that ran out of space gives the space back.
-pub struct Generation {
-    root: PathBuf,
-    number: u32,
-    partial: PathBuf,
-}
-
 fn mkdir_private(p: &Path) -> Result<()> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
@@ -376,277 +243,9 @@ fn mkdir_private(p: &Path) -> Result<()> {
     b.create(p).map_err(|e| Error::io(p, e))
 }
 
-fn sync_dir(p: &Path) -> Result<()> {
-    #[cfg(unix)]
-    File::open(p)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| Error::io(p, e))?;
-    Ok(())
-}
-
-/// The numbers of the complete generations in a store, ascending.
-pub fn generations(root: &Path) -> Vec<u32> {
-    let mut v: Vec<u32> = fs::read_dir(root.join("generations"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter_map(|e| number(e.file_name().to_str()?))
-        .collect();
-    v.sort_unstable();
-    v
-}
-
-/// A file inside a generation, synced to disk when finished.
-pub struct OutFile {
-    path: PathBuf,
-    w: BufWriter<File>,
-}
-
-impl OutFile {
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Flushes and syncs the file.
-    pub fn finish(self) -> Result<()> {
-        let path = self.path;
-        let f = self
-            .w
-            .into_inner()
-            .map_err(|e| Error::io(&path, e.into_error()))?;
-        f.sync_all().map_err(|e| Error::io(&path, e))?;
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        fail_point(name, &path)?;
-        crash_point(name);
-        Ok(())
-    }
-}
-
-impl Write for OutFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.w.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.w.flush()
-    }
-}
-
-impl Generation {
-    /// Starts a new generation in the store at `root` (created if needed), whose lock the caller
-    /// holds and whose leftovers it has removed (`remove_leftovers`).
-    pub fn begin(root: &Path) -> Result<Generation> {
-        let gens = root.join("generations");
-        mkdir_private(&gens)?;
-        let number = generations(root).last().map_or(1, |n| n + 1);
-        let partial = gens.join(format!(".{number:06}.partial"));
-        mkdir_private(&partial)?;
-        Ok(Generation {
-            root: root.to_path_buf(),
-            number,
-            partial,
-        })
-    }
-
-    pub fn number(&self) -> u32 {
-        self.number
-    }
-
-    /// The folder the generation will have once committed.
-    pub fn final_dir(&self) -> PathBuf {
-        generation_dir(&self.root, self.number)
-    }
-
-    /// Creates an output file (mode 0600) in the generation.
-    pub fn create(&self, name: &str) -> Result<OutFile> {
-        let path = self.partial.join(name);
-        let f = private()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        Ok(OutFile {
-            path,
-            w: BufWriter::with_capacity(1 << 16, f),
-        })
-    }
-
-    /// Puts `file`, a finished file with no name (`tempfile::tempfile_in` in the store folder),
-    /// into the generation as `name`, synced. On Linux it is linked in place; where that cannot
-    /// be done (another system, or a file that once had a name) its bytes `data` are copied.
-    pub fn adopt(&self, name: &str, file: &File, data: &[u8]) -> Result<()> {
-        let path = self.partial.join(name);
-        // Readable by its owner only, as every file of a generation.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(fs::Permissions::from_mode(0o600))
-                .map_err(|e| Error::io(&path, e))?;
-        }
-        file.sync_all().map_err(|e| Error::io(&path, e))?;
-        if !link_unnamed(file, &path) {
-            let mut f = self.create(name)?;
-            f.write_all(data).map_err(|e| Error::io(&path, e))?;
-            return f.finish();
-        }
-        fail_point(name, &path)?;
-        crash_point(name);
-        Ok(())
-    }
-
-    /// Makes the generation complete and current. Returns its folder.
-    pub fn commit(self) -> Result<PathBuf> {
-        sync_dir(&self.partial)?;
-        let done = self.final_dir();
-        fs::rename(&self.partial, &done).map_err(|e| Error::io(&done, e))?;
-        let gens = self.root.join("generations");
-        sync_dir(&gens)?;
-        crash_point("rename");
-        let link_tmp = self
-            .root
-            .join(format!(".current.{}.tmp", std::process::id()));
-        let _ = fs::remove_file(&link_tmp);
-        let target = Path::new("generations").join(format!("{:06}", self.number));
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(&target, &link_tmp).map_err(|e| Error::io(&link_tmp, e))?;
-        #[cfg(not(unix))]
-        return Err(Error::Run(
-            "the register store needs a Unix file system".into(),
-        ));
-        let current = self.root.join("current");
-        fs::rename(&link_tmp, &current).map_err(|e| Error::io(&current, e))?;
-        sync_dir(&self.root)?;
-        crash_point("switch");
-        Ok(done)
-    }
-}
-
-impl Drop for Generation {
-    fn drop(&mut self) {
-        // Committed, the folder has its final name and this finds nothing to remove.
-        let _ = fs::remove_dir_all(&self.partial);
-    }
-}
-
-/// The previous persons from a generation's `crosswalk.csv` and `register.csv` (their cells as
-/// `spreadsheet::safe_cell` wrote them), for a generation whose link state cannot be used;
-/// `None` if it has no crosswalk.
-pub fn previous_persons(dir: &Path) -> Result<Option<Previous>> {
-    let cw = dir.join("crosswalk.csv");
-    if !cw.is_file() {
-        return Ok(None);
-    }
-    let bad = |p: &Path, e: String| {
-        Error::Run(format!(
-            "{}: cannot read the previous generation: {e}",
-            p.display()
-        ))
-    };
-    let mut prev = Previous::default();
-    let mut r = csv::Reader::from_path(&cw).map_err(|e| bad(&cw, e.to_string()))?;
-    let mut row = csv::StringRecord::new();
-    while r
-        .read_record(&mut row)
-        .map_err(|e| bad(&cw, e.to_string()))?
-    {
-        prev.add(raw_cell(&row[0]), raw_cell(&row[1]), raw_cell(&row[2]));
-    }
-    let reg = dir.join("register.csv");
-    if let Ok(mut r) = csv::Reader::from_path(&reg) {
-        let h = r.headers().map_err(|e| bad(&reg, e.to_string()))?.clone();
-        let (pid, first) = (
-            h.iter().position(|c| c == "person_id"),
-            h.iter().position(|c| c == "first_generation"),
-        );
-        if let (Some(pid), Some(first)) = (pid, first) {
-            while r
-                .read_record(&mut row)
-                .map_err(|e| bad(&reg, e.to_string()))?
-            {
-                prev.set_first_generation_of_known(
-                    raw_cell(&row[pid]),
-                    row[first].parse().unwrap_or(0),
-                );
-            }
-        }
-    }
-    Ok(Some(prev))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn generations_are_numbered_and_current_moves_only_on_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("store");
-        let g1 = Generation::begin(&root).unwrap();
-        let mut f = g1.create("a.txt").unwrap();
-        f.write_all(b"one").unwrap();
-        f.finish().unwrap();
-        assert!(
-            !root.join("current").exists(),
-            "nothing is current before commit"
-        );
-        g1.commit().unwrap();
-        assert_eq!(
-            fs::read_to_string(root.join("current/a.txt")).unwrap(),
-            "one"
-        );
-
-        // A second generation abandoned half-way leaves the first current.
-        let g2 = Generation::begin(&root).unwrap();
-        assert_eq!(g2.number(), 2);
-        let mut f = g2.create("a.txt").unwrap();
-        f.write_all(b"two").unwrap();
-        drop(f);
-        drop(g2);
-        assert_eq!(
-            fs::read_to_string(root.join("current/a.txt")).unwrap(),
-            "one"
-        );
-
-        // The abandoned generation took its folder with it: the next commits as number 2.
-        let g3 = Generation::begin(&root).unwrap();
-        assert_eq!(g3.number(), 2);
-        g3.create("a.txt").unwrap().finish().unwrap();
-        g3.commit().unwrap();
-        assert_eq!(fs::read_to_string(root.join("current/a.txt")).unwrap(), "");
-        assert_eq!(generations(&root), [1, 2]);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn files_are_private() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let g = Generation::begin(dir.path()).unwrap();
-        let f = g.create("x.csv").unwrap();
-        let p = f.path().to_path_buf();
-        f.finish().unwrap();
-        assert_eq!(fs::metadata(p).unwrap().permissions().mode() & 0o777, 0o600);
-    }
-
-    #[test]
-    fn a_second_lock_is_refused_until_the_first_is_dropped() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = lock(dir.path()).unwrap();
-        let err = lock(dir.path()).err().unwrap();
-        assert_eq!(err.exit_code(), 2);
-        assert!(err.to_string().contains("another padan run"));
-        drop(first);
-        lock(dir.path()).unwrap();
-    }
-
-    #[test]
-    fn a_store_of_another_format_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("padan-store.json"), r#"{"format": 99}"#).unwrap();
-        let err = lock(dir.path()).err().unwrap();
-        assert_eq!(err.exit_code(), 2);
-        assert!(err.to_string().contains("format 99"), "{err}");
-    }
 
     #[test]
     fn pruning_keeps_the_newest_generations() {
@@ -715,31 +314,5 @@ mod tests {
         symlink("generations/000003", &link).unwrap();
         let err = current(&root, &mut warnings).err().unwrap();
         assert!(err.to_string().contains("remove `current`"), "{err}");
-    }
-
-    #[test]
-    fn a_failed_generation_removes_its_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        let g = Generation::begin(dir.path()).unwrap();
-        g.create("a.csv").unwrap().finish().unwrap();
-        let partial = dir.path().join("generations/.000001.partial");
-        assert!(partial.is_dir());
-        drop(g);
-        assert!(!partial.exists());
-        assert!(generations(dir.path()).is_empty());
-    }
-
-    #[test]
-    fn a_full_disk_is_named_as_such_whoever_reports_it() {
-        let root = Path::new("/srv/register");
-        let io = Error::io(Path::new("/srv/register/x"), no_space());
-        let csv = Error::Run(format!("writing review.csv: {}", no_space()));
-        for e in [io, csv] {
-            let said = disk_full(root, e).to_string();
-            assert!(said.starts_with("/srv/register: the disk"), "{said}");
-            assert!(said.contains("is full"), "{said}");
-        }
-        let other = Error::io(root, io::ErrorKind::PermissionDenied.into());
-        assert!(!disk_full(root, other).to_string().contains("full"));
     }
 }
