@@ -121,7 +121,12 @@ pub const COMPARISONS: [Comparison; N_COMPARISONS] = [
     Comparison {
         kind: Kind::OtherId,
         name: "other_id",
-        levels: &[MISSING, l("different", -3.0), l("equal", 10.0)],
+        levels: &[
+            MISSING,
+            l("different", -3.0),
+            l("one_edit", 2.0),
+            l("equal", 10.0),
+        ],
         fields: &[Field::OldIc, Field::Passport, Field::NationalId],
         mask: mask::Rule::Id,
     },

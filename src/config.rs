@@ -114,6 +114,9 @@ pub struct ScoreConfig {
     pub em: bool,
     pub match_threshold: Option<f64>,
     pub review_threshold: Option<f64>,
+    /// The expected precision asked of automatic matches when `match_threshold` is not set
+    /// (`score::threshold`).
+    pub target_precision: Option<f64>,
     /// Pairs scoring below this are not written to `pairs.parquet`.
     pub pairs_floor: Option<f64>,
 }
@@ -127,8 +130,15 @@ pub struct Thresholds {
 }
 
 impl ScoreConfig {
+    /// The expected precision asked of automatic matches.
+    pub fn target_precision(&self) -> f64 {
+        self.target_precision
+            .unwrap_or(crate::score::threshold::DEFAULT_TARGET_PRECISION)
+    }
+
     /// The thresholds: configured values, else the model's defaults. With EM weights (which
-    /// include the prior) a match needs a posterior probability of 0.99 and review one of 0.5;
+    /// include the prior) review needs a posterior probability of 0.5, and a match one of 0.99
+    /// until the scored pairs are known (`score::threshold` then chooses the cut);
     /// with fixed weights, 9 and 4. The floor sits 6 below the review threshold. `em` says
     /// whether the run estimates its weights.
     pub fn thresholds(&self, em: bool) -> Thresholds {
@@ -197,6 +207,7 @@ struct RawScore {
     model: Option<String>,
     match_threshold: Option<f64>,
     review_threshold: Option<f64>,
+    target_precision: Option<f64>,
     pairs_floor: Option<f64>,
 }
 
@@ -318,6 +329,14 @@ impl Config {
             score.match_threshold = sc.match_threshold;
             score.review_threshold = sc.review_threshold;
             score.pairs_floor = sc.pairs_floor;
+            if let Some(t) = sc.target_precision {
+                if !(t > 0.5 && t < 1.0) {
+                    return Err(Error::Config(format!(
+                        "{file}: [score] target_precision = {t}: give a share above 0.5 and below 1, such as 0.9999"
+                    )));
+                }
+                score.target_precision = Some(t);
+            }
         }
         let t = score.thresholds(score.em);
         if let (Some(r), Some(m)) = (score.review_threshold, score.match_threshold) {

@@ -12,6 +12,7 @@ use crate::config::Thresholds;
 use crate::decisions::Decisions;
 use crate::ingest::FileStats;
 use crate::quality::DataQuality;
+use crate::score::threshold::Expected;
 use crate::score::{Comparison, Model};
 
 /// `summary.json`.
@@ -47,6 +48,9 @@ pub struct Summary {
     /// The largest blocks compared within the window rather than in full.
     pub large_blocks: Vec<LargeBlock>,
     pub thresholds: Thresholds,
+    /// What the estimated model expects of the decisions (none with fixed weights, whose
+    /// weights are no probabilities).
+    pub expected: Option<Expected>,
     pub model: ModelSummary,
     pub stage_seconds: BTreeMap<&'static str, f64>,
     pub peak_memory_bytes: Option<u64>,

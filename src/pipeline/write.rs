@@ -12,7 +12,7 @@ use crate::decisions;
 use crate::error::Result;
 use crate::normalise::Records;
 use crate::output;
-use crate::score::{Decision, Model, COMPARISONS};
+use crate::score::{threshold, Decision, Model, ModelKind, COMPARISONS};
 use crate::store::{self, link, stored, Generation};
 use crate::summary::{ModelSummary, Summary};
 
@@ -68,6 +68,13 @@ pub fn summary<R: Records>(config: &Config, generation: u32, linked: &mut Linked
         blocking: std::mem::take(&mut linked.blocking.rules),
         large_blocks: std::mem::take(&mut linked.blocking.large),
         thresholds: linked.thresholds,
+        expected: (linked.model.kind == ModelKind::Em).then(|| {
+            threshold::expected(
+                &linked.scored,
+                ing.records.len(),
+                config.score.target_precision(),
+            )
+        }),
         model: ModelSummary {
             comparisons: &COMPARISONS,
             model: std::mem::replace(&mut linked.model, Model::fixed()),

@@ -447,6 +447,7 @@ fn large(n: usize) -> Run {
             review_weight: 4.0,
             pairs_floor: -2.0,
         },
+        expected: None,
         model: crate::summary::ModelSummary {
             comparisons: &COMPARISONS,
             model: model.clone(),

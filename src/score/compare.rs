@@ -179,17 +179,26 @@ fn ic_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
     }
 }
 
-fn other_id_level(pa: &Packed, pb: &Packed) -> u8 {
-    let (Some(a), Some(b)) = (&pa.other_ids, &pb.other_ids) else {
+fn other_id_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
+    let (Some(x), Some(y)) = (&pa.other_ids, &pb.other_ids) else {
         return 0;
     };
     let mut level = 0;
-    for (&x, &y) in a[..3].iter().zip(&b[..3]) {
+    for (k, (&x, &y)) in x[..3].iter().zip(&y[..3]).enumerate() {
         if x != 0 && y != 0 {
             if x == y {
-                return 2;
+                return 3;
             }
-            level = 1;
+            fn id(r: &Linkable, k: usize) -> &str {
+                match k {
+                    0 => r.old_ic(),
+                    1 => r.passport(),
+                    _ => r.national_id(),
+                }
+                .unwrap_or("")
+            }
+            let edit = one_edit(id(a, k), id(b, k));
+            level = level.max(if edit { 2 } else { 1 });
         }
     }
     level
@@ -301,7 +310,7 @@ pub fn compare_packed(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> [
     [
         name,
         ic,
-        other_id_level(pa, pb),
+        other_id_level(pa, pb, a, b),
         dob_level(pa, pb),
         eq_level(pa.sex as u64, pb.sex as u64),
         eq_level(pa.postcode, pb.postcode),
@@ -320,6 +329,32 @@ mod tests {
 
     fn label(levels: &[u8; N_COMPARISONS], k: Kind) -> &'static str {
         k.comparison().levels[levels[k as usize] as usize].label
+    }
+
+    #[test]
+    fn other_ids_one_slip_apart_are_their_own_level() {
+        use Field::*;
+        let level = |x: &[(Field, &str)], y: &[(Field, &str)]| {
+            label(&compare(&rec(x), &rec(y)), Kind::OtherId)
+        };
+        let n = |v| [(FullName, "JETT COLEGATE"), (NationalId, v)];
+        assert_eq!(level(&n("1302954"), &n("1302954")), "equal");
+        assert_eq!(level(&n("1302954"), &n("1302964")), "one_edit");
+        assert_eq!(level(&n("1302954"), &n("1320954")), "one_edit");
+        assert_eq!(level(&n("1302954"), &n("1742749")), "different");
+        assert_eq!(
+            level(&n("1302954"), &[(FullName, "JETT COLEGATE")]),
+            "missing"
+        );
+        // Ids of different kinds are never compared with each other.
+        let p = [(FullName, "JETT COLEGATE"), (Passport, "1302964")];
+        assert_eq!(level(&n("1302954"), &p), "missing");
+        // An equal id of one kind outweighs a slip in another.
+        let both = |a, b| [(Passport, a), (NationalId, b)];
+        assert_eq!(
+            level(&both("K1", "1302954"), &both("K1", "1302955")),
+            "equal"
+        );
     }
 
     #[test]

@@ -33,6 +33,20 @@ impl Params {
         }
     }
 
+    /// The probability that a random pair with levels `p` is a true pair.
+    pub fn posterior(&self, p: &[u8]) -> f64 {
+        let (mut pm, mut pu) = (self.lambda, 1.0 - self.lambda);
+        for (k, &l) in p.iter().enumerate().filter(|(_, &l)| l != 0) {
+            pm *= self.m[k][l as usize];
+            pu *= self.u[k][l as usize];
+        }
+        if pm + pu > 0.0 {
+            pm / (pm + pu)
+        } else {
+            0.0
+        }
+    }
+
     /// log2 of the prior odds λ/(1-λ).
     pub fn prior_weight(&self) -> f64 {
         (self.lambda / (1.0 - self.lambda)).log2()
@@ -45,10 +59,26 @@ pub type Histogram<const N: usize> = AHashMap<[u8; N], u64>;
 /// u from a sample of random pairs' level patterns: level frequencies among non-missing
 /// values, smoothed so that no level has probability 0.
 pub fn estimate_u<const N: usize>(sample: &Histogram<N>, n_levels: &[usize; N]) -> Vec<Vec<f64>> {
+    estimate_u_among_non_matches(sample, n_levels, None)
+}
+
+/// u from a sample of random pairs, each pair counted by how likely it is a non-match under
+/// `fitted` (every pair counted whole without it). Random pairs include true ones, and where
+/// records have several copies those make up most of the pairs that agree on a unique
+/// identifier: counted as non-matches, they make agreement look far more common by chance
+/// than it is.
+pub fn estimate_u_among_non_matches<const N: usize>(
+    sample: &Histogram<N>,
+    n_levels: &[usize; N],
+    fitted: Option<&Params>,
+) -> Vec<Vec<f64>> {
     let mut counts: Vec<Vec<f64>> = n_levels.iter().map(|&n| vec![0.0; n]).collect();
-    for (p, &c) in sample {
+    let mut patterns: Vec<(&[u8; N], &u64)> = sample.iter().collect();
+    patterns.sort_unstable_by_key(|p| *p.0);
+    for (p, &c) in patterns {
+        let non_match = fitted.map_or(1.0, |f| 1.0 - f.posterior(p));
         for k in 0..N {
-            counts[k][p[k] as usize] += c as f64;
+            counts[k][p[k] as usize] += c as f64 * non_match;
         }
     }
     counts
@@ -245,6 +275,31 @@ mod tests {
         assert!((p.m[1][2] - 0.8).abs() < 0.03, "{:?}", p.m);
         assert!(p.weight(0, 2) > 3.0 && p.weight(0, 1) < 0.0);
         assert_eq!(p.weight(0, 0), 0.0);
+    }
+
+    #[test]
+    fn u_counted_among_non_matches_leaves_out_the_true_pairs_in_the_random_sample() {
+        // A random sample where 1 pair in 500 is true and agrees on field 0, which false pairs
+        // almost never do (u = 0.0001): counted whole, u would be about twenty times too large.
+        let n_levels = [3, 3];
+        let mut sample = Histogram::default();
+        sample.insert([2u8, 2u8], 200);
+        sample.insert([2, 1], 10);
+        sample.insert([1, 2], 9_980);
+        sample.insert([1, 1], 89_810);
+        let naive = estimate_u(&sample, &n_levels);
+        assert!(naive[0][2] > 0.002, "{naive:?}");
+        let fitted = Params {
+            m: vec![vec![1.0, 0.05, 0.95], vec![1.0, 0.1, 0.9]],
+            u: naive,
+            lambda: 0.002,
+            iterations: 1,
+            converged: true,
+        };
+        let u = estimate_u_among_non_matches(&sample, &n_levels, Some(&fitted));
+        assert!(u[0][2] < 0.0005, "{u:?}");
+        assert!((u[1][2] - 0.1).abs() < 0.01, "{u:?}");
+        assert_eq!(u[0][0], 1.0);
     }
 
     #[test]

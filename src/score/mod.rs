@@ -11,13 +11,15 @@
 //! The comparisons themselves are listed in `comparison`, and records come packed for comparing
 //! (`normalise::packed`). Here: `compare` holds the kernels that give a pair its levels, `levels` compares every
 //! candidate pair and interns their level patterns, `model` (with `em`) holds the weights, and
-//! this module weighs the pairs and decides them (`score_all`); `stage` runs them in order.
+//! this module weighs the pairs and decides them (`score_all`), `threshold` chooses the
+//! automatic-match cut from the model; `stage` runs them in order.
 
 pub mod compare;
 pub mod em;
 pub mod levels;
 pub mod model;
 mod stage;
+pub mod threshold;
 
 use rayon::prelude::*;
 use serde::Serialize;

@@ -66,6 +66,9 @@ pub const HOUSEHOLD: [Kind; 4] = [
     Kind::HouseholdId,
 ];
 
+/// The IC level of two different valid MyKad numbers.
+const IC_DIFFERENT_VALID: usize = 1;
+
 /// The name levels whose weight is adjusted by the name's frequency.
 const NAME_TF_LEVELS: [u8; 2] = [6, 7];
 /// A rare name adds at most this much above the level's average weight.
@@ -118,48 +121,6 @@ impl Model {
             (100 * n as u64).clamp(200_000, 2_000_000),
         );
         let u_sample_pairs = sample.values().sum();
-        let u = em::estimate_u(&sample, &n_levels);
-        let mut m_sum: Vec<Vec<f64>> = n_levels.iter().map(|&n| vec![0.0; n]).collect();
-        let mut m_n = [0u32; N_COMPARISONS];
-        let mut all_converged = true;
-        let mut iterations = 0;
-        for (uses, levels) in rule_samples {
-            if levels.is_empty() {
-                continue;
-            }
-            let skip: Vec<bool> = COMPARISONS.iter().map(|c| uses.contains(&c.kind)).collect();
-            let mut h: em::Histogram<N_COMPARISONS> = Default::default();
-            for l in levels {
-                let mut l = *l;
-                for k in 0..N_COMPARISONS {
-                    if skip[k] {
-                        l[k] = 0;
-                    }
-                }
-                *h.entry(l).or_default() += 1;
-            }
-            let p = em::estimate(&h, u.clone(), &n_levels, EM_MAX_ITERATIONS);
-            all_converged &= p.converged;
-            iterations = iterations.max(p.iterations);
-            for k in (0..N_COMPARISONS).filter(|&k| !skip[k]) {
-                m_n[k] += 1;
-                for (sum, m) in m_sum[k].iter_mut().zip(&p.m[k]).skip(1) {
-                    *sum += m;
-                }
-            }
-        }
-        let init = em::initial_m(&n_levels);
-        let m: Vec<Vec<f64>> = (0..N_COMPARISONS)
-            .map(|k| {
-                if m_n[k] == 0 {
-                    init[k].clone()
-                } else {
-                    let mut v: Vec<f64> = m_sum[k].iter().map(|x| x / m_n[k] as f64).collect();
-                    v[0] = 1.0;
-                    v
-                }
-            })
-            .collect();
         let cand = match counted {
             None => candidate_levels.histogram(),
             Some(_) => candidate_levels.histogram_where(|i| {
@@ -167,18 +128,31 @@ impl Model {
                 !left_out[a as usize] && !left_out[b as usize]
             }),
         };
-        let n = n as f64;
-        let lambda = em::estimate_lambda(&cand, n * (n - 1.0) / 2.0, &m, &u, 500);
-        let params = em::Params {
-            m,
-            u,
-            lambda,
-            iterations,
-            converged: all_converged,
-        };
-        let weights = (0..N_COMPARISONS)
+        let all_pairs = n as f64 * (n as f64 - 1.0) / 2.0;
+        // u counts every random pair as a non-match at first, then only as far as the first
+        // fit says it is one.
+        let first = fit_m_and_prior(
+            em::estimate_u(&sample, &n_levels),
+            rule_samples,
+            &cand,
+            all_pairs,
+        );
+        let params = fit_m_and_prior(
+            em::estimate_u_among_non_matches(&sample, &n_levels, Some(&first)),
+            rule_samples,
+            &cand,
+            all_pairs,
+        );
+        let mut weights: Vec<Vec<f64>> = (0..N_COMPARISONS)
             .map(|k| (0..n_levels[k]).map(|l| params.weight(k, l)).collect())
             .collect();
+        // EM takes twins and siblings registered together, who agree on all but their names
+        // and ICs, for true pairs, and so learns that true pairs often hold two different
+        // valid MyKad numbers. A valid MyKad is one person's: the fitted weight of that level
+        // is held at most at the fixed one.
+        let ic = Kind::Ic as usize;
+        let fixed = COMPARISONS[ic].levels[IC_DIFFERENT_VALID].weight;
+        weights[ic][IC_DIFFERENT_VALID] = weights[ic][IC_DIFFERENT_VALID].min(fixed);
         Model {
             kind: ModelKind::Em,
             weights,
@@ -271,6 +245,67 @@ impl Model {
     /// A pair's match weight.
     pub fn pair_weight(&self, name: u64, levels: &[u8; N_COMPARISONS]) -> f64 {
         self.total(&self.field_weights(name, levels))
+    }
+}
+
+/// m by EM on each blocking rule's sample (the comparisons the rule agrees on left out,
+/// averaged over the rules that do not use a comparison), then the prior over all pairs, with
+/// `u` held.
+fn fit_m_and_prior(
+    u: Vec<Vec<f64>>,
+    rule_samples: &[(&[Kind], Vec<[u8; N_COMPARISONS]>)],
+    candidates: &em::Histogram<N_COMPARISONS>,
+    all_pairs: f64,
+) -> em::Params {
+    let n_levels: [usize; N_COMPARISONS] = std::array::from_fn(|k| COMPARISONS[k].levels.len());
+    let mut m_sum: Vec<Vec<f64>> = n_levels.iter().map(|&n| vec![0.0; n]).collect();
+    let mut m_n = [0u32; N_COMPARISONS];
+    let mut all_converged = true;
+    let mut iterations = 0;
+    for (uses, levels) in rule_samples {
+        if levels.is_empty() {
+            continue;
+        }
+        let skip: Vec<bool> = COMPARISONS.iter().map(|c| uses.contains(&c.kind)).collect();
+        let mut h: em::Histogram<N_COMPARISONS> = Default::default();
+        for l in levels {
+            let mut l = *l;
+            for k in 0..N_COMPARISONS {
+                if skip[k] {
+                    l[k] = 0;
+                }
+            }
+            *h.entry(l).or_default() += 1;
+        }
+        let p = em::estimate(&h, u.clone(), &n_levels, EM_MAX_ITERATIONS);
+        all_converged &= p.converged;
+        iterations = iterations.max(p.iterations);
+        for k in (0..N_COMPARISONS).filter(|&k| !skip[k]) {
+            m_n[k] += 1;
+            for (sum, m) in m_sum[k].iter_mut().zip(&p.m[k]).skip(1) {
+                *sum += m;
+            }
+        }
+    }
+    let init = em::initial_m(&n_levels);
+    let m: Vec<Vec<f64>> = (0..N_COMPARISONS)
+        .map(|k| {
+            if m_n[k] == 0 {
+                init[k].clone()
+            } else {
+                let mut v: Vec<f64> = m_sum[k].iter().map(|x| x / m_n[k] as f64).collect();
+                v[0] = 1.0;
+                v
+            }
+        })
+        .collect();
+    let lambda = em::estimate_lambda(candidates, all_pairs, &m, &u, 500);
+    em::Params {
+        m,
+        u,
+        lambda,
+        iterations,
+        converged: all_converged,
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::{levels_all, positions_in, score_all, KeptPair, Model, ModelKind, Scored};
+use super::{levels_all, positions_in, score_all, threshold, KeptPair, Model, ModelKind, Scored};
 use crate::block::{self, Blocking};
 use crate::config::{ScoreConfig, Thresholds};
 use crate::normalise::packed::{self, Packed};
@@ -134,8 +134,24 @@ pub fn stage(
     }
     let fit = fitting.elapsed().as_secs_f64();
     let weighing = Instant::now();
-    let thresholds = config.thresholds(em);
-    let scored = score_all(&names, &pairs, &levels, &model, &thresholds);
+    let mut thresholds = config.thresholds(em);
+    let mut scored = score_all(&names, &pairs, &levels, &model, &thresholds);
+    // An estimated model's probabilities say where its automatic matches meet the target
+    // precision; fixed weights' do not.
+    if em && config.match_threshold.is_none() {
+        let target = config.target_precision();
+        match threshold::match_cut(&scored, thresholds.review_weight, target) {
+            Some(cut) => thresholds.match_weight = cut,
+            None => warnings.push(format!(
+                "no match weight gives automatic matches the target precision {target}; the cut stays at probability 0.99"
+            )),
+        }
+        threshold::decide(
+            &mut scored,
+            thresholds.match_weight,
+            thresholds.review_weight,
+        );
+    }
     Scoring {
         scored,
         model,

@@ -31,7 +31,7 @@ use crate::score::{KeptPair, Model, Scored, N_COMPARISONS};
 /// The file's name in a generation.
 pub const FILE: &str = "link.bin";
 const MAGIC: &[u8; 8] = b"PADANLNK";
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// A generation's link state, as read back.
 #[derive(Debug)]

@@ -22,8 +22,16 @@ pub fn section(s: &mut String, input: &ReportInput) {
     rows.truncate(MAX_REVIEW);
     let _ = write!(
         s,
-        r#"<section id="review"><h2>Review queue</h2><p>{} pairs in the review band (weight from {:.2} up to the match threshold {:.2}, and matches a constraint refused); the {} highest weights are shown side by side. Decide them in <code>review.csv</code> (<code>same</code> or <code>different</code>) and pass it back with <code>--decisions</code>.</p>"#,
+        r#"<section id="review"><h2>Review queue</h2><p>{} pairs in the review band ({}; weight from {:.2} up to the match threshold {:.2}, and matches a constraint refused); the {} highest weights are shown side by side. Decide them in <code>review.csv</code> (<code>same</code> or <code>different</code>) and pass it back with <code>--decisions</code>.</p>"#,
         num(input.summary.review_pairs),
+        input.summary.expected.map_or_else(
+            || "fixed weights: no expected precision".to_string(),
+            |e| format!(
+                "{:.2} per 100 records, expected to be true pairs {:.0}% of the time",
+                100.0 * e.review_share,
+                100.0 * e.review_precision
+            )
+        ),
         input.summary.thresholds.review_weight,
         input.summary.thresholds.match_weight,
         rows.len()

@@ -49,6 +49,18 @@ pub fn section(s: &mut String, input: &ReportInput) {
         r#"<tr><th>thresholds (match / review / floor)</th><td class="n">{:.2} / {:.2} / {:.2}</td></tr></table>"#,
         t.match_weight, t.review_weight, t.pairs_floor
     );
+    if let Some(e) = &sm.expected {
+        let _ = write!(
+            s,
+            r#"<h3>What the model expects</h3><table id="expected"><tr><th>precision of automatic matches (target {:.4}{})</th><td class="n">{:.5}</td></tr><tr><th>recall of automatic matches, of the true pairs among the scored ones</th><td class="n">{:.5}</td></tr><tr><th>precision of the review band</th><td class="n">{:.3}</td></tr><tr><th>review pairs per record</th><td class="n">{:.4}</td></tr></table><p class="muted">The model's own probabilities, not a measurement: where its fields' evidence is not independent (twins, a household sharing a phone) it is too sure.</p>"#,
+            e.target_precision,
+            if e.target_met { ", met" } else { ", not met" },
+            e.match_precision,
+            e.match_recall,
+            e.review_precision,
+            e.review_share
+        );
+    }
     let l = &sm.linking;
     let _ = write!(
         s,
