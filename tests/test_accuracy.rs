@@ -3,7 +3,7 @@
 
 use crate::workdir::{csv_rows, run_ok, Workdir};
 
-/// Measured on seeds 11, 12, 13 at 5,000 people: precision 0.9987–0.9997, F1 0.9969–0.9992.
+/// Measured on seeds 11, 12, 13 at 5,000 people: precision 0.9997–1.0000, F1 0.9973–0.9991.
 const PRECISION_FLOOR: f64 = 0.99;
 const F1_FLOOR: f64 = 0.985;
 
@@ -92,7 +92,7 @@ fn em_gives_the_same_parameters_for_the_same_input() {
 }
 
 /// Typing slips, swapped fields and missing values at twice the usual rates (a seed no
-/// setting was chosen on). Measured at 3,000 people, seed 31: precision 0.9989, recall 0.9910;
+/// setting was chosen on). Measured at 3,000 people, seed 31: precision 1.0000, recall 0.9933;
 /// before random pairs' u was counted among non-matches and the cut chosen for a target
 /// precision, recall was 0.978.
 #[test]
@@ -127,15 +127,16 @@ fn the_match_cut_meets_the_target_precision_and_summary_says_what_the_model_expe
     let f = |v: &serde_json::Value| v.as_f64().unwrap();
     let default = run_scored(&wd, "", "a");
     let e = &default["expected"];
-    assert_eq!(f(&e["target_precision"]), 0.9999, "{e}");
+    assert_eq!(f(&e["target_precision"]), 0.999, "{e}");
     assert_eq!(e["target_met"], true, "{e}");
-    assert!(f(&e["match_precision"]) >= 0.9999, "{e}");
+    assert!(f(&e["match_precision"]) >= 0.999, "{e}");
     assert!(
         f(&e["match_recall"]) > 0.9 && f(&e["match_recall"]) <= 1.0,
         "{e}"
     );
     let t = &default["thresholds"];
-    assert!(f(&t["match_weight"]) >= f(&t["review_weight"]), "{t}");
+    // Never below probability 0.9 for a pair merged without review.
+    assert!(f(&t["match_weight"]) >= (0.9f64 / 0.1).log2() - 1e-9, "{t}");
     // The review band's size, as pairs per record.
     let records = f(&default["records_accepted"]);
     let review = f(&default["review_pairs"]);

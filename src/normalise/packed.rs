@@ -106,6 +106,18 @@ impl Sketch {
         (m / la + m / lb + 1.0) / 3.0 >= jaro_needed - 1e-12
     }
 
+    /// Whether two strings could be one slip apart (`compare::one_slip_apart`: a letter changed,
+    /// added, dropped, or two swapped), in any order of their letters: lengths at most one
+    /// apart and at most one letter of each missing from the other. `false` is certain.
+    pub(crate) fn could_be_one_slip(self, other: Sketch) -> bool {
+        if self.len == 0 || other.len == 0 {
+            return true;
+        }
+        self.len.abs_diff(other.len) <= 1
+            && (self.mask & !other.mask).count_ones() <= 1
+            && (other.mask & !self.mask).count_ones() <= 1
+    }
+
     /// Whether two tokens could agree in `compare::tokens_agree`: equal, one a one-letter
     /// initial of the other, or within reach of Jaro–Winkler `at_least`. `false` is certain;
     /// `true` decides nothing.

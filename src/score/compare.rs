@@ -53,13 +53,26 @@ fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
     if one_patronym_missing && ga != 0 && ga == gb {
         return 4;
     }
+    if one_slip_apart(pa, pb, a, b) {
+        return 3;
+    }
     // The given name is compared more strictly than the whole, since fathers' names get
     // abbreviated or dropped (docs/domain.md, names): every given token of the shorter name
     // must be found, near enough, in the other. NUR IMAN and NUR AIN share NUR and are close
     // as strings, but are two people.
-    if ga != 0 && gb != 0 && ga != gb && (!tokens_could_agree(pa, pb) || !tokens_agree(a, b)) {
+    // Past this test, every given word of one name has a near twin in the other's.
+    let words_agree = ga != 0 && gb != 0 && ga != gb;
+    if words_agree && (!tokens_could_agree(pa, pb) || !tokens_agree(a, b)) {
         return 1;
     }
+    // Words that agree in another order, or among more words (AISYAH BINTI ABDUL AZIZ /
+    // ABDUL AZIZ AISHAH, ANDRE NG WAICHEE / NG WAICHEE), are at least similar, however
+    // unlike the strings are.
+    let unlike = if words_agree && words_near(a.patronym(), b.patronym()) {
+        2
+    } else {
+        1
+    };
     let given = if ga == 0 || gb == 0 {
         1.0
     } else if pa
@@ -75,7 +88,7 @@ fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
             .sketch(SKETCH_COMPACT)
             .could_reach(pb.sketch(SKETCH_COMPACT), 0.80)
     {
-        return 1;
+        return unlike;
     }
     let full = jaro_winkler(a.compact(), b.compact());
     if full >= 0.92 {
@@ -83,8 +96,69 @@ fn name_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {
     } else if full >= 0.80 {
         2
     } else {
-        1
+        unlike
     }
+}
+
+/// Whether the whole names, spaces aside, are at most one slip (a letter changed, added,
+/// dropped, or two swapped) apart, as written or with their words sorted: the same name cut
+/// into words differently (KHOO WAI KHEG / KHOO WAIKHENG, where only the second is read as
+/// Chinese syllables) or written in another order (WOONG KOK WEI / KOK WEI WONG), which the
+/// word-by-word rules below would call different. Names this close are never two people's
+/// the word rules tell apart (NUR IMAN / NUR AIN are two slips apart).
+fn one_slip_apart(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> bool {
+    const MIN_LEN: usize = 8;
+    // The packed forms rule out nearly every pair before the strings are read.
+    if !pa
+        .sketch(SKETCH_COMPACT)
+        .could_be_one_slip(pb.sketch(SKETCH_COMPACT))
+    {
+        return false;
+    }
+    let (x, y) = (a.compact(), b.compact());
+    if x.len().min(y.len()) < MIN_LEN || x.len().abs_diff(y.len()) > 1 {
+        return false;
+    }
+    if within_one_slip(x.as_bytes(), y.as_bytes()) {
+        return true;
+    }
+    // The sorted words, joined, in buffers on the stack (a longer name is not compared so).
+    let mut bx = [0u8; 64];
+    let mut by = [0u8; 64];
+    let (Some(sx), Some(sy)) = (
+        joined(a.sorted_key(), &mut bx),
+        joined(b.sorted_key(), &mut by),
+    ) else {
+        return false;
+    };
+    within_one_slip(sx, sy)
+}
+
+/// `s` without its spaces, in `buf`; `None` when it does not fit.
+fn joined<'b>(s: &str, buf: &'b mut [u8; 64]) -> Option<&'b [u8]> {
+    let mut n = 0;
+    for &c in s.as_bytes().iter().filter(|&&c| c != b' ') {
+        *buf.get_mut(n)? = c;
+        n += 1;
+    }
+    Some(&buf[..n])
+}
+
+/// Whether `a` and `b` are at most one letter changed, added, dropped, or two neighbours
+/// swapped apart (optimal string alignment distance at most 1), in one pass: what is left once
+/// their common start and end are set aside is at most a letter on each side, or two letters
+/// swapped.
+fn within_one_slip(a: &[u8], b: &[u8]) -> bool {
+    let start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[start..], &b[start..]);
+    let end = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a, b) = (&a[..a.len() - end], &b[..b.len() - end]);
+    (a.len() <= 1 && b.len() <= 1) || (a.len() == 2 && b.len() == 2 && a[0] == b[1] && a[1] == b[0])
 }
 
 /// Whether Jaro–Winkler of `a` and `b` could reach `at_least`, from a bound that needs no
@@ -96,10 +170,15 @@ pub fn could_reach(a: &str, b: &str, at_least: f64) -> bool {
     Sketch::of(a).could_reach(Sketch::of(b), at_least)
 }
 
-/// Whether every token of the shorter list has a near twin in the other: equal, an initial of
-/// it, or Jaro–Winkler at least 0.88 (a typo or a spelling variant).
+/// Whether every given-name token of the shorter list has a near twin in the other: equal, an
+/// initial of it, or Jaro–Winkler at least 0.88 (a typo or a spelling variant).
 fn tokens_agree(a: &Linkable, b: &Linkable) -> bool {
-    let (a, b) = (a.given(), b.given());
+    words_near(a.given(), b.given())
+}
+
+/// Whether every word of the shorter list has a near twin in the other (as `tokens_agree`); an
+/// empty list agrees with any.
+fn words_near<'a, I: Iterator<Item = &'a str> + Clone>(a: I, b: I) -> bool {
     let (short, long) = if a.clone().count() <= b.clone().count() {
         (a, b)
     } else {
@@ -329,6 +408,87 @@ mod tests {
 
     fn label(levels: &[u8; N_COMPARISONS], k: Kind) -> &'static str {
         k.comparison().levels[levels[k as usize] as usize].label
+    }
+
+    #[test]
+    fn one_slip_in_one_pass_agrees_with_the_optimal_string_alignment_distance() {
+        use rapidfuzz::distance::osa;
+        let words = [
+            "KHOOWAIKHENG",
+            "KHOOWAIKHEG",
+            "KHOOWIAKHENG",
+            "KHOOWAIKHENGG",
+            "HKOOWAIKHENG",
+            "KHOOWAIKHNEG",
+            "AAAA",
+            "AAA",
+            "AAAAA",
+            "ABAB",
+            "BABA",
+            "ABBA",
+            "",
+            "A",
+            "AB",
+            "NURIMAN",
+            "NURAIN",
+            "WAIKHENGKHOO",
+        ];
+        for x in words {
+            for y in words {
+                let want = osa::distance(x.bytes(), y.bytes()) <= 1;
+                assert_eq!(
+                    within_one_slip(x.as_bytes(), y.as_bytes()),
+                    want,
+                    "{x} / {y}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn names_cut_or_ordered_differently_agree_and_families_stay_apart() {
+        let level = |x: &str, y: &str| {
+            label(
+                &compare(&rec(&[(Field::FullName, x)]), &rec(&[(Field::FullName, y)])),
+                Kind::Name,
+            )
+        };
+        // One slip apart once the words are joined or sorted: the same name.
+        assert_eq!(level("KHOO WAI KHEG", "Khoo Wai Kheng"), "close");
+        assert_eq!(level("WOONG KOK WEI", "KOK WEI WONG"), "close");
+        assert_eq!(level("wilkins zanke", "zane wilkins"), "close");
+        // Every given word of one in the other, in another order or among more words.
+        assert_eq!(
+            level("AISHYA BINTI ABDUL AZIZ", "ABDUL AZIZ AISHAH"),
+            "similar"
+        );
+        assert_eq!(level("ANDRE NG WAICHEE", "NG WAICHEE"), "similar");
+        assert_eq!(
+            level("SITI AISYHA BINTI MUHAMMAD OSMAN", "WAN SITI AISYHA"),
+            "similar"
+        );
+        assert_eq!(
+            level(
+                "ZALEHA BINTI MUHAMMAD ISMAIL",
+                "SITI ZALIHA BINTI MOHD ISMAIL"
+            ),
+            "similar"
+        );
+        // ... but not under two fathers' names, and sisters and brothers stay different.
+        assert_eq!(
+            level("ZALEHA BINTI MUHAMMAD ISMAIL", "SITI ZALIHA BINTI AHMAD"),
+            "different"
+        );
+        assert_eq!(
+            level("NUR IMAN BINTI ZAKARIA", "NUR AIN BINTI ZAKARIA"),
+            "different"
+        );
+        assert_eq!(
+            level("IBRAHIM BIN KAMARUDDIN", "MUHAMMAD ALI BIN KAMARUDDIN"),
+            "different"
+        );
+        assert_eq!(level("TAN JIEYONG", "TAN JIEWEI"), "different");
+        assert_eq!(level("hannah bloomfield", "hannah dixon"), "different");
     }
 
     #[test]

@@ -44,6 +44,10 @@ pub struct Model {
     pub params: Option<em::Params>,
     /// How many random pairs u was estimated from.
     pub u_sample_pairs: u64,
+    /// `home_weights[k][l]`: the weight of level `l` of a person comparison (`PERSON`) for a
+    /// pair that shares a home (`shares_home`), when enough such pairs were seen to estimate it.
+    #[serde(default)]
+    pub home_weights: Option<Vec<Vec<f64>>>,
     #[serde(skip)]
     name_tf: Option<TermFrequencies>,
 }
@@ -69,6 +73,55 @@ pub const HOUSEHOLD: [Kind; 4] = [
 /// The IC level of two different valid MyKad numbers.
 const IC_DIFFERENT_VALID: usize = 1;
 
+/// Comparisons that describe the person, whose agreement between two people is far likelier
+/// when they share a home (family members share surnames and patronyms, twins a birth date)
+/// than between two people taken at random.
+pub const PERSON: [Kind; 3] = [Kind::Name, Kind::Dob, Kind::Sex];
+
+/// Fewest pairs of one home with two different valid MyKads that `home_u` estimates from.
+const HOME_MIN_PAIRS: u64 = 200;
+
+/// Whether a pair's levels say the two records share a home: a close or similar address, a
+/// phone or a household id (a postcode alone is shared by thousands).
+pub fn shares_home(levels: &[u8; N_COMPARISONS]) -> bool {
+    levels[Kind::Address as usize] >= 2
+        || levels[Kind::Phone as usize] == 2
+        || levels[Kind::HouseholdId as usize] == 2
+}
+
+/// u of the person comparisons among two people of one home: their levels among the phone
+/// rule's pairs (every pair sharing a phone, whatever their names) whose two valid MyKad
+/// numbers differ, which are different people. `None` for comparisons not in `PERSON`, and
+/// altogether when fewer than `HOME_MIN_PAIRS` such pairs are seen.
+fn home_u(rule_samples: &[(&[Kind], Vec<[u8; N_COMPARISONS]>)]) -> Option<Vec<Option<Vec<f64>>>> {
+    let (_, levels) = rule_samples
+        .iter()
+        .find(|(uses, _)| uses.first() == Some(&Kind::Phone))?;
+    let apart: Vec<&[u8; N_COMPARISONS]> = levels
+        .iter()
+        .filter(|l| l[Kind::Ic as usize] == IC_DIFFERENT_VALID as u8)
+        .collect();
+    if (apart.len() as u64) < HOME_MIN_PAIRS {
+        return None;
+    }
+    let mut h: em::Histogram<N_COMPARISONS> = Default::default();
+    for l in apart {
+        *h.entry(*l).or_default() += 1;
+    }
+    let n_levels: [usize; N_COMPARISONS] = std::array::from_fn(|k| COMPARISONS[k].levels.len());
+    let u = em::estimate_u(&h, &n_levels);
+    Some(
+        (0..N_COMPARISONS)
+            .map(|k| {
+                PERSON
+                    .iter()
+                    .any(|p| *p as usize == k)
+                    .then(|| u[k].clone())
+            })
+            .collect(),
+    )
+}
+
 /// The name levels whose weight is adjusted by the name's frequency.
 const NAME_TF_LEVELS: [u8; 2] = [6, 7];
 /// A rare name adds at most this much above the level's average weight.
@@ -86,6 +139,7 @@ impl Model {
             prior_weight: 0.0,
             params: None,
             u_sample_pairs: 0,
+            home_weights: None,
             name_tf: None,
         }
     }
@@ -153,12 +207,25 @@ impl Model {
         let ic = Kind::Ic as usize;
         let fixed = COMPARISONS[ic].levels[IC_DIFFERENT_VALID].weight;
         weights[ic][IC_DIFFERENT_VALID] = weights[ic][IC_DIFFERENT_VALID].min(fixed);
+        let home_weights = home_u(rule_samples).map(|u| {
+            (0..N_COMPARISONS)
+                .map(|k| {
+                    (0..n_levels[k])
+                        .map(|l| match &u[k] {
+                            Some(u) if l > 0 => (params.m[k][l] / u[l]).log2(),
+                            _ => weights[k][l],
+                        })
+                        .collect()
+                })
+                .collect()
+        });
         Model {
             kind: ModelKind::Em,
             weights,
             prior_weight: params.prior_weight(),
             params: Some(params),
             u_sample_pairs,
+            home_weights,
             name_tf: None,
         }
         .with_name_frequencies(&counted_names(packed, left_out))
@@ -225,8 +292,11 @@ impl Model {
     /// frequency: what `field_weights` adds to for every name. The household comparisons
     /// never depend on the name.
     pub(super) fn pattern_weights(&self, levels: &[u8; N_COMPARISONS]) -> [f64; N_COMPARISONS] {
-        let mut w: [f64; N_COMPARISONS] =
-            std::array::from_fn(|k| self.weights[k][levels[k] as usize]);
+        let weights = match &self.home_weights {
+            Some(home) if shares_home(levels) => home,
+            _ => &self.weights,
+        };
+        let mut w: [f64; N_COMPARISONS] = std::array::from_fn(|k| weights[k][levels[k] as usize]);
         if self.kind == ModelKind::Em {
             let group = HOUSEHOLD.map(|k| k as usize);
             let strongest = group
@@ -355,6 +425,35 @@ mod tests {
     use crate::score::levels::levels_all;
     use crate::score::score_all;
     use crate::score::tests::rec;
+
+    #[test]
+    fn people_of_one_home_are_weighed_by_how_alike_two_of_them_are() {
+        let at = |k: Kind, l: u8, mut p: [u8; N_COMPARISONS]| {
+            p[k as usize] = l;
+            p
+        };
+        let none = [0u8; N_COMPARISONS];
+        assert!(shares_home(&at(Kind::Phone, 2, none)));
+        assert!(shares_home(&at(Kind::Address, 2, none)));
+        assert!(shares_home(&at(Kind::HouseholdId, 2, none)));
+        assert!(!shares_home(&at(Kind::Postcode, 2, none)));
+        assert!(!shares_home(&at(Kind::Phone, 1, none)));
+        // The phone rule's pairs: 300 of two different valid MyKads, a tenth of them born on
+        // one day (twins), 200 of one IC (left out).
+        let phone = at(Kind::Phone, 2, none);
+        let apart = at(Kind::Ic, IC_DIFFERENT_VALID as u8, phone);
+        let mut levels = vec![at(Kind::Dob, 5, at(Kind::Name, 1, apart)); 30];
+        levels.extend(vec![at(Kind::Dob, 1, at(Kind::Name, 1, apart)); 270]);
+        levels.extend(vec![at(Kind::Dob, 5, at(Kind::Ic, 4, phone)); 200]);
+        let phone_rule: &[Kind] = &[Kind::Phone, Kind::Address];
+        let u = home_u(&[(&[Kind::Name][..], vec![]), (phone_rule, levels.clone())]).unwrap();
+        let dob = u[Kind::Dob as usize].as_ref().unwrap();
+        assert!((dob[5] - 30.5 / 302.5).abs() < 1e-9, "{dob:?}");
+        assert!(u[Kind::Ic as usize].is_none() && u[Kind::Phone as usize].is_none());
+        // Too few such pairs: nothing estimated.
+        assert!(home_u(&[(phone_rule, levels[..150].to_vec())]).is_none());
+        assert!(home_u(&[(&[Kind::Name][..], levels)]).is_none());
+    }
 
     #[test]
     fn weighing_by_pattern_gives_each_pair_its_own_weight_with_name_frequencies() {

@@ -140,7 +140,8 @@ pub fn stage(
     // precision; fixed weights' do not.
     if em && config.match_threshold.is_none() {
         let target = config.target_precision();
-        match threshold::match_cut(&scored, thresholds.review_weight, target) {
+        let floor = thresholds.review_weight.max(threshold::LEAST_MATCH_WEIGHT);
+        match threshold::match_cut(&scored, floor, target) {
             Some(cut) => thresholds.match_weight = cut,
             None => warnings.push(format!(
                 "no match weight gives automatic matches the target precision {target}; the cut stays at probability 0.99"

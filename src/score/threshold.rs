@@ -9,10 +9,15 @@ use serde::Serialize;
 use super::{probability, Decision, Scored};
 
 /// The expected precision of automatic matches asked for when the configuration says none:
-/// at most one false pair in 10,000 automatic matches, since a false merge (one person paid
+/// at most one false pair in 1,000 automatic matches, since a false merge (one person paid
 /// as another, or a person dropped from a list) costs a welfare register more than a pair
 /// left to review.
-pub const DEFAULT_TARGET_PRECISION: f64 = 0.9999;
+pub const DEFAULT_TARGET_PRECISION: f64 = 0.999;
+
+/// The lowest automatic-match cut: a pair merged without review is at least nine times likelier
+/// a true pair than not (probability 0.9), however many sure pairs would dilute it in the
+/// expected precision.
+pub const LEAST_MATCH_WEIGHT: f64 = 3.169_925_001_442_312; // log2(0.9 / 0.1)
 
 /// What the model expects of a run's decisions, over its scored pairs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -195,5 +200,13 @@ mod tests {
         assert_eq!((none.match_precision, none.target_met), (1.0, true));
         decide(&mut scored, 0.0, 0.0);
         assert!(!expected(&scored, 10, 0.999).target_met);
+    }
+}
+
+#[cfg(test)]
+mod least {
+    #[test]
+    fn the_least_match_weight_is_probability_nine_tenths() {
+        assert!((super::LEAST_MATCH_WEIGHT - (0.9f64 / 0.1).log2()).abs() < 1e-12);
     }
 }

@@ -52,7 +52,7 @@ pub fn section(s: &mut String, input: &ReportInput) {
     if let Some(e) = &sm.expected {
         let _ = write!(
             s,
-            r#"<h3>What the model expects</h3><table id="expected"><tr><th>precision of automatic matches (target {:.4}{})</th><td class="n">{:.5}</td></tr><tr><th>recall of automatic matches, of the true pairs among the scored ones</th><td class="n">{:.5}</td></tr><tr><th>precision of the review band</th><td class="n">{:.3}</td></tr><tr><th>review pairs per record</th><td class="n">{:.4}</td></tr></table><p class="muted">The model's own probabilities, not a measurement: where its fields' evidence is not independent (twins, a household sharing a phone) it is too sure.</p>"#,
+            r#"<h3>What the model expects</h3><table id="expected"><tr><th>precision of automatic matches (target {:.4}{})</th><td class="n">{:.5}</td></tr><tr><th>recall of automatic matches, of the true pairs among the scored ones</th><td class="n">{:.5}</td></tr><tr><th>precision of the review band</th><td class="n">{:.3}</td></tr><tr><th>review pairs per record</th><td class="n">{:.4}</td></tr></table><p class="muted">The model's own probabilities, not a measurement: where its fields' evidence is not independent it can be too sure or too cautious; padan eval against a truth file measures.</p>"#,
             e.target_precision,
             if e.target_met { ", met" } else { ", not met" },
             e.match_precision,
