@@ -395,6 +395,20 @@ impl Ic {
         })
     }
 
+    /// The MyKad of someone born in 2000 whose two or three leading zeros a spreadsheet lost
+    /// (9 or 10 digits: 000515627949 kept as 515627949), when the zeros put back give a valid
+    /// MyKad whose birth date is `born`, the record's own. Nine digits alone may be a
+    /// Cambodian ID (docs/domain.md), so the birth date must agree.
+    pub fn with_lost_zeros(&self, born: NaiveDate) -> Option<Ic> {
+        let d: &str = &self.digits;
+        if self.valid || !(9..=10).contains(&d.len()) || d.len() != self.id.len() {
+            return None;
+        }
+        let padded = format!("{}{d}", "0".repeat(12 - d.len()));
+        (is_valid(&padded) && birth_date_with(&padded, Some(born), born) == Some(born))
+            .then(|| Ic::mykad(padded, Some(Repair::LostLeadingZero)))
+    }
+
     /// The sex the last digit implies (odd male, even female): a soft signal.
     pub fn sex_hint(&self) -> Option<super::Sex> {
         if !self.valid {
@@ -446,6 +460,33 @@ mod tests {
         assert!(a.valid);
         assert_eq!(Ic::parse("850312 14 5567").unwrap(), a);
         assert_eq!(Ic::parse("８５０３１２１４５５６７").unwrap(), a);
+    }
+
+    #[test]
+    fn zeros_lost_before_a_birth_in_2000_come_back_when_the_birth_date_agrees() {
+        let born = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // 000515-62-7949 kept as a number; 001012-14-1234 likewise.
+        let nine = Ic::parse("515627949").unwrap();
+        assert!(!nine.valid);
+        let fixed = nine.with_lost_zeros(born(2000, 5, 15)).unwrap();
+        assert_eq!(&*fixed.digits, "000515627949");
+        assert!(fixed.valid);
+        assert_eq!(fixed.repair, Some(Repair::LostLeadingZero));
+        let ten = Ic::parse("1012141234").unwrap();
+        assert_eq!(
+            &*ten.with_lost_zeros(born(2000, 10, 12)).unwrap().digits,
+            "001012141234"
+        );
+        // Another birth date: perhaps a Cambodian ID, left as it is.
+        assert!(nine.with_lost_zeros(born(1985, 5, 15)).is_none());
+        assert!(nine.with_lost_zeros(born(2000, 5, 16)).is_none());
+        // Valid ICs and other lengths are never touched.
+        let whole = Ic::parse("000515627949").unwrap();
+        assert!(whole.with_lost_zeros(born(2000, 5, 15)).is_none());
+        assert!(Ic::parse("51562794")
+            .unwrap()
+            .with_lost_zeros(born(2000, 5, 15))
+            .is_none());
     }
 
     #[test]

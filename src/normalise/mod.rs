@@ -343,7 +343,13 @@ pub fn record(r: &Record, dates: &[String], today: NaiveDate) -> (NormRecord, Un
     };
     let name = Name::parse(&raw_name);
 
-    let ic = v(Field::Ic).and_then(Ic::parse);
+    let mut ic = v(Field::Ic).and_then(Ic::parse);
+    if let (Some(i), Some(d)) = (&ic, v(Field::Dob)) {
+        let born = date::parse_with(d, dates, today, date::Context::default()).date;
+        if let Some(repaired) = born.and_then(|b| i.with_lost_zeros(b)) {
+            ic = Some(repaired);
+        }
+    }
     if ic.as_ref().is_some_and(|i| !i.valid) {
         bad.ic_invalid += 1;
     }
