@@ -48,6 +48,9 @@ pub struct Packed {
     /// of distinct words (capped at 255).
     pub(crate) address: [u32; ADDRESS_WORDS],
     pub(crate) address_len: u8,
+    /// The address without its spaces, hashed: the same address with words run together or
+    /// split (15 GOODWINSTREET / 15 GOODWIN STREET), which share few words.
+    pub(crate) address_compact: u64,
     /// Sketches (`Sketch`, stored column by column to save padding) of the whole name and
     /// the given name without spaces (`SKETCH_COMPACT`, `SKETCH_GIVEN_COMPACT`) and of the
     /// first `GIVEN_TOKENS` given tokens (from `SKETCH_GIVEN`; `given_n` of them, `u8::MAX`:
@@ -230,6 +233,8 @@ impl Packed {
             p.address_len = words.len().min(255) as u8;
             let n = words.len().min(ADDRESS_WORDS);
             p.address[..n].copy_from_slice(&words[..n]);
+            let compact: String = address.chars().filter(|&c| c != ' ').collect();
+            p.address_compact = hash_str(&compact);
         }
         if let Some(ic) = &r.ic {
             let d = ic.digits.as_bytes();

@@ -57,6 +57,26 @@ fn demo() -> Run {
     }
 }
 
+#[test]
+fn the_model_table_shows_the_one_home_weights_when_in_force() {
+    let mut run = demo();
+    let column = r#"<th class="n">one home</th>"#;
+    run.model.home_weights = None;
+    assert!(!render(&run.input()).contains(column));
+    // Home weights of a value no other weight has, in the birth date's `equal` row.
+    let mut home = run.model.weights.clone();
+    let dob = crate::comparison::Kind::Dob as usize;
+    let equal = home[dob].len() - 1;
+    home[dob][equal] = 3.21;
+    run.model.home_weights = Some(home);
+    let page = render(&run.input());
+    assert!(page.contains(column));
+    let table = &page[page.find(r#"id="model-table""#).unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(table.contains(">+3.21</td>"), "{table}");
+    assert!(page.contains("learnt from the pairs sharing a phone"));
+}
+
 /// The page with every person id (`P` and 16 hex digits) taken out: hex ids may hold
 /// digit runs.
 fn without_ids(page: &str) -> String {

@@ -351,6 +351,7 @@ pub fn sorted_jaccard(x: &[u64], y: &[u64]) -> f64 {
 
 fn address_level(pa: &Packed, pb: &Packed) -> u8 {
     match (pa.has_address, pb.has_address) {
+        (true, true) if pa.address_compact == pb.address_compact => 3,
         (true, true) => {
             let j = packed_jaccard(pa, pb);
             if j >= 0.8 {
@@ -489,6 +490,25 @@ mod tests {
         );
         assert_eq!(level("TAN JIEYONG", "TAN JIEWEI"), "different");
         assert_eq!(level("hannah bloomfield", "hannah dixon"), "different");
+    }
+
+    #[test]
+    fn addresses_with_words_run_together_or_split_are_close() {
+        let level = |x: &str, y: &str| {
+            label(
+                &compare(&rec(&[(Field::Address, x)]), &rec(&[(Field::Address, y)])),
+                Kind::Address,
+            )
+        };
+        assert_eq!(level("15 GOODWINSTREET", "15 GOODWIN STREET"), "close");
+        assert_eq!(
+            level("92 PINECR OFT CHERRY PLACE", "92 PINECROFT CHERRY PLACE"),
+            "close"
+        );
+        assert_eq!(level("15 GOODWIN STREET", "15 GOODWIN STREET"), "close");
+        // Other houses of one street share words, not the whole.
+        assert_ne!(level("15 GOODWINSTREET", "16 GOODWIN STREET"), "close");
+        assert_eq!(level("15 GOODWINSTREET", "7 WALLABY PLACE"), "different");
     }
 
     #[test]

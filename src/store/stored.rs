@@ -48,7 +48,7 @@ const VERSION: u32 = 4;
 
 /// The layout version of `forms.bin`: 5 since its integers are written whole rather than as
 /// varints (`forms_config`).
-const FORMS_VERSION: u32 = 5;
+const FORMS_VERSION: u32 = 6;
 
 /// Which of the files: the whole records or their linking forms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

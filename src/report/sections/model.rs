@@ -36,7 +36,18 @@ pub fn section(s: &mut String, input: &ReportInput) {
             );
         }
     }
-    s.push_str(r#"<table id="model-table"><tr><th>comparison</th><th>level</th><th class="n">m</th><th class="n">u</th><th class="n">match weight</th><th class="n">fixed weight</th></tr>"#);
+    if m.home_weights.is_some() {
+        s.push_str("<p>Two records of one home (a close or similar address, a phone or a household id in common) have their name, birth date and sex weighed by the <i>one home</i> column: against how alike two different people of one home are, learnt from the pairs sharing a phone whose valid MyKads differ.</p>");
+    }
+    let home_th = if m.home_weights.is_some() {
+        r#"<th class="n">one home</th>"#
+    } else {
+        ""
+    };
+    let _ = write!(
+        s,
+        r#"<table id="model-table"><tr><th>comparison</th><th>level</th><th class="n">m</th><th class="n">u</th><th class="n">match weight</th>{home_th}<th class="n">fixed weight</th></tr>"#
+    );
     for (k, c) in COMPARISONS.iter().enumerate() {
         for (l, level) in c.levels.iter().enumerate() {
             let (mv, uv) = match (&m.params, l) {
@@ -57,9 +68,13 @@ pub fn section(s: &mut String, input: &ReportInput) {
             } else {
                 String::new()
             };
+            let home = match m.home_weights.as_ref().and_then(|h| h.get(k)?.get(l)) {
+                Some(&h) => format!(r#"<td class="n {}">{h:+.2}</td>"#, sign(h)),
+                None => String::new(),
+            };
             let _ = write!(
                 s,
-                r#"<tr>{first}<td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n {}">{w:+.2}</td><td class="n">{:+.1}</td></tr>"#,
+                r#"<tr>{first}<td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n {}">{w:+.2}</td>{home}<td class="n">{:+.1}</td></tr>"#,
                 level.label,
                 fmt_opt(mv, 4),
                 fmt_opt(uv, 5),
