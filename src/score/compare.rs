@@ -411,6 +411,11 @@ mod tests {
         k.comparison().levels[levels[k as usize] as usize].label
     }
 
+    /// The level of comparison `k` for two records holding only `x` and `y` in `field`.
+    fn level_of(k: Kind, field: Field, x: &str, y: &str) -> &'static str {
+        label(&compare(&rec(&[(field, x)]), &rec(&[(field, y)])), k)
+    }
+
     #[test]
     fn one_slip_in_one_pass_agrees_with_the_optimal_string_alignment_distance() {
         use rapidfuzz::distance::osa;
@@ -448,12 +453,7 @@ mod tests {
 
     #[test]
     fn names_cut_or_ordered_differently_agree_and_families_stay_apart() {
-        let level = |x: &str, y: &str| {
-            label(
-                &compare(&rec(&[(Field::FullName, x)]), &rec(&[(Field::FullName, y)])),
-                Kind::Name,
-            )
-        };
+        let level = |x, y| level_of(Kind::Name, Field::FullName, x, y);
         // One slip apart once the words are joined or sorted: the same name.
         assert_eq!(level("KHOO WAI KHEG", "Khoo Wai Kheng"), "close");
         assert_eq!(level("WOONG KOK WEI", "KOK WEI WONG"), "close");
@@ -494,12 +494,7 @@ mod tests {
 
     #[test]
     fn addresses_with_words_run_together_or_split_are_close() {
-        let level = |x: &str, y: &str| {
-            label(
-                &compare(&rec(&[(Field::Address, x)]), &rec(&[(Field::Address, y)])),
-                Kind::Address,
-            )
-        };
+        let level = |x, y| level_of(Kind::Address, Field::Address, x, y);
         assert_eq!(level("15 GOODWINSTREET", "15 GOODWIN STREET"), "close");
         assert_eq!(
             level("92 PINECR OFT CHERRY PLACE", "92 PINECROFT CHERRY PLACE"),
