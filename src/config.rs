@@ -121,6 +121,12 @@ pub struct ScoreConfig {
     pub pairs_floor: Option<f64>,
 }
 
+/// The expected precision of automatic matches asked for when the configuration says none
+/// (`score::threshold`): at most one false pair in 1,000 automatic matches, since a false
+/// merge (one person paid as another, or a person dropped from a list) costs a welfare
+/// register more than a pair left to review.
+pub const DEFAULT_TARGET_PRECISION: f64 = 0.999;
+
 /// Thresholds in force for a run.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Thresholds {
@@ -132,8 +138,7 @@ pub struct Thresholds {
 impl ScoreConfig {
     /// The expected precision asked of automatic matches.
     pub fn target_precision(&self) -> f64 {
-        self.target_precision
-            .unwrap_or(crate::score::threshold::DEFAULT_TARGET_PRECISION)
+        self.target_precision.unwrap_or(DEFAULT_TARGET_PRECISION)
     }
 
     /// The thresholds: configured values, else the model's defaults. With EM weights (which

@@ -223,16 +223,7 @@ pub fn one_edit(a: &str, b: &str) -> bool {
 }
 
 fn one_edit_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) else {
-        return true;
-    };
-    if a[i + 1..] == b[i + 1..] {
-        return true;
-    }
-    i + 1 < a.len() && a[i] == b[i + 1] && a[i + 1] == b[i] && a[i + 2..] == b[i + 2..]
+    a.len() == b.len() && within_one_slip(a, b)
 }
 
 fn ic_level(pa: &Packed, pb: &Packed, a: &Linkable, b: &Linkable) -> u8 {

@@ -117,6 +117,17 @@ pub fn positions_in(sorted: &[(u32, u32)], wanted: &[&[(u32, u32)]]) -> Vec<Vec<
     found
 }
 
+/// The decision the thresholds give a pair of weight `w`.
+pub fn decision(w: f64, t: &Thresholds) -> Decision {
+    if w >= t.match_weight {
+        Decision::Match
+    } else if w >= t.review_weight {
+        Decision::Review
+    } else {
+        Decision::NonMatch
+    }
+}
+
 /// Weighs every candidate pair and keeps those at or above `pairs_floor`.
 pub fn score_all(
     names: &[u64],
@@ -142,19 +153,12 @@ pub fn score_all(
             if w < t.pairs_floor {
                 return None;
             }
-            let decision = if w >= t.match_weight {
-                Decision::Match
-            } else if w >= t.review_weight {
-                Decision::Review
-            } else {
-                Decision::NonMatch
-            };
             Some(Scored {
                 a,
                 b,
                 weight: w,
                 levels: *levels,
-                decision,
+                decision: decision(w, t),
             })
         })
         .collect()

@@ -147,11 +147,7 @@ pub fn stage(
                 "no match weight gives automatic matches the target precision {target}; the cut stays at probability 0.99"
             )),
         }
-        threshold::decide(
-            &mut scored,
-            thresholds.match_weight,
-            thresholds.review_weight,
-        );
+        threshold::decide(&mut scored, &thresholds);
     }
     Scoring {
         scored,

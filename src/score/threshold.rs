@@ -6,13 +6,8 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{probability, Decision, Scored};
-
-/// The expected precision of automatic matches asked for when the configuration says none:
-/// at most one false pair in 1,000 automatic matches, since a false merge (one person paid
-/// as another, or a person dropped from a list) costs a welfare register more than a pair
-/// left to review.
-pub const DEFAULT_TARGET_PRECISION: f64 = 0.999;
+use super::{decision, probability, Decision, Scored};
+use crate::config::Thresholds;
 
 /// The lowest automatic-match cut: a pair merged without review is at least nine times likelier
 /// a true pair than not (probability 0.9), however many sure pairs would dilute it in the
@@ -60,16 +55,10 @@ pub fn match_cut(scored: &[Scored], floor: f64, target: f64) -> Option<f64> {
 }
 
 /// Decides each pair again by the thresholds (after the cut is chosen).
-pub fn decide(scored: &mut [Scored], match_weight: f64, review_weight: f64) {
-    scored.par_iter_mut().for_each(|s| {
-        s.decision = if s.weight >= match_weight {
-            Decision::Match
-        } else if s.weight >= review_weight {
-            Decision::Review
-        } else {
-            Decision::NonMatch
-        };
-    });
+pub fn decide(scored: &mut [Scored], t: &Thresholds) {
+    scored
+        .par_iter_mut()
+        .for_each(|s| s.decision = decision(s.weight, t));
 }
 
 /// What the model expects of the decisions in `scored` among `records` records.
@@ -117,6 +106,14 @@ pub fn expected(scored: &[Scored], records: usize, target: f64) -> Expected {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cut(match_weight: f64, review_weight: f64) -> Thresholds {
+        Thresholds {
+            match_weight,
+            review_weight,
+            pairs_floor: f64::NEG_INFINITY,
+        }
+    }
 
     fn pairs(weights: &[f64]) -> Vec<Scored> {
         weights
@@ -170,6 +167,11 @@ mod tests {
     }
 
     #[test]
+    fn the_least_match_weight_is_probability_nine_tenths() {
+        assert!((LEAST_MATCH_WEIGHT - (0.9f64 / 0.1).log2()).abs() < 1e-12);
+    }
+
+    #[test]
     fn tied_pairs_fall_on_one_side_and_an_unmet_target_is_none() {
         // Two pairs at 1.0 together break the target; one alone would not.
         let scored = pairs(&[30.0, 30.0, 30.0, 1.0, 1.0]);
@@ -181,7 +183,7 @@ mod tests {
     #[test]
     fn expectations_follow_the_decisions() {
         let mut scored = pairs(&[20.0, 20.0, 3.0, 1.0, -1.0]);
-        decide(&mut scored, 10.0, 0.0);
+        decide(&mut scored, &cut(10.0, 0.0));
         let d: Vec<Decision> = scored.iter().map(|s| s.decision).collect();
         use Decision::*;
         assert_eq!(d, [Match, Match, Review, Review, NonMatch]);
@@ -195,18 +197,10 @@ mod tests {
             .sum();
         assert!((e.match_recall - 2.0 * probability(20.0) / all).abs() < 1e-12);
         // No match at all: nothing claimed false.
-        decide(&mut scored, 50.0, 0.0);
+        decide(&mut scored, &cut(50.0, 0.0));
         let none = expected(&scored, 10, 0.999);
         assert_eq!((none.match_precision, none.target_met), (1.0, true));
-        decide(&mut scored, 0.0, 0.0);
+        decide(&mut scored, &cut(0.0, 0.0));
         assert!(!expected(&scored, 10, 0.999).target_met);
-    }
-}
-
-#[cfg(test)]
-mod least {
-    #[test]
-    fn the_least_match_weight_is_probability_nine_tenths() {
-        assert!((super::LEAST_MATCH_WEIGHT - (0.9f64 / 0.1).log2()).abs() < 1e-12);
     }
 }
