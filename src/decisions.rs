@@ -2,7 +2,8 @@
 //!
 //! Reads: the decisions the store kept (the current generation's `decisions.csv`), then, if
 //! given, a CSV from an analyst with columns `source_l,record_id_l,source_r,record_id_r,decision`
-//! (as in `review.csv`, whose other columns are ignored; a UTF-8 BOM is accepted). A new
+//! (as in `review.csv`, whose other columns are ignored; a UTF-8 BOM is accepted), or a labelled
+//! `qa.csv` (its `label` column, `unsure` left undecided). A new
 //! decision replaces a kept one on the same pair; `clear` removes it; a blank decision is
 //! skipped (the analyst has not decided yet). Writes: must-link and cannot-link pairs of
 //! record indices, the merged decisions for the new generation to keep, and a warning for each
@@ -18,7 +19,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::Ingested;
-use crate::spreadsheet::{raw_cell, safe_row};
+use crate::spreadsheet::{raw_cell, read_filled, safe_row};
 
 /// The file in each generation that keeps the decisions in force.
 pub const STORED: &str = "decisions.csv";
@@ -53,16 +54,7 @@ pub struct Decisions {
 /// The rows of a decisions file: line number, left record, right record, decision (trimmed,
 /// lower-case).
 fn rows(path: &Path) -> Result<Vec<(usize, Key, Key, String)>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8_lossy(&bytes);
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = r
-        .headers()
-        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
-        .clone();
+    let (headers, rows) = read_filled(path)?;
     let col = |name: &str| {
         headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
             Error::Config(format!(
@@ -71,17 +63,20 @@ fn rows(path: &Path) -> Result<Vec<(usize, Key, Key, String)>> {
             ))
         })
     };
+    // A labelled `qa.csv` (`padan qa`) holds its decisions as `label`.
+    let decision = match col("decision") {
+        Err(_) if headers.iter().any(|h| h.trim() == "label") => col("label")?,
+        found => found?,
+    };
     let cols = [
         col("source_l")?,
         col("record_id_l")?,
         col("source_r")?,
         col("record_id_r")?,
-        col("decision")?,
+        decision,
     ];
     let mut out = Vec::new();
-    for (n, row) in r.records().enumerate() {
-        let line = n + 2;
-        let row = row.map_err(|e| Error::Run(format!("{}: line {line}: {e}", path.display())))?;
+    for (line, row) in rows {
         let get = |i: usize| row.get(cols[i]).unwrap_or("").trim();
         // A record as padan wrote it in `review.csv` or `decisions.csv`: `raw_cell` gives back
         // an id written with a `'` in front.
@@ -144,7 +139,8 @@ pub fn load(
         for (line, a, b, decision) in rows(path)? {
             let at = || format!("{}: line {line}", path.display());
             match decision.as_str() {
-                "" => d.undecided += 1,
+                // A clerk's `unsure` (`qa.csv`) decides nothing.
+                "" | "unsure" => d.undecided += 1,
                 "clear" => {
                     if d.book.remove(&canonical(a, b)).is_some() {
                         d.cleared += 1;

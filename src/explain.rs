@@ -85,6 +85,12 @@ impl RecordRow {
         })
     }
 
+    /// The record's value for a comparison (`Comparison::shown`), masked by its rule when
+    /// `masked`.
+    pub fn shown(&self, c: &crate::comparison::Comparison, masked: bool) -> String {
+        c.shown(|f| self.field(f), masked)
+    }
+
     /// The record with each value a comparison shows masked by that comparison's rule.
     fn masked(&self, unmasked: bool) -> RecordRow {
         let mut r = self.clone();
@@ -392,6 +398,31 @@ impl Store {
             index,
             pairs,
         })
+    }
+
+    /// The generation's folder.
+    pub fn generation(&self) -> &Path {
+        &self.gen
+    }
+
+    /// Every record of the generation.
+    pub fn records(&self) -> &[RecordRow] {
+        &self.records
+    }
+
+    /// The record `source:record_id`'s place in `records`.
+    pub fn index_of(&self, source: &str, record_id: &str) -> Option<usize> {
+        self.index
+            .get(&(source.to_string(), record_id.to_string()))
+            .copied()
+    }
+
+    /// The scored pairs as (record, record, match weight, decision), records being places in
+    /// `records`.
+    pub fn scored(&self) -> impl Iterator<Item = (usize, usize, f64, &str)> + '_ {
+        self.pairs
+            .iter()
+            .map(|p| (p.l, p.r, p.weight, p.decision.as_str()))
     }
 
     fn edge(&self, p: &PairRow, unmasked: bool) -> Edge {

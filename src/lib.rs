@@ -23,6 +23,7 @@ pub mod normalise;
 pub mod output;
 pub mod pipeline;
 pub mod progress;
+pub mod qa;
 pub mod quality;
 pub mod register;
 pub mod report;

@@ -51,6 +51,8 @@ enum Command {
     Explain(cmd::explain::Args),
     /// The normalisers on their own, for debugging a mapping: prints JSON.
     Normalise(cmd::normalise::Args),
+    /// How good the register is, from a clerical sample: draw it, then estimate from its labels.
+    Qa(cmd::qa::Args),
     /// A synthetic multi-agency registry with ground truth, for tests and benchmarks.
     Synth(cmd::synth::Args),
 }
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Normalise(a) => cmd::normalise::run(a),
         Command::Explain(a) => cmd::explain::run(a),
         Command::Synth(a) => cmd::synth::run(a),
+        Command::Qa(a) => cmd::qa::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

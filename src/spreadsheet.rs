@@ -6,6 +6,9 @@
 //! and every reader of those files through `raw_cell`.
 
 use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
 
 /// A text cell of a CSV an analyst may open in a spreadsheet, made safe to open there: a value
 /// a spreadsheet would take for a formula (one starting with `=`, `+`, `-`, `@`, a tab or a
@@ -48,6 +51,32 @@ fn plain_number(v: &str) -> bool {
         Some((int, frac)) => digits(int) && digits(frac),
         None => digits(v),
     }
+}
+
+/// A CSV file an analyst filled in (`review.csv`, `qa.csv`, a decisions file) and perhaps saved
+/// from a spreadsheet: its header and its rows with their line numbers, a UTF-8 BOM, bytes that
+/// are not UTF-8 and rows of unequal length accepted. A row that cannot be read is an error
+/// naming the file and line.
+pub fn read_filled(path: &Path) -> Result<(csv::StringRecord, Vec<(usize, csv::StringRecord)>)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = r
+        .headers()
+        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?
+        .clone();
+    let rows = r
+        .records()
+        .enumerate()
+        .map(|(n, row)| {
+            row.map(|row| (n + 2, row))
+                .map_err(|e| Error::Config(format!("{}: line {}: {e}", path.display(), n + 2)))
+        })
+        .collect::<Result<_>>()?;
+    Ok((headers, rows))
 }
 
 #[cfg(test)]

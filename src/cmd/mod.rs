@@ -3,6 +3,7 @@
 pub mod eval;
 pub mod explain;
 pub mod normalise;
+pub mod qa;
 pub mod run;
 pub mod synth;
 

@@ -60,12 +60,17 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(t) = a.threads {
         config.threads = t;
     }
+    merge(&config)
+}
+
+/// Runs the merge `config` describes and says what it wrote.
+pub fn merge(config: &Config) -> Result<()> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build_global()
         .map_err(|e| Error::Run(format!("cannot start worker threads: {e}")))?;
     let (s, dir) =
-        padan::pipeline::run(&config).map_err(|e| padan::store::disk_full(&config.out, e))?;
+        padan::pipeline::run(config).map_err(|e| padan::store::disk_full(&config.out, e))?;
     println!(
         "padan: {} rows in, {} records, {} rejected; {} persons ({} with several records); {} match and {} review pairs; generation {} at {}",
         s.records_in,

@@ -182,7 +182,9 @@ pub fn generation(
     // a thread of its own rather than on the pool's: a writer waiting for its file to
     // reach the disk would hold one of the pool's threads idle (the parallel work of the
     // writers still goes to the pool).
-    let input = crate::report::ReportInput::of_run(&summary, &ing, &names, &reg, &scored);
+    // The estimates from clerical samples of earlier generations, for the report's history.
+    let qa = crate::qa::labels::history(&config.out, &mut summary.warnings);
+    let input = crate::report::ReportInput::of_run(&summary, &ing, &names, &reg, &scored, &qa);
     let (took, (tail, tail_seconds)) = std::thread::scope(|scope| {
         // The report's sections that do not need this stage's seconds, meanwhile.
         let report = scope.spawn(|| {
@@ -220,7 +222,7 @@ pub fn generation(
     summary.stage_peak_memory_bytes = std::mem::take(&mut t.peaks);
     let writing_report = Instant::now();
     let html = crate::report::finish(
-        &crate::report::ReportInput::of_run(&summary, &ing, &names, &reg, &scored),
+        &crate::report::ReportInput::of_run(&summary, &ing, &names, &reg, &scored, &qa),
         &tail,
     );
     let mut f = g.create("report.html")?;

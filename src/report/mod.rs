@@ -21,13 +21,15 @@ mod sections;
 mod tests;
 
 use crate::ingest::Ingested;
+use crate::qa::labels::Kept;
 use crate::register::Register;
 use crate::score::{Model, Scored};
 use crate::summary::Summary;
 
 pub use page::escape;
 use sections::{
-    changes, clusters, model, overlap, quality, rejects, review, run, sources, warnings, weights,
+    changes, clusters, model, overlap, qa, quality, rejects, review, run, sources, warnings,
+    weights,
 };
 
 /// Largest clusters listed, and clusters with conflicts listed.
@@ -54,6 +56,8 @@ pub struct ReportInput<'a> {
     pub reg: &'a Register,
     pub scored: &'a [Scored],
     pub model: &'a Model,
+    /// The store's estimates from clerical samples, oldest first (`qa::labels::history`).
+    pub qa: &'a [Kept],
 }
 
 impl<'a> ReportInput<'a> {
@@ -64,6 +68,7 @@ impl<'a> ReportInput<'a> {
         names: &'a [u64],
         reg: &'a Register,
         scored: &'a [Scored],
+        qa: &'a [Kept],
     ) -> ReportInput<'a> {
         ReportInput {
             summary,
@@ -72,6 +77,7 @@ impl<'a> ReportInput<'a> {
             reg,
             scored,
             model: &summary.model.model,
+            qa,
         }
     }
 }
@@ -93,8 +99,23 @@ pub fn render_tail(input: &ReportInput) -> String {
     weights::section(&mut s, input);
     clusters::section(&mut s, input);
     review::section(&mut s, input);
+    qa::section(&mut s, input);
     warnings::section(&mut s, input);
     changes::section(&mut s, input);
+    page::end(&mut s);
+    s
+}
+
+/// A page of its own for the estimates from clerical samples (`padan qa estimate` writes it
+/// beside the estimate; the next run's report has the same section).
+pub fn qa_page(history: &[Kept]) -> String {
+    let mut s = String::with_capacity(32 * 1024);
+    let title = match history.last() {
+        Some(k) => format!("padan — how good is generation {:06}", k.generation),
+        None => "padan — how good is the register".to_string(),
+    };
+    page::start_bare(&mut s, &title);
+    qa::section_of(&mut s, history);
     page::end(&mut s);
     s
 }

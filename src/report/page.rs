@@ -72,6 +72,17 @@ pub fn start(s: &mut String, input: &ReportInput) {
     s.push_str(r#"<div id="tools" hidden><button type="button" id="expand-all">Expand all</button><button type="button" id="collapse-all">Collapse all</button></div>"#);
 }
 
+/// A page of one section (`report::qa_page`) up to it: head and header.
+pub fn start_bare(s: &mut String, title: &str) {
+    s.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    s.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+    let _ = write!(
+        s,
+        "<title>{t}</title><style>\n{CSS}</style></head><body><header><h1>{t}</h1></header><main>",
+        t = escape(title)
+    );
+}
+
 /// The page after its last section.
 pub fn end(s: &mut String) {
     let _ = writeln!(s, "</main><script>\n{JS}</script></body></html>");
@@ -127,6 +138,7 @@ fn toc(s: &mut String) {
         ("weights", "Match weights"),
         ("clusters", "Clusters"),
         ("review", "Review queue"),
+        ("qa", "How good is the register"),
         ("warnings", "Warnings"),
         ("changes", "Changes since the previous generation"),
     ] {

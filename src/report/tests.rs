@@ -23,6 +23,7 @@ struct Run {
     reg: Register,
     scored: Vec<Scored>,
     model: Model,
+    qa: Vec<crate::qa::labels::Kept>,
 }
 
 impl Run {
@@ -34,6 +35,7 @@ impl Run {
             reg: &self.reg,
             scored: &self.scored,
             model: &self.model,
+            qa: &self.qa,
         }
     }
 }
@@ -54,6 +56,89 @@ fn demo() -> Run {
         names: linked.names,
         reg: linked.reg,
         scored: linked.scored,
+        qa: vec![demo_qa(1), demo_qa(2)],
+    }
+}
+
+/// An estimate from a clerical sample of generation `generation`, made by `qa::estimate` from
+/// a made-up design: two strata of automatic matches, the review band, pairs below it.
+fn demo_qa(generation: u32) -> crate::qa::labels::Kept {
+    use crate::qa::{estimate, labels, Design, Label, Stratum, Unit};
+    let curve: Vec<f64> = (-6..=14).map(f64::from).collect();
+    // (name, automatic, pairs, weights from, to, drawn, of them `different`)
+    let strata = [
+        ("match_high", true, 5000, 14.0, 30.0, 100, 0),
+        ("match_low", true, 400, 4.0, 14.0, 100, 2),
+        ("review", false, 300, 0.0, 4.0, 100, 40),
+        ("below", false, 2000, -6.0, 0.0, 100, 95),
+    ];
+    let weight = |lo: f64, hi: f64, i: u64, of: u64| lo + (hi - lo) * (i as f64 + 0.5) / of as f64;
+    let design = Design {
+        generation,
+        seed: 1,
+        match_weight: 4.0,
+        review_weight: 0.0,
+        pairs_floor: -6.0,
+        strata: strata
+            .iter()
+            .map(|&(name, automatic, n, lo, hi, drawn, _)| Stratum {
+                name: name.into(),
+                holds: format!("weight {lo} to {hi}"),
+                scored: true,
+                automatic,
+                population: n,
+                linked: if automatic { n } else { 0 },
+                at_or_above: curve
+                    .iter()
+                    .map(|&t| (0..n).filter(|&i| weight(lo, hi, i, n) >= t).count() as u64)
+                    .collect(),
+                sampled: drawn,
+            })
+            .collect(),
+        curve,
+    };
+    let units: Vec<Unit> = strata
+        .iter()
+        .enumerate()
+        .flat_map(|(h, &(_, automatic, _, lo, hi, drawn, different))| {
+            (0..drawn).map(move |i| Unit {
+                stratum: h,
+                weight: Some(weight(lo, hi, i, drawn)),
+                linked: automatic,
+                label: if i == 0 {
+                    Label::Unsure
+                } else if i <= different {
+                    Label::Different
+                } else {
+                    Label::Same
+                },
+            })
+        })
+        .collect();
+    let estimates = estimate::estimate(&design, &units, 1);
+    labels::Kept {
+        generation,
+        labels_file: "qa.csv".into(),
+        estimated_at: "2026-12-06T20:00:00Z".into(),
+        match_weight: design.match_weight,
+        review_weight: design.review_weight,
+        strata: design
+            .strata
+            .iter()
+            .zip(&strata)
+            .map(
+                |(st, &(_, _, _, _, _, drawn, different))| labels::StratumLabels {
+                    name: st.name.clone(),
+                    holds: st.holds.clone(),
+                    population: st.population,
+                    sampled: st.sampled,
+                    same: drawn - different - 1,
+                    different,
+                    unsure: 1,
+                },
+            )
+            .collect(),
+        estimates,
     }
 }
 
@@ -187,6 +272,10 @@ fn demo_report_has_every_section_and_the_summary_numbers() {
         r#"class="waterfall side""#,
         r#"id="review""#,
         r#"<details class="pair""#,
+        r#"id="qa""#,
+        r#"id="qa-estimates""#,
+        r#"id="chart-qa-curve""#,
+        r#"id="qa-history""#,
         r#"id="warnings""#,
         r#"id="changes""#,
         r#"id="stage-seconds""#,
@@ -313,6 +402,9 @@ window.addEventListener('load', function () {
   var closed = d && !d.open;
   d.querySelector('summary').click();
   ok('expand', closed && d.open && d.querySelector('table.records').getBoundingClientRect().height > 0);
+  var q = document.getElementById('chart-qa-curve');
+  ok('qa', q && q.getBoundingClientRect().width > 50 && q.querySelectorAll('polyline.line').length === 2
+     && q.querySelectorAll('polygon.band').length === 2);
   ok('tools', !document.getElementById('tools').hidden);
   document.getElementById('expand-all').click();
   ok('expand_all', Array.prototype.every.call(document.querySelectorAll('details'), function (x) { return x.open; }));
@@ -363,7 +455,7 @@ fn the_report_works_in_a_real_browser() {
     let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
     assert!(console.is_empty(), "console messages: {console:#?}");
     assert!(
-        dom.contains(r#"data-test="matrix=1 histogram=1 expand=1 tools=1 expand_all=1""#),
+        dom.contains(r#"data-test="matrix=1 histogram=1 expand=1 qa=1 tools=1 expand_all=1""#),
         "in-page checks failed: {:?}",
         dom.find("data-test=")
             .map(|i| &dom[i..(i + 120).min(dom.len())])
@@ -486,6 +578,7 @@ fn large(n: usize) -> Run {
         reg,
         scored,
         model,
+        qa: Vec::new(),
     }
 }
 

@@ -149,7 +149,7 @@ impl Drop for Generation {
     }
 }
 
-fn sync_dir(p: &Path) -> Result<()> {
+pub(super) fn sync_dir(p: &Path) -> Result<()> {
     #[cfg(unix)]
     File::open(p)
         .and_then(|f| f.sync_all())

@@ -20,6 +20,7 @@
 //! - `link.rs`: `link.bin`, what the next run links incrementally from;
 //! - `stored.rs`: `normalised.bin` and `forms.bin`, the records' normalised and linking forms;
 //! - `fingerprint.rs`: what a kept file's reuse depends on besides the records;
+//! - `qa.rs`: each generation's clerical sample and estimates, beside the generations;
 //! - `crosswalk.rs`: the previous persons read back from a generation's CSV files, when its
 //!   `link.bin` cannot be used.
 
@@ -28,6 +29,7 @@ pub mod fingerprint;
 mod generation;
 pub mod link;
 mod lock;
+pub mod qa;
 pub mod stored;
 
 pub use crosswalk::previous_persons;

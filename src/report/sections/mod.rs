@@ -4,6 +4,7 @@ pub mod changes;
 pub mod clusters;
 pub mod model;
 pub mod overlap;
+pub mod qa;
 pub mod quality;
 pub mod rejects;
 pub mod review;
