@@ -150,6 +150,18 @@ fn the_sample_is_masked_safe_and_kept_and_the_next_report_shows_the_estimate() {
     let (code, err) = fail(wd.command("qa").args(["sample", "--out", "store"]));
     assert_eq!(code, 2);
     assert!(err.contains("sampled already"), "{err}");
+    // Clerks allowed to see whole values get them when asked.
+    run_ok(
+        wd.command("qa")
+            .args(["sample", "--out", "store", "--replace", "--unmasked"]),
+    );
+    let qa = wd.read("store/qa/000002/qa.csv");
+    assert!(!qa.contains("******-**-"));
+    assert!(
+        qa.split(|c: char| !c.is_ascii_digit())
+            .any(|d| d.len() == 12),
+        "whole ICs"
+    );
 }
 
 #[test]

@@ -37,6 +37,10 @@ struct SampleArgs {
     /// Draw again for a generation sampled before (the old sample's labels no longer fit).
     #[arg(long)]
     replace: bool,
+    /// Show IC numbers, phones, birth dates and addresses whole in qa.csv, for clerks allowed
+    /// to see them.
+    #[arg(long)]
+    unmasked: bool,
 }
 
 #[derive(clap::Args)]
@@ -62,7 +66,7 @@ pub fn run(a: Args) -> Result<()> {
             if a.n == 0 {
                 return Err(Error::Config("--n 0: draw at least one pair".into()));
             }
-            let (s, at) = sample::sample(&a.out, a.n, a.seed, a.replace)?;
+            let (s, at) = sample::sample(&a.out, a.n, a.seed, a.replace, !a.unmasked)?;
             println!(
                 "padan: drew {} pairs of generation {:06} ({}); label them `same`, `different` or `unsure` in {}, then run `padan qa estimate --out {} --labels {}`",
                 s.pairs.len(),

@@ -384,10 +384,10 @@ fn header() -> Vec<String> {
 }
 
 /// `qa.csv` for a sample: one row per pair, in the sample's order, values masked as the report
-/// masks them, every cell safe to open in a spreadsheet, with a UTF-8 BOM so that spreadsheets
-/// read its names right. The file does not show padan's weight or decision, so that a clerk's
-/// label is not anchored on them.
-pub fn csv(sample: &Sample, store: &Store) -> Result<Vec<u8>> {
+/// masks them (whole when not `masked`), every cell safe to open in a spreadsheet, with a UTF-8
+/// BOM so that spreadsheets read its names right. The file does not show padan's weight or
+/// decision, so that a clerk's label is not anchored on them.
+pub fn csv(sample: &Sample, store: &Store, masked: bool) -> Result<Vec<u8>> {
     let records = store.records();
     let mut w = csv::Writer::from_writer("\u{FEFF}".as_bytes().to_vec());
     let fail = |e: csv::Error| Error::Run(format!("{CSV_FILE}: {e}"));
@@ -413,8 +413,8 @@ pub fn csv(sample: &Sample, store: &Store) -> Result<Vec<u8>> {
             p.record_id_r.clone(),
         ];
         for c in &COMPARISONS {
-            row.push(records[l].shown(c, true));
-            row.push(records[r].shown(c, true));
+            row.push(records[l].shown(c, masked));
+            row.push(records[r].shown(c, masked));
         }
         row.push(String::new());
         safe_row(&mut w, row.iter().map(String::as_str)).map_err(fail)?;
@@ -424,9 +424,15 @@ pub fn csv(sample: &Sample, store: &Store) -> Result<Vec<u8>> {
 }
 
 /// Draws the sample of the store `root`'s current generation and writes `sample.json` and
-/// `qa.csv` into its QA folder; returns the sample and where `qa.csv` is. A generation
+/// `qa.csv` (`csv`) into its QA folder; returns the sample and where `qa.csv` is. A generation
 /// sampled before is refused unless `replace`: its labels would no longer fit.
-pub fn sample(root: &Path, n: usize, seed: u64, replace: bool) -> Result<(Sample, PathBuf)> {
+pub fn sample(
+    root: &Path,
+    n: usize,
+    seed: u64,
+    replace: bool,
+    masked: bool,
+) -> Result<(Sample, PathBuf)> {
     let store = Store::load(root)?;
     let generation = store::qa::generation_number(store.generation()).unwrap_or(0);
     let dir = store::qa::dir(root, generation);
@@ -439,7 +445,7 @@ pub fn sample(root: &Path, n: usize, seed: u64, replace: bool) -> Result<(Sample
     let sample = draw(&store, n, seed)?;
     let json = serde_json::to_vec_pretty(&sample)
         .map_err(|e| Error::Run(format!("{SAMPLE_FILE}: {e}")))?;
-    let csv = csv(&sample, &store)?;
+    let csv = csv(&sample, &store, masked)?;
     store::qa::write(&dir.join(SAMPLE_FILE), &json)?;
     let at = dir.join(CSV_FILE);
     store::qa::write(&at, &csv)?;
