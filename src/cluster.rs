@@ -72,6 +72,9 @@ pub struct Constraints {
     pub must_link: Vec<(u32, u32)>,
     /// Analysts' `different` decisions: never in one cluster.
     pub cannot_link: Vec<(u32, u32)>,
+    /// Whether two of `ic` cannot be one person's (`None`: plaintext numbers, more than one
+    /// edit apart; encoded records give theirs, `normalise::encoded::ics_conflict`).
+    pub ics_conflict: Option<fn(&str, &str) -> bool>,
 }
 
 /// What keeps records apart: their valid ICs and the sources of distinct persons (analysts'
@@ -122,6 +125,7 @@ pub struct Clustering {
 
 /// Constrained clustering (see the module documentation).
 pub fn constrained(n: usize, pairs: &[Scored], c: &Constraints) -> Clustering {
+    let conflict = c.ics_conflict.unwrap_or(ics_conflict);
     let mut uf = UnionFind::new(n);
     let mut held: Vec<Option<Held>> = (0..n)
         .map(|i| {
@@ -156,10 +160,7 @@ pub fn constrained(n: usize, pairs: &[Scored], c: &Constraints) -> Clustering {
         }
         if check {
             if let (Some(x), Some(y)) = (&held[ra as usize], &held[rb as usize]) {
-                let ic_clash = x
-                    .ics
-                    .iter()
-                    .any(|p| y.ics.iter().any(|q| ics_conflict(p, q)));
+                let ic_clash = x.ics.iter().any(|p| y.ics.iter().any(|q| conflict(p, q)));
                 let source_clash = x
                     .distinct_sources
                     .iter()

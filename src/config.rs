@@ -48,6 +48,8 @@ pub enum Format {
     Tsv,
     Xlsx,
     Parquet,
+    /// Written by `padan encode`: encodings only (privacy-preserving linkage).
+    Encoded,
 }
 
 /// The character encoding of a text source.
@@ -415,9 +417,10 @@ fn check_source(s: RawSource, i: usize, base: &Path, file: &str) -> Result<Sourc
             "tsv" => Format::Tsv,
             "xlsx" | "xlsm" | "xls" | "ods" => Format::Xlsx,
             "parquet" => Format::Parquet,
+            "encoded" => Format::Encoded,
             other => {
                 return Err(Error::Config(format!(
-                    "{}: unknown format `{other}`; use csv, tsv, xlsx or parquet",
+                    "{}: unknown format `{other}`; use csv, tsv, xlsx, parquet or encoded",
                     at("format")
                 )))
             }

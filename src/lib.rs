@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod comparison;
 pub mod config;
 pub mod decisions;
+pub mod encode;
 pub mod error;
 pub mod eval;
 pub mod explain;

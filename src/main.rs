@@ -45,6 +45,8 @@ struct Cli {
 enum Command {
     /// The whole nightly merge: ingest, normalise, block, score, cluster, write the register.
     Run(cmd::run::Args),
+    /// An agency's exports as encodings only, for linking without sharing identities.
+    Encode(cmd::encode::Args),
     /// Pairwise and B-cubed precision, recall and F1 of a crosswalk against a truth file.
     Eval(cmd::eval::Args),
     /// Why records were (or were not) put together, field by field.
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => cmd::run::run(a),
         Command::Eval(a) => cmd::eval::run(a),
+        Command::Encode(a) => cmd::encode::run(a),
         Command::Normalise(a) => cmd::normalise::run(a),
         Command::Explain(a) => cmd::explain::run(a),
         Command::Synth(a) => cmd::synth::run(a),

@@ -1,5 +1,6 @@
 //! One module per subcommand, each with its arguments and a `run`.
 
+pub mod encode;
 pub mod eval;
 pub mod explain;
 pub mod normalise;

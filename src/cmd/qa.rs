@@ -92,7 +92,7 @@ pub fn run(a: Args) -> Result<()> {
                 .filter(|k| k.generation <= kept.generation)
                 .collect();
             let page = store::qa::dir(&a.out, kept.generation).join(labels::PAGE_FILE);
-            store::qa::write(&page, padan::report::qa_page(&history).as_bytes())?;
+            store::write_whole(&page, padan::report::qa_page(&history).as_bytes())?;
             super::print_json(&kept)?;
             eprintln!(
                 "padan: the estimate, with every earlier generation's: {}",

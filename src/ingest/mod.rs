@@ -8,6 +8,7 @@
 //! and their columns checked before any row is read, so a mapping mistake costs no time.
 
 pub mod delimited;
+pub mod encoded;
 pub mod parquet;
 pub mod xlsx;
 
@@ -254,6 +255,10 @@ pub fn open(spec: &SourceSpec) -> Result<Table> {
         Format::Csv | Format::Tsv => delimited::open(spec),
         Format::Xlsx => xlsx::open(spec),
         Format::Parquet => parquet::open(spec),
+        Format::Encoded => Err(Error::Config(format!(
+            "source `{}`: an encoded export is linked only with other encoded exports (format = \"encoded\" on every [[source]])",
+            spec.name
+        ))),
     }
 }
 

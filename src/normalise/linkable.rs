@@ -124,6 +124,69 @@ impl Linkable {
         }
     }
 
+    /// The form with every text keyed by `tag(part, text)` (privacy-preserving linkage,
+    /// `encoded`): the name's words and sound codes one by one, so that blocking finds a word
+    /// in common as it does in plaintext; the birth date as a date of its own tag, so that
+    /// equal dates stay equal; the address's place in an order as a number of its own tag.
+    pub fn keyed(&self, tag: &dyn Fn(&str, &str) -> String) -> Linkable {
+        const NAMES: [&str; PARTS] = [
+            "given",
+            "patronym",
+            "sorted_key",
+            "compact",
+            "given_compact",
+            "phonetic",
+            "ic",
+            "old_ic",
+            "passport",
+            "national_id",
+            "postcode",
+            "phone",
+        ];
+        let mut text = String::with_capacity(4 * self.text.len());
+        let mut ends = [0u32; PARTS];
+        for (i, domain) in NAMES.iter().enumerate() {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            let v = &self.text[start..self.ends[i] as usize];
+            let sep = match i {
+                0 | 1 => Some(SEP),
+                5 => Some(' '),
+                _ => None,
+            };
+            match sep {
+                Some(sep) => {
+                    let words: Vec<String> = v
+                        .split(sep)
+                        .filter(|w| !w.is_empty())
+                        .map(|w| tag(domain, w))
+                        .collect();
+                    text.push_str(&words.join(&sep.to_string()));
+                }
+                None if !v.is_empty() => text.push_str(&tag(domain, v)),
+                None => {}
+            }
+            ends[i] = text.len() as u32;
+        }
+        let number = |domain: &str, v: &str| {
+            let t = tag(domain, v);
+            u64::from_str_radix(&t[..t.len().min(16)], 16).unwrap_or(0)
+        };
+        Linkable {
+            text: text.into_boxed_str(),
+            ends,
+            present: self.present,
+            dob: self.dob.and_then(|d| {
+                let days = number("dob", &d.to_string()) % 3_000_000;
+                NaiveDate::from_num_days_from_ce_opt(days as i32 + 1)
+            }),
+            address_order: if self.address_order == prefix("\u{7f}", 6) {
+                self.address_order
+            } else {
+                number("address_order", &self.address_order.to_string()) >> 16
+            },
+        }
+    }
+
     /// Whether the parts' ends fall in order on the text's character boundaries, as `of` and
     /// `default` make them: forms read back from a file are checked, so that a damaged one is
     /// refused rather than read past a boundary.

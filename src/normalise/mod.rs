@@ -14,6 +14,7 @@
 pub mod address;
 pub mod chinese;
 pub mod date;
+pub mod encoded;
 pub mod ic;
 pub mod linkable;
 pub mod name;

@@ -287,20 +287,6 @@ pub fn names(packed: &[Packed]) -> Vec<u64> {
     packed.iter().map(Packed::name).collect()
 }
 
-/// The names the model's name frequencies count: every record's but those `left_out` (empty,
-/// or a flag per record; see `Model::fit`).
-pub fn counted_names(packed: &[Packed], left_out: &[bool]) -> Vec<u64> {
-    if left_out.is_empty() {
-        return names(packed);
-    }
-    packed
-        .iter()
-        .zip(left_out)
-        .filter(|(_, &out)| !out)
-        .map(|(p, _)| p.name())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,10 @@ pub trait Keep {
 /// What linking reads of every record, in record order.
 pub struct Forms {
     pub links: Vec<Linkable>,
+    /// Empty for encoded records, which compare by `encoded`.
     pub packed: Vec<Packed>,
+    /// What comparing reads of encoded records (privacy-preserving linkage), else `None`.
+    pub encoded: Option<Vec<super::encoded::Encoded>>,
     /// Records normalised by this run (the others were reused).
     pub normalised: u64,
 }
@@ -81,6 +84,7 @@ pub fn stage<K: Keep + Send>(
     Ok(Forms {
         links,
         packed,
+        encoded: None,
         normalised: normalised.into_inner(),
     })
 }

@@ -49,7 +49,7 @@ pub struct Linked<R> {
     pub candidate_pairs: u64,
     pub model: Model,
     pub thresholds: Thresholds,
-    /// Every record's name (`normalise::packed::names`), for the model's name frequencies.
+    /// Every record's name (`score::Comparable::names`), for the model's name frequencies.
     pub names: Vec<u64>,
     /// The pairs at or above the floor, strongest first.
     pub scored: Vec<Scored>,
@@ -90,7 +90,12 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     }
     let started = Instant::now();
     let stage = t.progress.stage("ingest");
-    let opened = ingest::open_all(config)?;
+    let encoded = is_encoded(config)?;
+    let opened = if encoded {
+        None
+    } else {
+        Some(ingest::open_all(config)?)
+    };
     // Once the inputs are known to fit the configuration, before any row is read: one run per
     // store, of a format this version reads.
     let _lock = store::lock(&config.out)?;
@@ -99,7 +104,14 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     store::remove_leftovers(&config.out, &mut warnings)?;
     let today = chrono::Local::now().date_naive();
     let fingerprint = store::fingerprint::link(config, chrono::Datelike::year(&today));
-    let ing = ingest::read(config, opened)?;
+    let (ing, encodings) = match opened {
+        Some(opened) => (ingest::read(config, opened)?, None),
+        None => {
+            let (ing, e) = ingest::encoded::read(config, crate::normalise::encoded::VERSION)?;
+            warnings.extend(key_check_warnings(&ing, &e));
+            (ing, Some(e))
+        }
+    };
     warnings.extend(quality::check_counts(config, &ing, current.as_deref())?);
     stage.done(&format!(
         "{} records, {} rejected",
@@ -109,7 +121,20 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     t.end("ingest", started);
 
     let started = Instant::now();
-    let (hashes, repeats) = content(&ing, &mut warnings);
+    let (hashes, repeats) = match &encodings {
+        None => content(&ing, &mut warnings),
+        // An encoded record's content is its encoding.
+        Some(e) => {
+            let hashes: Vec<u64> = e
+                .bytes
+                .par_iter()
+                .map(|b| xxhash_rust::xxh3::xxh3_64(b))
+                .collect();
+            let repeats = quality::repeats(&ing, &hashes);
+            warnings.extend(repeats.quality.warning());
+            (hashes, repeats)
+        }
+    };
     let mut previous = Previous::read(config, current, &ing, &hashes, fingerprint, &mut warnings);
     t.took("ingest.plan", started);
     // An incremental run takes unchanged records' normalised forms from the previous
@@ -119,6 +144,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     let drift = previous.linking.records_changed_since_model;
     let normalise = |ing: &Ingested, counter: &Counter| {
         let mut spills = Spills::new(&config.out, fingerprint, ing.records.len())?;
+        if let Some(e) = &encodings {
+            return encoded_forms(ing, e, counter, spills);
+        }
         let reused = |i| kept.as_ref()?.reused(i);
         let done = |i| kept.iter().for_each(|k| k.done(i));
         let forms = normalising::stage(ing, today, counter, &reused, &done, &mut spills)?;
@@ -230,21 +258,46 @@ fn link_ingested<R: Records>(
         Keeping::Store(_) => Vec::new(),
     };
     let started = Instant::now();
-    let Forms { links, packed, .. } = forms;
-    let scoring = score::stage(
-        &config.score,
-        &links,
+    let Forms {
+        links,
         packed,
-        &mut blocking,
-        previous.kept_scores(),
-        &repeats.left_out,
-        &t.progress,
-    );
+        encoded,
+        ..
+    } = forms;
+    let (kept_scores, left_out) = (previous.kept_scores(), &repeats.left_out);
+    // Linking is over once scored: what clustering needs of the records is taken first.
+    let mut constraints = cluster::constraints(config, &ing, &links);
+    if let Some(e) = &encoded {
+        constraints.ic = e
+            .par_iter()
+            .map(|r| r.ic_valid.then(|| r.ic.text().into()))
+            .collect();
+        constraints.ics_conflict = Some(crate::normalise::encoded::ics_conflict);
+    }
+    let scoring = match encoded {
+        Some(encoded) => score::stage(
+            &config.score,
+            encoded,
+            &mut blocking,
+            kept_scores,
+            left_out,
+            &t.progress,
+        ),
+        None => score::stage(
+            &config.score,
+            score::Plain {
+                links: &links,
+                packed,
+            },
+            &mut blocking,
+            kept_scores,
+            left_out,
+            &t.progress,
+        ),
+    };
     warnings.extend(scoring.warnings);
     linking.pairs_compared = scoring.compared;
     linking.pairs_reused = scoring.reused;
-    // Linking is over: what clustering needs of the records is taken before they go.
-    let mut constraints = cluster::constraints(config, &ing, &links);
     drop(links);
     let mut scored = scoring.scored;
     let sorting = Instant::now();
@@ -312,6 +365,76 @@ fn link_ingested<R: Records>(
         warnings,
         candidates,
     })
+}
+
+/// Whether the sources are encoded (`padan encode`): all of them or none.
+fn is_encoded(config: &Config) -> Result<bool> {
+    let encoded = |s: &&crate::config::SourceSpec| s.format == crate::config::Format::Encoded;
+    match config.sources.iter().filter(encoded).count() {
+        0 => Ok(false),
+        n if n == config.sources.len() => Ok(true),
+        _ => Err(crate::Error::Config(format!(
+            "{}: some sources are encoded and some are not; encoded exports are linked only with encoded exports (`padan encode` each of them with the shared secret)",
+            config.path.display()
+        ))),
+    }
+}
+
+/// Encoded records' forms (`normalise::encoded::forms`), their linking forms kept in the store's
+/// files like plaintext's and empty normalised records beside them: an encoded run holds no
+/// value to keep.
+fn encoded_forms(
+    ing: &Ingested,
+    e: &ingest::encoded::Encodings,
+    counter: &Counter,
+    mut spills: Spills,
+) -> Result<(Forms, store::stored::Files, Vec<Unreadable>)> {
+    use crate::normalise::stage::Keep;
+    let (links, encoded) = crate::normalise::encoded::forms(ing, &e.bytes)?;
+    let none = crate::normalise::packed::Packed::default();
+    for chunk in links.chunks(1 << 15) {
+        let mut kept: Vec<_> = chunk
+            .par_iter()
+            .map(|l| Spills::kept(NormRecord::default(), l, &none, Marks::default()))
+            .collect();
+        spills.put(&mut kept)?;
+        counter.inc(chunk.len() as u64);
+    }
+    let files = spills.finish()?;
+    let n = links.len() as u64;
+    Ok((
+        Forms {
+            links,
+            packed: Vec::new(),
+            encoded: Some(encoded),
+            normalised: n,
+        },
+        files,
+        vec![Unreadable::default(); ing.sources.len()],
+    ))
+}
+
+/// A warning for each encoded source whose key check value is not the one most sources carry:
+/// it was encoded with another secret, and its records cannot link with theirs.
+fn key_check_warnings(ing: &Ingested, e: &ingest::encoded::Encodings) -> Vec<String> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for c in &e.key_checks {
+        *counts.entry(c.as_str()).or_default() += 1;
+    }
+    let Some((&usual, _)) = counts.iter().max_by_key(|(_, &n)| n) else {
+        return Vec::new();
+    };
+    ing.sources
+        .iter()
+        .zip(&e.key_checks)
+        .filter(|(_, c)| c.as_str() != usual)
+        .map(|(s, _)| {
+            format!(
+                "source `{}` was encoded with another secret than the other sources (its key check value differs): its records cannot link with theirs; encode it again with the shared secret",
+                s.name
+            )
+        })
+        .collect()
 }
 
 /// A warning per source with values present but unreadable.

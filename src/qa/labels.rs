@@ -184,7 +184,7 @@ pub fn estimate_and_keep(root: &Path, labels_file: &Path) -> Result<Kept> {
     };
     let json = serde_json::to_vec_pretty(&kept)
         .map_err(|e| Error::Run(format!("{ESTIMATE_FILE}: {e}")))?;
-    store::qa::write(
+    store::write_whole(
         &store::qa::dir(root, d.generation).join(ESTIMATE_FILE),
         &json,
     )?;

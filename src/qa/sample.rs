@@ -446,9 +446,9 @@ pub fn sample(
     let json = serde_json::to_vec_pretty(&sample)
         .map_err(|e| Error::Run(format!("{SAMPLE_FILE}: {e}")))?;
     let csv = csv(&sample, &store, masked)?;
-    store::qa::write(&dir.join(SAMPLE_FILE), &json)?;
+    store::write_whole(&dir.join(SAMPLE_FILE), &json)?;
     let at = dir.join(CSV_FILE);
-    store::qa::write(&at, &csv)?;
+    store::write_whole(&at, &csv)?;
     Ok((sample, at))
 }
 

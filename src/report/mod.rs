@@ -51,7 +51,7 @@ pub const DOB_SPREAD_DAYS: i64 = 366;
 pub struct ReportInput<'a> {
     pub summary: &'a Summary,
     pub ing: &'a Ingested,
-    /// Every record's name for the model's name frequencies (`normalise::packed::names`).
+    /// Every record's name for the model's name frequencies (`score::Comparable::names`).
     pub names: &'a [u64],
     pub reg: &'a Register,
     pub scored: &'a [Scored],

@@ -3,11 +3,9 @@
 
 use rayon::prelude::*;
 
-use super::compare::compare_packed;
 use super::em;
+use super::Comparable;
 use crate::comparison::{COMPARISONS, N_COMPARISONS};
-use crate::normalise::packed::Packed;
-use crate::normalise::Linkable;
 
 /// Candidate pairs' comparison levels, each pair's level pattern stored as a number into the
 /// patterns that occur (a few thousand, where there are tens of millions of pairs): 2 bytes a
@@ -128,9 +126,8 @@ impl Levels {
 }
 
 /// Every candidate pair's levels, in parallel.
-pub fn levels_all(
-    recs: &[Linkable],
-    packed: &[Packed],
+pub fn levels_all<C: Comparable + ?Sized>(
+    recs: &C,
     pairs: &[(u32, u32)],
     progress: &crate::progress::Counter,
 ) -> Levels {
@@ -153,12 +150,9 @@ pub fn levels_all(
             let mut last: Option<([u8; N_COMPARISONS], u16)> = None;
             for (j, (&(a, b), id)) in chunk.iter().zip(ids.iter_mut()).enumerate() {
                 if let Some(&(_, next)) = pairs.get(c * CHUNK + j + AHEAD) {
-                    // Only the packed record: most pairs are told apart from it alone, and
-                    // fetching the whole record too for every pair makes comparing slower.
-                    prefetch(&packed[next as usize]);
+                    recs.prefetch(next as usize);
                 }
-                let (a, b) = (a as usize, b as usize);
-                let l = compare_packed(&packed[a], &packed[b], &recs[a], &recs[b]);
+                let l = recs.levels(a as usize, b as usize);
                 *id = match last {
                     Some((seen, n)) if seen == l => n,
                     _ => {
@@ -201,7 +195,7 @@ pub fn levels_all(
 
 /// Asks the processor to bring `v` into cache (a hint; nothing happens on other targets).
 #[inline(always)]
-fn prefetch<T>(v: &T) {
+pub(crate) fn prefetch<T>(v: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
@@ -255,7 +249,11 @@ mod tests {
             }
         }
         let links = crate::normalise::linkable::all(&recs);
-        let levels = levels_all(&links, &packed, &pairs, &Default::default());
+        let levels = levels_all(
+            &super::super::Plain::new(&links, &packed),
+            &pairs,
+            &Default::default(),
+        );
         assert_eq!(levels.len(), pairs.len());
         for (i, &(a, b)) in pairs.iter().enumerate() {
             let (a, b) = (a as usize, b as usize);

@@ -16,6 +16,7 @@
 
 pub mod compare;
 pub mod em;
+pub mod encoded;
 pub mod levels;
 pub mod model;
 mod stage;
@@ -25,6 +26,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Thresholds;
+use crate::normalise::packed::Packed;
+use crate::normalise::Linkable;
 
 pub use crate::comparison::{Comparison, Level, COMPARISONS, N_COMPARISONS};
 pub use compare::{
@@ -35,6 +38,77 @@ pub use model::{
     random_pair_levels, Model, ModelKind, EM_MAX_ITERATIONS, EM_MIN_RECORDS, HOUSEHOLD,
 };
 pub use stage::{sort, stage, FromPrevious, Scoring, Seconds};
+
+/// Records as scoring reads them: each pair's levels, each record's name for the model's name
+/// frequencies. The plaintext's packed and linkable forms (`Plain`), or the encodings of
+/// privacy-preserving linkage (`normalise::encoded`).
+pub trait Comparable: Sync {
+    fn len(&self) -> usize;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each comparison's level for records `a` and `b`.
+    fn levels(&self, a: usize, b: usize) -> [u8; N_COMPARISONS];
+
+    /// Record `i`'s name as a number (0: none), what the name frequencies count.
+    fn name(&self, i: usize) -> u64;
+
+    /// Brings what comparing record `i` reads into cache ahead of time (a hint).
+    fn prefetch(&self, _i: usize) {}
+
+    /// Every record's name.
+    fn names(&self) -> Vec<u64> {
+        (0..self.len())
+            .into_par_iter()
+            .map(|i| self.name(i))
+            .collect()
+    }
+
+    /// The names the model's name frequencies count: every record's but those `left_out`
+    /// (empty, or a flag per record; see `Model::fit`).
+    fn counted_names(&self, left_out: &[bool]) -> Vec<u64> {
+        (0..self.len())
+            .into_par_iter()
+            .filter(|&i| left_out.is_empty() || !left_out[i])
+            .map(|i| self.name(i))
+            .collect()
+    }
+}
+
+/// Plaintext records: their linking forms and packed forms, in record order.
+pub struct Plain<'a, P: std::borrow::Borrow<[Packed]> + Sync> {
+    pub links: &'a [Linkable],
+    pub packed: P,
+}
+
+impl<'a> Plain<'a, &'a [Packed]> {
+    pub fn new(links: &'a [Linkable], packed: &'a [Packed]) -> Self {
+        Plain { links, packed }
+    }
+}
+
+impl<P: std::borrow::Borrow<[Packed]> + Sync> Comparable for Plain<'_, P> {
+    fn len(&self) -> usize {
+        self.links.len()
+    }
+
+    fn levels(&self, a: usize, b: usize) -> [u8; N_COMPARISONS] {
+        let p = self.packed.borrow();
+        compare_packed(&p[a], &p[b], &self.links[a], &self.links[b])
+    }
+
+    fn name(&self, i: usize) -> u64 {
+        self.packed.borrow()[i].name()
+    }
+
+    /// Only the packed record: most pairs are told apart from it alone, and fetching the
+    /// whole record too for every pair makes comparing slower.
+    fn prefetch(&self, i: usize) {
+        levels::prefetch(&self.packed.borrow()[i]);
+    }
+}
 
 /// A pair whose levels a run keeps from the previous generation: its records (indices in the
 /// run's record order) and their comparison levels.
@@ -235,7 +309,7 @@ mod tests {
         let pairs = [(0, 1), (0, 2)];
         let packed = pack_all(&recs);
         let links = crate::normalise::linkable::all(&recs);
-        let levels = levels_all(&links, &packed, &pairs, &Default::default());
+        let levels = levels_all(&Plain::new(&links, &packed), &pairs, &Default::default());
         let s = score_all(&names(&packed), &pairs, &levels, &Model::fixed(), &cfg);
         assert_eq!(s.len(), 1, "the dissimilar pair falls under the floor");
         assert_eq!(s[0].decision, Decision::Match);

@@ -5,12 +5,10 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::compare::compare_packed;
 use super::em;
 use super::levels::Levels;
+use super::Comparable;
 use crate::comparison::{Kind, COMPARISONS, N_COMPARISONS};
-use crate::normalise::packed::{counted_names, Packed};
-use crate::normalise::Linkable;
 
 /// The most EM iterations a rule's m is estimated in. A rule whose pairs are few matches among
 /// many non-matches converges slowly, in hundreds of iterations; an iteration costs one pass
@@ -153,9 +151,8 @@ impl Model {
     /// copy but one of a suspect group (`quality::Repeats`). Thousands of copies of one row
     /// would otherwise make most random pairs agree on every field. The caller leaves them
     /// out of `rule_samples`; `candidate_pairs` are the pairs `candidate_levels` describe.
-    pub fn fit(
-        recs: &[Linkable],
-        packed: &[Packed],
+    pub fn fit<C: Comparable + ?Sized>(
+        recs: &C,
         candidate_pairs: &[(u32, u32)],
         candidate_levels: &Levels,
         rule_samples: &[(&[Kind], Vec<[u8; N_COMPARISONS]>)],
@@ -170,7 +167,6 @@ impl Model {
         let n = counted.as_ref().map_or(recs.len(), Vec::len);
         let sample = random_pair_levels(
             recs,
-            packed,
             counted.as_deref(),
             (100 * n as u64).clamp(200_000, 2_000_000),
         );
@@ -228,7 +224,7 @@ impl Model {
             home_weights,
             name_tf: None,
         }
-        .with_name_frequencies(&counted_names(packed, left_out))
+        .with_name_frequencies(&recs.counted_names(left_out))
     }
 
     /// The model with its name frequencies counted over `names`, every record's name
@@ -381,9 +377,8 @@ fn fit_m_and_prior(
 
 /// Levels of up to `n` random record pairs (deterministic: pairs are drawn from a fixed hash
 /// sequence), as a histogram of level patterns; with `among`, pairs of those records only.
-pub fn random_pair_levels(
-    recs: &[Linkable],
-    packed: &[Packed],
+pub fn random_pair_levels<C: Comparable + ?Sized>(
+    recs: &C,
     among: Option<&[u32]>,
     n: u64,
 ) -> em::Histogram<N_COMPARISONS> {
@@ -403,8 +398,7 @@ pub fn random_pair_levels(
                 b += 1;
             }
             let (a, b) = (record(a), record(b));
-            *h.entry(compare_packed(&packed[a], &packed[b], &recs[a], &recs[b]))
-                .or_default() += 1;
+            *h.entry(recs.levels(a, b)).or_default() += 1;
             h
         })
         .reduce(em::Histogram::default, |mut a, b| {
@@ -491,7 +485,11 @@ mod tests {
             .flat_map(|a| (a + 1..6).map(move |b| (a, b)))
             .collect();
         let links = crate::normalise::linkable::all(&recs);
-        let levels = levels_all(&links, &packed, &pairs, &Default::default());
+        let levels = levels_all(
+            &crate::score::Plain::new(&links, &packed),
+            &pairs,
+            &Default::default(),
+        );
         let thresholds = Thresholds {
             pairs_floor: f64::NEG_INFINITY,
             ..crate::config::ScoreConfig::default().thresholds(true)

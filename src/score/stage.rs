@@ -10,11 +10,11 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::{levels_all, positions_in, score_all, threshold, KeptPair, Model, ModelKind, Scored};
+use super::{
+    levels_all, positions_in, score_all, threshold, Comparable, KeptPair, Model, ModelKind, Scored,
+};
 use crate::block::{self, Blocking};
 use crate::config::{ScoreConfig, Thresholds};
-use crate::normalise::packed::{self, Packed};
-use crate::normalise::Linkable;
 use crate::progress::{Progress, Stage};
 
 /// What an incremental run keeps from the previous generation for scoring.
@@ -42,7 +42,7 @@ pub struct Scoring {
     pub scored: Vec<Scored>,
     pub model: Model,
     pub thresholds: Thresholds,
-    /// Every record's name (`packed::names`), for the model's name frequencies.
+    /// Every record's name (`Comparable::names`), for the model's name frequencies.
     pub names: Vec<u64>,
     /// Pairs compared by this run, and kept from the previous generation.
     pub compared: u64,
@@ -57,11 +57,10 @@ pub struct Scoring {
 
 /// Scores the candidate pairs of `blocking` (whose pairs and samples it takes) and the kept
 /// ones; `left_out`: the records the model's estimates leave out (empty, or one flag per
-/// record). `packed` is freed before the pairs are weighed.
-pub fn stage(
+/// record). `records` are freed before the pairs are weighed.
+pub fn stage<C: Comparable>(
     config: &ScoreConfig,
-    links: &[Linkable],
-    packed: Vec<Packed>,
+    records: C,
     blocking: &mut Blocking,
     previous: FromPrevious,
     left_out: &[bool],
@@ -73,22 +72,22 @@ pub fn stage(
     let blocked = pairs.len();
     pairs.extend(previous.again);
     let stage = progress.counted("score", pairs.len() as u64, "pairs");
-    let mut levels = levels_all(links, &packed, &pairs, &stage.counter());
+    let mut levels = levels_all(&records, &pairs, &stage.counter());
     let (compared, reused) = (pairs.len() as u64, previous.pairs.len() as u64);
     stage.step("(fitting the model)");
     let compare = started.elapsed().as_secs_f64();
     let fitting = Instant::now();
-    let em = config.em && links.len() >= super::EM_MIN_RECORDS;
+    let em = config.em && records.len() >= super::EM_MIN_RECORDS;
     if config.em && !em {
         warnings.push(format!(
             "only {} records: too few to estimate the model (at least {} are needed); fixed weights used",
-            links.len(),
+            records.len(),
             super::EM_MIN_RECORDS
         ));
     }
     let model = if let Some(kept) = previous.model {
         // The previous generation's weights, with name frequencies counted over this run.
-        kept.with_name_frequencies(&packed::counted_names(&packed, left_out))
+        kept.with_name_frequencies(&records.counted_names(left_out))
     } else if em {
         // Every sampled pair is a candidate: its levels are already known.
         let lists: Vec<&[(u32, u32)]> = blocking.samples.iter().map(Vec::as_slice).collect();
@@ -110,17 +109,17 @@ pub fn stage(
                 (r.uses, known)
             })
             .collect();
-        Model::fit(links, &packed, &pairs, &levels, &samples, left_out)
+        Model::fit(&records, &pairs, &levels, &samples, left_out)
     } else {
         Model::fixed()
     };
     blocking.samples = Vec::new();
     let em = model.kind == ModelKind::Em;
-    // The packed records served the comparisons and the model's random pairs; the memory goes
-    // back before the scored pairs are collected. The names stay for the model's name
-    // frequencies when pairs are written and explained.
-    let names = packed::names(&packed);
-    drop(packed);
+    // The records served the comparisons and the model's random pairs; the memory goes back
+    // before the scored pairs are collected. The names stay for the model's name frequencies
+    // when pairs are written and explained.
+    let names = records.names();
+    drop(records);
     pairs.reserve_exact(previous.pairs.len());
     for k in previous.pairs {
         pairs.push((k.a, k.b));

@@ -222,6 +222,34 @@ pub fn prune(root: &Path, keep: usize) -> Result<Vec<u32>> {
     Ok(removed)
 }
 
+/// Writes `bytes` to `path` whole or not at all: into a temporary file beside it (mode 0600),
+/// synced, then renamed over it.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    mkdir_private(folder)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        use std::io::Write;
+        let mut f = private()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(&tmp, e));
+    }
+    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+    generation::sync_dir(folder)
+}
+
 /// Options that create a file readable and writable by its owner only.
 fn private() -> OpenOptions {
     #[allow(unused_mut)]

@@ -4,12 +4,9 @@
 //! generations keeps them, so that the report can show every generation's estimate.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::generation::sync_dir;
-use super::{mkdir_private, number, private};
-use crate::error::{Error, Result};
+use super::number;
 
 /// The folder of generation `n`'s sample and estimates.
 pub fn dir(root: &Path, n: u32) -> PathBuf {
@@ -35,28 +32,4 @@ pub fn with_file(root: &Path, name: &str) -> Vec<(u32, PathBuf)> {
         .collect();
     v.sort_unstable();
     v
-}
-
-/// Writes `bytes` to `path` whole or not at all: into a temporary file beside it (mode 0600),
-/// synced, then renamed over it.
-pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    let folder = path.parent().unwrap_or(Path::new("."));
-    mkdir_private(folder)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut f = private()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(&tmp, e));
-    }
-    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-    sync_dir(folder)
 }

@@ -1,0 +1,520 @@
+//! Privacy-preserving linkage: a normalised record encoded with a secret the agencies share
+//! and the linking unit does not hold (`padan encode`), so that records can be linked without
+//! their names, ID numbers or addresses leaving the agency (docs/pprl.md).
+//!
+//! Reads: a normalised record and its linking form. Writes: `Encoded`, what comparing reads,
+//! and a keyed `Linkable`, what blocking and clustering read: every text of the record's
+//! linking form replaced by its keyed hash, word by word where blocking reads words, so that
+//! `padan run` blocks encoded records by the same rules, on the same keys, as plaintext.
+//!
+//! - Identifiers (IC, old IC, passport, national id, phone, postcode, household id, sex) and
+//!   the name's exact forms are keyed with HMAC-SHA-256 (RFC 2104), 64 bits kept; an identifier
+//!   also gives the tags of its one-deletion variants, two of which meet when the identifiers
+//!   are one substitution, transposition, insertion or deletion apart (the IC's and other ids'
+//!   `one_edit` levels).
+//! - The birth date gives the tags of the whole date, the date with day and month swapped, each
+//!   two of its three parts, and its year and the years either side.
+//! - The name, the given name and the address give Bloom filters of their bigrams (Schnell,
+//!   Bachteler and Reiher 2009), each bigram's bits chosen by keyed BLAKE3 with a key of the
+//!   field's own; the record's fields together give a record-level filter (cryptographic
+//!   long-term key, Schnell et al. 2011), kept in the encoded file for peers that link on it.
+//!   Each filter is *balanced* (Schnell and Borgs 2016): the filter and its complement,
+//!   permuted by a keyed permutation, so that every encoding has the same number of bits set
+//!   and a filter's weight no longer tells a long name from a short one, nor a frequent
+//!   bigram's bits from a rare one's by position.
+
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use super::linkable::Linkable;
+use super::NormRecord;
+
+/// Changes with what an encoding holds or how it is made: encodings of another version are
+/// refused rather than linked wrongly.
+pub const VERSION: u32 = 1;
+
+/// Bits of a field's Bloom filter before balancing (stored as twice as many).
+pub const BLOOM_BITS: usize = 512;
+const BLOOM_WORDS: usize = 2 * BLOOM_BITS / 64;
+/// Bits of the record-level filter before balancing.
+pub const RECORD_BLOOM_BITS: usize = 1024;
+
+/// The Bloom-filtered fields, each with its own key, permutation and number of bits per bigram
+/// (chosen so that a typical value sets about a third of the bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Given,
+    Address,
+    Dob,
+}
+
+impl Field {
+    const ALL: [Field; 4] = [Field::Name, Field::Given, Field::Address, Field::Dob];
+
+    fn label(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Given => "given",
+            Field::Address => "address",
+            Field::Dob => "dob",
+        }
+    }
+
+    pub fn hashes(self) -> u64 {
+        match self {
+            Field::Name => 20,
+            Field::Given => 20,
+            Field::Address => 10,
+            Field::Dob => 20,
+        }
+    }
+}
+
+/// A balanced Bloom filter: `BLOOM_BITS` bits and their complements, permuted.
+pub type Bloom = [u64; BLOOM_WORDS];
+
+/// The Dice coefficient of two balanced filters (both hold `BLOOM_BITS` bits set): one minus
+/// the share of the original filters' bits that differ.
+pub fn dice(a: &Bloom, b: &Bloom) -> f64 {
+    common(a, b) as f64 / BLOOM_BITS as f64
+}
+
+fn common(a: &Bloom, b: &Bloom) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum()
+}
+
+/// About how many bigrams two values' filters of the field `f` differ by: the original
+/// filters' differing bits (`BLOOM_BITS` less the balanced filters' common ones) over the bits
+/// a bigram sets. One letter changed in a word is about four; it reads like an edit distance.
+pub fn bigrams_apart(f: Field, a: &Bloom, b: &Bloom) -> f64 {
+    (BLOOM_BITS as u32 - common(a, b)) as f64 / f.hashes() as f64
+}
+
+/// The secret's keys: HMAC-SHA-256 keyed with the secret for tags, and one BLAKE3 key and one
+/// permutation per filtered field derived from it.
+pub struct Secret {
+    mac: Hmac<Sha256>,
+    bloom: Vec<([u8; 32], Vec<u16>)>,
+    record: ([u8; 32], Vec<u16>),
+}
+
+/// The smallest secret accepted, in bytes: 128 bits.
+pub const MIN_SECRET: usize = 16;
+
+/// The tag of a missing value.
+const NONE: u64 = 0;
+
+impl Secret {
+    /// The keys of a secret (at least `MIN_SECRET` bytes; a secret file's trailing newline
+    /// is part of it only if the caller leaves it).
+    pub fn new(secret: &[u8]) -> Result<Secret, String> {
+        if secret.len() < MIN_SECRET {
+            return Err(format!(
+                "the secret is {} bytes; at least {MIN_SECRET} random bytes are needed",
+                secret.len()
+            ));
+        }
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
+            .map_err(|e| format!("the secret cannot key HMAC-SHA-256: {e}"))?;
+        let mut s = Secret {
+            mac,
+            bloom: Vec::new(),
+            record: ([0; 32], Vec::new()),
+        };
+        let derive = |s: &Secret, what: &str, bits: usize| {
+            let key = s.digest("bloom-key", what);
+            let order = s.digest("bloom-permutation", what);
+            (key, permutation(&order, 2 * bits))
+        };
+        s.bloom = Field::ALL
+            .iter()
+            .map(|f| derive(&s, f.label(), BLOOM_BITS))
+            .collect();
+        s.record = derive(&s, "record", RECORD_BLOOM_BITS);
+        Ok(s)
+    }
+
+    /// HMAC-SHA-256 of `domain` and `value`, kept whole.
+    fn digest(&self, domain: &str, value: &str) -> [u8; 32] {
+        let mut m = self.mac.clone();
+        m.update(domain.as_bytes());
+        m.update(&[0x1f]);
+        m.update(value.as_bytes());
+        m.finalize().into_bytes().into()
+    }
+
+    /// The tag of `value` in `domain`: its HMAC's first 64 bits (never 0, which means none).
+    pub fn tag(&self, domain: &str, value: &str) -> u64 {
+        let d = self.digest(domain, value);
+        u64::from_le_bytes(d[..8].try_into().expect("8 bytes")).max(1)
+    }
+
+    /// What every file encoded with this secret says: files whose check values differ were
+    /// encoded with different secrets and cannot link.
+    pub fn check_value(&self) -> String {
+        format!("{:016x}", self.tag("check", "padan"))
+    }
+
+    /// The bit positions a bigram sets in a filter of `bits` bits (double hashing from one
+    /// keyed BLAKE3 hash).
+    fn positions(key: &[u8; 32], gram: &[u8], k: u64, bits: usize) -> impl Iterator<Item = usize> {
+        let h = blake3::keyed_hash(key, gram);
+        let b = h.as_bytes();
+        let h1 = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+        let h2 = u64::from_le_bytes(b[8..16].try_into().expect("8 bytes")) | 1;
+        (0..k).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % bits as u64) as usize)
+    }
+
+    /// The bigrams of `text` (padded at both ends) set into `bits` (unbalanced, `n` bits).
+    fn fill(key: &[u8; 32], text: &str, k: u64, bits: &mut [bool]) {
+        let padded: Vec<char> = std::iter::once('_')
+            .chain(text.chars())
+            .chain(std::iter::once('_'))
+            .collect();
+        let n = bits.len();
+        let mut buf = [0u8; 8];
+        for w in padded.windows(2) {
+            let mut len = 0;
+            for c in w {
+                len += c.encode_utf8(&mut buf[len..]).len();
+            }
+            for p in Secret::positions(key, &buf[..len], k, n) {
+                bits[p] = true;
+            }
+        }
+    }
+
+    /// A field's balanced filter of `text`.
+    fn bloom(&self, f: Field, text: &str) -> Bloom {
+        let (key, perm) = &self.bloom[f as usize];
+        let mut bits = vec![false; BLOOM_BITS];
+        Secret::fill(key, text, f.hashes(), &mut bits);
+        let mut out = [0u64; BLOOM_WORDS];
+        balance(&bits, perm, &mut out);
+        out
+    }
+
+    /// The record-level filter of the given field texts (each bigram marked with its field).
+    fn record_bloom(&self, fields: &[(Field, &str)]) -> Vec<u64> {
+        let (key, perm) = &self.record;
+        let mut bits = vec![false; RECORD_BLOOM_BITS];
+        for (f, text) in fields {
+            let marked: String = format!("{}:{text}", f.label());
+            Secret::fill(key, &marked, f.hashes() / 2, &mut bits);
+        }
+        let mut out = vec![0u64; 2 * RECORD_BLOOM_BITS / 64];
+        balance(&bits, perm, &mut out);
+        out
+    }
+}
+
+/// `0..n` in the order of each index's keyed BLAKE3 hash: a permutation that depends on the
+/// key alone, the same in every version of every dependency.
+fn permutation(key: &[u8; 32], n: usize) -> Vec<u16> {
+    let mut idx: Vec<(u64, u16)> = (0..n as u16)
+        .map(|i| {
+            let h = blake3::keyed_hash(key, &i.to_le_bytes());
+            (
+                u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes")),
+                i,
+            )
+        })
+        .collect();
+    idx.sort_unstable();
+    idx.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Sets `out` to `bits` followed by their complements, bit `j` moved to `perm[j]`: exactly one
+/// of a bit and its complement is set.
+fn balance(bits: &[bool], perm: &[u16], out: &mut [u64]) {
+    let n = bits.len();
+    for (j, &set) in bits.iter().enumerate() {
+        let p = perm[if set { j } else { n + j }] as usize;
+        out[p / 64] |= 1 << (p % 64);
+    }
+}
+
+/// An identifier's tag and the tags of its one-deletion variants.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Id {
+    pub tag: u64,
+    /// Sorted, distinct.
+    pub variants: Box<[u64]>,
+}
+
+impl Id {
+    fn of(s: &Secret, domain: &str, value: Option<&str>) -> Id {
+        let Some(v) = value.filter(|v| !v.is_empty()) else {
+            return Id::default();
+        };
+        let chars: Vec<char> = v.chars().collect();
+        let mut variants: Vec<u64> = (0..chars.len())
+            .map(|i| {
+                let cut: String = chars[..i].iter().chain(&chars[i + 1..]).collect();
+                s.tag(domain, &cut)
+            })
+            .collect();
+        variants.sort_unstable();
+        variants.dedup();
+        Id {
+            tag: s.tag(domain, v),
+            variants: variants.into_boxed_slice(),
+        }
+    }
+
+    pub fn present(&self) -> bool {
+        self.tag != NONE
+    }
+
+    /// Whether two different identifiers are one edit apart: one's tag among the other's
+    /// variants (a deletion or insertion), or a variant in common (a substitution or
+    /// transposition, and rarely two edits that meet).
+    pub fn one_edit(&self, other: &Id) -> bool {
+        let (a, b) = (&self.variants, &other.variants);
+        if a.binary_search(&other.tag).is_ok() || b.binary_search(&self.tag).is_ok() {
+            return true;
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+}
+
+impl Id {
+    /// The identifier as one text: its tag and its variants' tags, in hex (what clustering's
+    /// constraints hold of a valid IC; `ics_conflict` reads it).
+    pub fn text(&self) -> String {
+        std::iter::once(self.tag)
+            .chain(self.variants.iter().copied())
+            .map(|t| format!("{t:016x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Whether two identifiers as `Id::text` gives them cannot be one person's: more than one
+/// edit apart.
+pub fn ics_conflict(a: &str, b: &str) -> bool {
+    let parse = |s: &str| -> Id {
+        let mut t = s
+            .split(' ')
+            .map(|h| u64::from_str_radix(h, 16).unwrap_or(0));
+        let tag = t.next().unwrap_or(0);
+        Id {
+            tag,
+            variants: t.collect(),
+        }
+    };
+    let (x, y) = (parse(a), parse(b));
+    x.tag != y.tag && !x.one_edit(&y)
+}
+
+/// What comparing an encoded record reads: tags (0: missing) and balanced Bloom filters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Encoded {
+    /// The name's key, compact form, sorted key, sound keys and given name without spaces.
+    pub name: [u64; 7],
+    pub has_patronym: bool,
+    pub initials: bool,
+    pub name_bloom: Option<Box<Bloom>>,
+    pub given_bloom: Option<Box<Bloom>>,
+    pub ic: Id,
+    pub ic_valid: bool,
+    /// The old IC, passport and national id.
+    pub other_ids: [Id; 3],
+    /// The birth date, day and month swapped, year-month, year-day, month-day, and the years
+    /// before, of and after it.
+    pub dob: [u64; 8],
+    pub sex: u64,
+    pub postcode: u64,
+    pub phone: u64,
+    pub household_id: u64,
+    /// The address without its spaces.
+    pub address_compact: u64,
+    pub address_bloom: Option<Box<Bloom>>,
+}
+
+/// Where `Encoded::name`'s tags are.
+pub mod name_tag {
+    pub const KEY: usize = 0;
+    pub const COMPACT: usize = 1;
+    pub const SORTED: usize = 2;
+    pub const PHONETIC: usize = 3;
+    pub const KHMER: usize = 4;
+    pub const INITIALS: usize = 5;
+    pub const GIVEN: usize = 6;
+}
+
+/// Where `Encoded::dob`'s tags are.
+pub mod dob_tag {
+    pub const DATE: usize = 0;
+    pub const SWAPPED: usize = 1;
+    pub const YEAR_MONTH: usize = 2;
+    pub const YEAR_DAY: usize = 3;
+    pub const MONTH_DAY: usize = 4;
+    pub const YEAR_BEFORE: usize = 5;
+    pub const YEAR: usize = 6;
+    pub const YEAR_AFTER: usize = 7;
+}
+
+/// A record encoded: what comparing reads, what blocking reads, and the record-level filter.
+pub struct Encoding {
+    pub encoded: Encoded,
+    pub linkable: Linkable,
+    pub record_bloom: Vec<u64>,
+}
+
+/// Encodes a normalised record (`link`: its linking form).
+pub fn encode(s: &Secret, r: &NormRecord, link: &Linkable) -> Encoding {
+    use chrono::Datelike;
+    let text = |domain: &str, v: &str| if v.is_empty() { NONE } else { s.tag(domain, v) };
+    let opt = |domain: &str, v: Option<&str>| v.map_or(NONE, |v| text(domain, v));
+    let name = [
+        text("name-key", &r.key),
+        text("name-compact", &r.compact),
+        text("name-sorted", &r.sorted_key),
+        text("name-phonetic", &r.phonetic),
+        text("name-khmer", &r.khmer_key),
+        opt("name-initials", r.initials_key.as_deref()),
+        text("name-given", &r.given_compact),
+    ];
+    let bloom = |f: Field, v: &str| (!v.is_empty()).then(|| Box::new(s.bloom(f, v)));
+    let dob = r.dob.map_or([NONE; 8], |d| {
+        let (y, m, dd) = (d.year(), d.month(), d.day());
+        [
+            s.tag("dob", &format!("{y}-{m}-{dd}")),
+            s.tag("dob", &format!("{y}-{dd}-{m}")),
+            s.tag("dob-ym", &format!("{y}-{m}")),
+            s.tag("dob-yd", &format!("{y}-{dd}")),
+            s.tag("dob-md", &format!("{m}-{dd}")),
+            s.tag("dob-year", &(y - 1).to_string()),
+            s.tag("dob-year", &y.to_string()),
+            s.tag("dob-year", &(y + 1).to_string()),
+        ]
+    });
+    let dob_text = r.dob.map(|d| d.to_string()).unwrap_or_default();
+    let address = r.address.as_deref().unwrap_or("");
+    let address_compact: String = address.chars().filter(|&c| c != ' ').collect();
+    let encoded = Encoded {
+        name,
+        has_patronym: !r.name.patronym.is_empty(),
+        initials: r.name.initials,
+        name_bloom: bloom(Field::Name, &r.compact),
+        given_bloom: bloom(Field::Given, &r.given_compact),
+        ic: Id::of(s, "ic", r.ic.as_ref().map(|i| i.digits.as_str())),
+        ic_valid: r.ic.as_ref().is_some_and(|i| i.valid),
+        other_ids: [
+            Id::of(s, "old_ic", r.old_ic().as_deref()),
+            Id::of(s, "passport", r.passport().as_deref()),
+            Id::of(s, "national_id", r.national_id().as_deref()),
+        ],
+        dob,
+        sex: opt("sex", r.sex.map(|x| x.code())),
+        postcode: opt("postcode", r.postcode.as_deref()),
+        phone: opt("phone", r.phone.as_deref()),
+        household_id: opt("household_id", r.household_id().as_deref()),
+        address_compact: text("address-compact", &address_compact),
+        address_bloom: bloom(Field::Address, address),
+    };
+    let record_bloom = s.record_bloom(&[
+        (Field::Name, &r.compact),
+        (Field::Address, address),
+        (Field::Dob, &dob_text),
+    ]);
+    let linkable = link.keyed(&|part, v| format!("{:016x}", s.tag(part, v)));
+    Encoding {
+        encoded,
+        linkable,
+        record_bloom,
+    }
+}
+
+/// Every encoded record's forms, decoded from its bytes (`ingest::encoded`) in parallel: the
+/// keyed linking form blocking reads, and what comparing reads. Bytes that do not decode are
+/// an error naming the record's source and row.
+pub fn forms(
+    ing: &crate::ingest::Ingested,
+    bytes: &[Box<[u8]>],
+) -> crate::Result<(Vec<Linkable>, Vec<Encoded>)> {
+    use rayon::prelude::*;
+    let decoded: Vec<Option<(Encoded, Linkable)>> =
+        bytes.par_iter().map(|b| from_bytes(b)).collect();
+    if let Some(i) = decoded.iter().position(Option::is_none) {
+        let r = &ing.records[i];
+        return Err(crate::Error::Run(format!(
+            "source `{}`, row {}, column `encoding`: the encoding does not decode (a damaged file?); encode the export again",
+            ing.sources[r.source as usize].name, r.row
+        )));
+    }
+    Ok(decoded.into_iter().flatten().map(|(e, l)| (l, e)).unzip())
+}
+
+/// The bytes of an encoded record as the encoded file holds them (bincode, integers whole).
+pub fn to_bytes(e: &Encoded, l: &Linkable) -> Vec<u8> {
+    bincode::serde::encode_to_vec((e, l), bytes_config())
+        .expect("encoding into memory does not fail")
+}
+
+/// An encoded record from its bytes (`to_bytes`); `None` when they do not decode.
+pub fn from_bytes(bytes: &[u8]) -> Option<(Encoded, Linkable)> {
+    let (forms, used): ((Encoded, Linkable), usize) =
+        bincode::serde::decode_from_slice(bytes, bytes_config()).ok()?;
+    (used == bytes.len() && forms.1.parts_in_order()).then_some(forms)
+}
+
+fn bytes_config() -> impl bincode::config::Config {
+    bincode::config::standard()
+        .with_fixed_int_encoding()
+        .with_limit::<65536>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret(b: u8) -> Secret {
+        Secret::new(&[b; 32]).unwrap()
+    }
+
+    #[test]
+    fn filters_are_balanced_and_alike_names_are_alike() {
+        let s = secret(7);
+        let a = s.bloom(Field::Name, "KHOOWAIKHENG");
+        let b = s.bloom(Field::Name, "KHOOWAIKHEG");
+        let c = s.bloom(Field::Name, "SITIAMINAHBINTIABDULLAH");
+        for f in [&a, &b, &c] {
+            let set: u32 = f.iter().map(|w| w.count_ones()).sum();
+            assert_eq!(
+                set as usize, BLOOM_BITS,
+                "every filter has half its bits set"
+            );
+        }
+        assert_eq!(dice(&a, &a), 1.0);
+        assert!(dice(&a, &b) > 0.85, "{}", dice(&a, &b));
+        assert!(dice(&a, &c) < 0.75, "{}", dice(&a, &c));
+        // Another secret: the same name gives an unrelated filter.
+        let other = secret(8).bloom(Field::Name, "KHOOWAIKHENG");
+        assert!(dice(&a, &other) < 0.75, "{}", dice(&a, &other));
+    }
+
+    #[test]
+    fn identifiers_one_edit_apart_share_a_variant_and_others_do_not() {
+        let s = secret(1);
+        let id = |v: &str| Id::of(&s, "ic", Some(v));
+        let a = id("850312145567");
+        assert!(a.one_edit(&id("850312145568")), "a substitution");
+        assert!(a.one_edit(&id("850312145576")), "a transposition");
+        assert!(a.one_edit(&id("85031214567")), "a deletion");
+        assert!(!a.one_edit(&id("850312149999")));
+        assert_ne!(a.tag, Id::of(&secret(2), "ic", Some("850312145567")).tag);
+        assert!(!Id::of(&s, "ic", None).present());
+    }
+}
