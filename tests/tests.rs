@@ -12,6 +12,7 @@ mod test_hostile_outputs;
 mod test_hostile_store;
 mod test_incremental;
 mod test_normalise;
+mod test_pprl;
 mod test_qa;
 mod test_run;
 mod test_synth;

@@ -342,6 +342,7 @@ fn link_ingested<R: Records>(
         p.first_generation = f;
     }
     reg.sort_by_id();
+    warnings.extend(lonely_sources(&ing, &reg));
     stage.done(&format!("{} persons", reg.persons.len()));
     t.took("cluster.ids", assigning);
     t.end("cluster", started);
@@ -433,6 +434,45 @@ fn key_check_warnings(ing: &Ingested, e: &ingest::encoded::Encodings) -> Vec<Str
                 "source `{}` was encoded with another secret than the other sources (its key check value differs): its records cannot link with theirs; encode it again with the shared secret",
                 s.name
             )
+        })
+        .collect()
+}
+
+/// A warning for each source whose records join another source's far less often than the
+/// other sources' do: an export encoded with another secret, or mapped wrongly, links to
+/// almost nothing. Needs three sources or more, the others' share being the yardstick.
+fn lonely_sources(ing: &Ingested, reg: &Register) -> Vec<String> {
+    let n = ing.sources.len();
+    if n < 3 {
+        return Vec::new();
+    }
+    let (mut joined, mut all) = (vec![0u64; n], vec![0u64; n]);
+    for p in &reg.persons {
+        let first = ing.records[p.records[0] as usize].source;
+        let several = p
+            .records
+            .iter()
+            .any(|&r| ing.records[r as usize].source != first);
+        for &r in &p.records {
+            let s = ing.records[r as usize].source as usize;
+            all[s] += 1;
+            joined[s] += u64::from(several);
+        }
+    }
+    let share = |s: usize| joined[s] as f64 / all[s].max(1) as f64;
+    (0..n)
+        .filter_map(|s| {
+            let mut others: Vec<f64> = (0..n).filter(|&o| o != s && all[o] > 0).map(share).collect();
+            others.sort_by(f64::total_cmp);
+            let median = *others.get(others.len() / 2)?;
+            (all[s] > 0 && median >= 0.1 && share(s) < median / 4.0).then(|| {
+                format!(
+                    "source `{}` links far less than the others: {:.1}% of its records joined another source's, against {:.1}% for the median source; check its column mapping, or, if encoded, that it was encoded with the shared secret",
+                    ing.sources[s].name,
+                    100.0 * share(s),
+                    100.0 * median
+                )
+            })
         })
         .collect()
 }
