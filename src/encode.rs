@@ -39,58 +39,68 @@ pub fn encode(config: &Config, secret: &Secret, out: &Path) -> Result<Encoded> {
     let ing = ingest::read_all(config)?;
     let today = chrono::Local::now().date_naive();
     let (records, _) = crate::normalise::all(&ing, today, &Default::default());
-    let made: Vec<(Vec<u8>, Vec<u8>)> = records
-        .par_iter()
-        .map(|r| {
-            let e = encoded::encode(secret, r, &Linkable::of(r));
-            let bloom: Vec<u8> = e
-                .record_bloom
-                .iter()
-                .flat_map(|w| w.to_le_bytes())
-                .collect();
-            (encoded::to_bytes(&e.encoded, &e.linkable), bloom)
-        })
-        .collect();
-    drop(records);
     let n = ing.records.len();
-    let fail = |e: PolarsError| Error::Run(format!("{}: {e}", out.display()));
     let check = secret.check_value();
-    let mut df = DataFrame::new_infer_height(vec![
-        Column::new(
-            cols::SOURCE.into(),
-            ing.records
-                .iter()
-                .map(|r| ing.sources[r.source as usize].name.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            cols::RECORD_ID.into(),
-            ing.records
-                .iter()
-                .map(|r| r.record_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            cols::ROW.into(),
-            ing.records.iter().map(|r| r.row).collect::<Vec<_>>(),
-        ),
-        Column::new(cols::VERSION.into(), vec![encoded::VERSION; n]),
-        Column::new(cols::KEY_CHECK.into(), vec![check.as_str(); n]),
-        Column::new(
-            cols::ENCODING.into(),
-            made.iter().map(|m| m.0.as_slice()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            cols::RECORD_BLOOM.into(),
-            made.iter().map(|m| m.1.as_slice()).collect::<Vec<_>>(),
-        ),
-    ])
-    .map_err(fail)?;
-    let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes)
-        .finish(&mut df)
-        .map_err(fail)?;
-    store::write_whole(out, &bytes)?;
+    // A row group at a time: the encodings of a million records never sit in memory at once.
+    let batch = |range: std::ops::Range<usize>| -> PolarsResult<DataFrame> {
+        let made: Vec<(Vec<u8>, Vec<u8>)> = records[range.clone()]
+            .par_iter()
+            .map(|r| {
+                let e = encoded::encode(secret, r, &Linkable::of(r));
+                let bloom: Vec<u8> = e
+                    .record_bloom
+                    .iter()
+                    .flat_map(|w| w.to_le_bytes())
+                    .collect();
+                (encoded::to_bytes(&e.encoded, &e.linkable), bloom)
+            })
+            .collect();
+        let recs = &ing.records[range];
+        DataFrame::new_infer_height(vec![
+            Column::new(
+                cols::SOURCE.into(),
+                recs.iter()
+                    .map(|r| ing.sources[r.source as usize].name.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                cols::RECORD_ID.into(),
+                recs.iter()
+                    .map(|r| r.record_id.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                cols::ROW.into(),
+                recs.iter().map(|r| r.row).collect::<Vec<_>>(),
+            ),
+            Column::new(cols::VERSION.into(), vec![encoded::VERSION; recs.len()]),
+            Column::new(cols::KEY_CHECK.into(), vec![check.as_str(); recs.len()]),
+            Column::new(
+                cols::ENCODING.into(),
+                made.iter().map(|m| m.0.as_slice()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                cols::RECORD_BLOOM.into(),
+                made.iter().map(|m| m.1.as_slice()).collect::<Vec<_>>(),
+            ),
+        ])
+    };
+    const BATCH: usize = 1 << 16;
+    store::write_whole_with(out, |f| {
+        let first = batch(0..n.min(BATCH)).map_err(|e| e.to_string())?;
+        // Keyed hashes and filters do not compress.
+        let mut w = ParquetWriter::new(std::io::BufWriter::new(f))
+            .with_compression(ParquetCompression::Uncompressed)
+            .batched(first.schema())
+            .map_err(|e| e.to_string())?;
+        w.write_batch(&first).map_err(|e| e.to_string())?;
+        for start in (BATCH..n).step_by(BATCH) {
+            let df = batch(start..(start + BATCH).min(n)).map_err(|e| e.to_string())?;
+            w.write_batch(&df).map_err(|e| e.to_string())?;
+        }
+        w.finish().map(|_| ()).map_err(|e| e.to_string())
+    })?;
+    drop(records);
     let mut done = Encoded {
         records: n as u64,
         rejected: ing.rejects.len() as u64,

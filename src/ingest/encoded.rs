@@ -25,10 +25,27 @@ pub const RECORD_BLOOM: &str = "record_bloom";
 /// source's key check value.
 #[derive(Debug, Default)]
 pub struct Encodings {
-    /// In record order.
-    pub bytes: Vec<Box<[u8]>>,
+    /// Every record's encoding, one after another in record order, and where each ends.
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
     /// Per source (as `Ingested::sources`), the key check values its files carry.
     pub key_checks: Vec<String>,
+}
+
+impl Encodings {
+    /// Record `i`'s encoding.
+    pub fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
 }
 
 /// Reads every source of `config`, all of them encoded; `version`: the encoding version this
@@ -47,16 +64,22 @@ pub fn read(config: &Config, version: u32) -> Result<(Ingested, Encodings)> {
             ))
         };
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let df = ParquetReader::new(file).finish().map_err(fail)?;
-        let missing = [RECORD_ID, ROW, VERSION, KEY_CHECK, ENCODING]
-            .into_iter()
-            .find(|c| df.column(c).is_err());
-        if let Some(c) = missing {
+        let mut reader = ParquetReader::new(file);
+        let schema = reader.schema().map_err(fail)?;
+        let wanted = [SOURCE, RECORD_ID, ROW, VERSION, KEY_CHECK, ENCODING];
+        if let Some(c) = wanted[1..].iter().find(|c| !schema.contains(c)) {
             return Err(Error::Config(format!(
                 "{}: no `{c}` column; is this a file written by `padan encode`?",
                 path.display()
             )));
         }
+        // The record-level filter is for other linkers: not read.
+        let columns: Vec<String> = wanted
+            .iter()
+            .filter(|c| schema.contains(c))
+            .map(|c| c.to_string())
+            .collect();
+        let df = reader.with_columns(Some(columns)).finish().map_err(fail)?;
         let text = |name: &str| -> Result<Vec<String>> {
             let c = df
                 .column(name)
@@ -89,6 +112,11 @@ pub fn read(config: &Config, version: u32) -> Result<(Ingested, Encodings)> {
         };
         let col = df.column(ENCODING).map_err(fail)?;
         let blobs = col.binary().map_err(fail)?;
+        // Grown once, not by doubling: it holds every encoding of the run.
+        enc.bytes
+            .reserve(blobs.iter().map(|b| b.map_or(0, <[u8]>::len)).sum());
+        enc.ends.reserve(blobs.len());
+        ing.records.reserve(blobs.len());
         if let Some(v) = versions.iter().find(|v| **v != version.to_string()) {
             return Err(Error::Config(format!(
                 "{}: encoded by a padan whose encoding version is {}; this padan reads version {version}: encode the export again with this version",
@@ -151,7 +179,8 @@ pub fn read(config: &Config, version: u32) -> Result<(Ingested, Encodings)> {
                 *check = checks[i].clone();
             }
             ing.records.push(Record::new(src, row, ids[i].clone()));
-            enc.bytes.push(blob.into());
+            enc.bytes.extend_from_slice(blob);
+            enc.ends.push(enc.bytes.len());
             stats.records += 1;
         }
         ing.files.push(stats);

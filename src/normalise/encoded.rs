@@ -92,12 +92,87 @@ pub fn bigrams_apart(f: Field, a: &Bloom, b: &Bloom) -> f64 {
     (BLOOM_BITS as u32 - common(a, b)) as f64 / f.hashes() as f64
 }
 
-/// The secret's keys: HMAC-SHA-256 keyed with the secret for tags, and one BLAKE3 key and one
-/// permutation per filtered field derived from it.
+/// The secret's keys: HMAC-SHA-256 keyed with the secret for tags, and per filtered field the
+/// bigrams' bit positions (keyed BLAKE3) and a permutation, derived from it.
 pub struct Secret {
     mac: Hmac<Sha256>,
-    bloom: Vec<([u8; 32], Vec<u16>)>,
-    record: ([u8; 32], Vec<u16>),
+    /// Per `Field`, for its own filter.
+    fields: Vec<Grams>,
+    permutations: Vec<Vec<u16>>,
+    /// Per `Field`, for the record-level filter, and that filter's permutation.
+    record_fields: Vec<Grams>,
+    record_permutation: Vec<u16>,
+}
+
+/// Where a field's bigrams set their bits in a filter of `bits` bits: `k` positions from one
+/// keyed BLAKE3 hash of the bigram (double hashing), looked up in a table for the bigrams of
+/// printable ASCII, which are nearly all of a normalised record's.
+struct Grams {
+    key: [u8; 32],
+    k: usize,
+    bits: usize,
+    table: Vec<u16>,
+}
+
+/// The printable ASCII characters the tables cover.
+const ASCII: std::ops::Range<u8> = 32..127;
+
+impl Grams {
+    fn new(key: [u8; 32], k: u64, bits: usize) -> Grams {
+        let mut g = Grams {
+            key,
+            k: k as usize,
+            bits,
+            table: Vec::new(),
+        };
+        let n = ASCII.len();
+        let mut table = Vec::with_capacity(n * n * g.k);
+        for a in ASCII {
+            for b in ASCII {
+                table.extend(g.hashed(&[a, b]).map(|p| p as u16));
+            }
+        }
+        g.table = table;
+        g
+    }
+
+    fn hashed(&self, gram: &[u8]) -> impl Iterator<Item = usize> {
+        let h = blake3::keyed_hash(&self.key, gram);
+        let b = h.as_bytes();
+        let h1 = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+        let h2 = u64::from_le_bytes(b[8..16].try_into().expect("8 bytes")) | 1;
+        let bits = self.bits as u64;
+        (0..self.k as u64).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % bits) as usize)
+    }
+
+    /// Sets the bits of `text`'s bigrams, the text padded with `_` at both ends.
+    fn fill(&self, text: &str, bits: &mut [u64]) {
+        let mut set = |p: usize| bits[p / 64] |= 1 << (p % 64);
+        let mut prev = '_';
+        let mut buf = [0u8; 8];
+        for c in text.chars().chain(std::iter::once('_')) {
+            if prev.is_ascii()
+                && c.is_ascii()
+                && ASCII.contains(&(prev as u8))
+                && ASCII.contains(&(c as u8))
+            {
+                let n = ASCII.len();
+                let i = ((prev as u8 - ASCII.start) as usize * n
+                    + (c as u8 - ASCII.start) as usize)
+                    * self.k;
+                for &p in &self.table[i..i + self.k] {
+                    set(p as usize);
+                }
+            } else {
+                let len = prev.encode_utf8(&mut buf).len();
+                let len = len + c.encode_utf8(&mut buf[len..]).len();
+                for p in self.hashed(&buf[..len]) {
+                    set(p);
+                }
+            }
+            prev = c;
+        }
+    }
 }
 
 /// The smallest secret accepted, in bytes: 128 bits.
@@ -120,19 +195,30 @@ impl Secret {
             .map_err(|e| format!("the secret cannot key HMAC-SHA-256: {e}"))?;
         let mut s = Secret {
             mac,
-            bloom: Vec::new(),
-            record: ([0; 32], Vec::new()),
+            fields: Vec::new(),
+            permutations: Vec::new(),
+            record_fields: Vec::new(),
+            record_permutation: Vec::new(),
         };
-        let derive = |s: &Secret, what: &str, bits: usize| {
-            let key = s.digest("bloom-key", what);
-            let order = s.digest("bloom-permutation", what);
-            (key, permutation(&order, 2 * bits))
+        let order = |s: &Secret, what: &str, bits: usize| {
+            permutation(&s.digest("bloom-permutation", what), 2 * bits)
         };
-        s.bloom = Field::ALL
+        s.fields = Field::ALL
             .iter()
-            .map(|f| derive(&s, f.label(), BLOOM_BITS))
+            .map(|f| Grams::new(s.digest("bloom-key", f.label()), f.hashes(), BLOOM_BITS))
             .collect();
-        s.record = derive(&s, "record", RECORD_BLOOM_BITS);
+        s.permutations = Field::ALL
+            .iter()
+            .map(|f| order(&s, f.label(), BLOOM_BITS))
+            .collect();
+        s.record_fields = Field::ALL
+            .iter()
+            .map(|f| {
+                let key = s.digest("bloom-key", &format!("record-{}", f.label()));
+                Grams::new(key, f.hashes() / 2, RECORD_BLOOM_BITS)
+            })
+            .collect();
+        s.record_permutation = order(&s, "record", RECORD_BLOOM_BITS);
         Ok(s)
     }
 
@@ -157,55 +243,23 @@ impl Secret {
         format!("{:016x}", self.tag("check", "padan"))
     }
 
-    /// The bit positions a bigram sets in a filter of `bits` bits (double hashing from one
-    /// keyed BLAKE3 hash).
-    fn positions(key: &[u8; 32], gram: &[u8], k: u64, bits: usize) -> impl Iterator<Item = usize> {
-        let h = blake3::keyed_hash(key, gram);
-        let b = h.as_bytes();
-        let h1 = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
-        let h2 = u64::from_le_bytes(b[8..16].try_into().expect("8 bytes")) | 1;
-        (0..k).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % bits as u64) as usize)
-    }
-
-    /// The bigrams of `text` (padded at both ends) set into `bits` (unbalanced, `n` bits).
-    fn fill(key: &[u8; 32], text: &str, k: u64, bits: &mut [bool]) {
-        let padded: Vec<char> = std::iter::once('_')
-            .chain(text.chars())
-            .chain(std::iter::once('_'))
-            .collect();
-        let n = bits.len();
-        let mut buf = [0u8; 8];
-        for w in padded.windows(2) {
-            let mut len = 0;
-            for c in w {
-                len += c.encode_utf8(&mut buf[len..]).len();
-            }
-            for p in Secret::positions(key, &buf[..len], k, n) {
-                bits[p] = true;
-            }
-        }
-    }
-
     /// A field's balanced filter of `text`.
     fn bloom(&self, f: Field, text: &str) -> Bloom {
-        let (key, perm) = &self.bloom[f as usize];
-        let mut bits = vec![false; BLOOM_BITS];
-        Secret::fill(key, text, f.hashes(), &mut bits);
+        let mut bits = [0u64; BLOOM_BITS / 64];
+        self.fields[f as usize].fill(text, &mut bits);
         let mut out = [0u64; BLOOM_WORDS];
-        balance(&bits, perm, &mut out);
+        balance(&bits, BLOOM_BITS, &self.permutations[f as usize], &mut out);
         out
     }
 
-    /// The record-level filter of the given field texts (each bigram marked with its field).
+    /// The record-level filter of the given fields' texts.
     fn record_bloom(&self, fields: &[(Field, &str)]) -> Vec<u64> {
-        let (key, perm) = &self.record;
-        let mut bits = vec![false; RECORD_BLOOM_BITS];
-        for (f, text) in fields {
-            let marked: String = format!("{}:{text}", f.label());
-            Secret::fill(key, &marked, f.hashes() / 2, &mut bits);
+        let mut bits = vec![0u64; RECORD_BLOOM_BITS / 64];
+        for &(f, text) in fields {
+            self.record_fields[f as usize].fill(text, &mut bits);
         }
         let mut out = vec![0u64; 2 * RECORD_BLOOM_BITS / 64];
-        balance(&bits, perm, &mut out);
+        balance(&bits, RECORD_BLOOM_BITS, &self.record_permutation, &mut out);
         out
     }
 }
@@ -226,22 +280,29 @@ fn permutation(key: &[u8; 32], n: usize) -> Vec<u16> {
     idx.into_iter().map(|(_, i)| i).collect()
 }
 
-/// Sets `out` to `bits` followed by their complements, bit `j` moved to `perm[j]`: exactly one
-/// of a bit and its complement is set.
-fn balance(bits: &[bool], perm: &[u16], out: &mut [u64]) {
-    let n = bits.len();
-    for (j, &set) in bits.iter().enumerate() {
+/// Sets `out` to the `n` bits of `bits` followed by their complements, bit `j` moved to
+/// `perm[j]`: exactly one of a bit and its complement is set.
+fn balance(bits: &[u64], n: usize, perm: &[u16], out: &mut [u64]) {
+    for j in 0..n {
+        let set = bits[j / 64] >> (j % 64) & 1 == 1;
         let p = perm[if set { j } else { n + j }] as usize;
         out[p / 64] |= 1 << (p % 64);
     }
 }
 
-/// An identifier's tag and the tags of its one-deletion variants.
+/// One-deletion variants an identifier keeps: one per character of the first `VARIANTS`
+/// (a MyKad's twelve digits all); an edit further into a longer identifier is not seen.
+const VARIANTS: usize = 12;
+
+/// An identifier's tag and the tags of its one-deletion variants, inline: comparing reads
+/// them for most pairs.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Id {
     pub tag: u64,
+    /// How many of `variants` there are.
+    n: u8,
     /// Sorted, distinct.
-    pub variants: Box<[u64]>,
+    variants: [u64; VARIANTS],
 }
 
 impl Id {
@@ -250,7 +311,7 @@ impl Id {
             return Id::default();
         };
         let chars: Vec<char> = v.chars().collect();
-        let mut variants: Vec<u64> = (0..chars.len())
+        let mut variants: Vec<u64> = (0..chars.len().min(VARIANTS))
             .map(|i| {
                 let cut: String = chars[..i].iter().chain(&chars[i + 1..]).collect();
                 s.tag(domain, &cut)
@@ -258,10 +319,21 @@ impl Id {
             .collect();
         variants.sort_unstable();
         variants.dedup();
-        Id {
-            tag: s.tag(domain, v),
-            variants: variants.into_boxed_slice(),
-        }
+        Id::from_parts(s.tag(domain, v), &variants)
+    }
+
+    fn from_parts(tag: u64, variants: &[u64]) -> Id {
+        let mut id = Id {
+            tag,
+            n: variants.len().min(VARIANTS) as u8,
+            ..Default::default()
+        };
+        id.variants[..id.n as usize].copy_from_slice(&variants[..id.n as usize]);
+        id
+    }
+
+    fn variants(&self) -> &[u64] {
+        &self.variants[..(self.n as usize).min(VARIANTS)]
     }
 
     pub fn present(&self) -> bool {
@@ -272,7 +344,7 @@ impl Id {
     /// variants (a deletion or insertion), or a variant in common (a substitution or
     /// transposition, and rarely two edits that meet).
     pub fn one_edit(&self, other: &Id) -> bool {
-        let (a, b) = (&self.variants, &other.variants);
+        let (a, b) = (self.variants(), other.variants());
         if a.binary_search(&other.tag).is_ok() || b.binary_search(&self.tag).is_ok() {
             return true;
         }
@@ -286,14 +358,12 @@ impl Id {
         }
         false
     }
-}
 
-impl Id {
     /// The identifier as one text: its tag and its variants' tags, in hex (what clustering's
     /// constraints hold of a valid IC; `ics_conflict` reads it).
     pub fn text(&self) -> String {
         std::iter::once(self.tag)
-            .chain(self.variants.iter().copied())
+            .chain(self.variants().iter().copied())
             .map(|t| format!("{t:016x}"))
             .collect::<Vec<_>>()
             .join(" ")
@@ -304,32 +374,35 @@ impl Id {
 /// edit apart.
 pub fn ics_conflict(a: &str, b: &str) -> bool {
     let parse = |s: &str| -> Id {
-        let mut t = s
+        let t: Vec<u64> = s
             .split(' ')
-            .map(|h| u64::from_str_radix(h, 16).unwrap_or(0));
-        let tag = t.next().unwrap_or(0);
-        Id {
-            tag,
-            variants: t.collect(),
-        }
+            .map(|h| u64::from_str_radix(h, 16).unwrap_or(0))
+            .collect();
+        Id::from_parts(t.first().copied().unwrap_or(0), t.get(1..).unwrap_or(&[]))
     };
     let (x, y) = (parse(a), parse(b));
     x.tag != y.tag && !x.one_edit(&y)
 }
 
-/// What comparing an encoded record reads: tags (0: missing) and balanced Bloom filters.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A field's balanced Bloom filter, inline, or none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    present: bool,
+    bits: Bloom,
+}
+
+impl Filter {
+    pub fn get(&self) -> Option<&Bloom> {
+        self.present.then_some(&self.bits)
+    }
+}
+
+/// What comparing an encoded record reads: tags (0: missing) and balanced Bloom filters, in one
+/// piece of memory (the other ids, which few records have, apart).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Encoded {
     /// The name's key, compact form, sorted key, sound keys and given name without spaces.
     pub name: [u64; 7],
-    pub has_patronym: bool,
-    pub initials: bool,
-    pub name_bloom: Option<Box<Bloom>>,
-    pub given_bloom: Option<Box<Bloom>>,
-    pub ic: Id,
-    pub ic_valid: bool,
-    /// The old IC, passport and national id.
-    pub other_ids: [Id; 3],
     /// The birth date, day and month swapped, year-month, year-day, month-day, and the years
     /// before, of and after it.
     pub dob: [u64; 8],
@@ -339,7 +412,15 @@ pub struct Encoded {
     pub household_id: u64,
     /// The address without its spaces.
     pub address_compact: u64,
-    pub address_bloom: Option<Box<Bloom>>,
+    pub has_patronym: bool,
+    pub initials: bool,
+    pub ic_valid: bool,
+    pub ic: Id,
+    /// The old IC, passport and national id, when the record has one of them.
+    pub other_ids: Option<Box<[Id; 3]>>,
+    pub name_bloom: Filter,
+    pub given_bloom: Filter,
+    pub address_bloom: Filter,
 }
 
 /// Where `Encoded::name`'s tags are.
@@ -386,7 +467,14 @@ pub fn encode(s: &Secret, r: &NormRecord, link: &Linkable) -> Encoding {
         opt("name-initials", r.initials_key.as_deref()),
         text("name-given", &r.given_compact),
     ];
-    let bloom = |f: Field, v: &str| (!v.is_empty()).then(|| Box::new(s.bloom(f, v)));
+    let bloom = |f: Field, v: &str| Filter {
+        present: !v.is_empty(),
+        bits: if v.is_empty() {
+            [0; BLOOM_WORDS]
+        } else {
+            s.bloom(f, v)
+        },
+    };
     let dob = r.dob.map_or([NONE; 8], |d| {
         let (y, m, dd) = (d.year(), d.month(), d.day());
         [
@@ -411,11 +499,13 @@ pub fn encode(s: &Secret, r: &NormRecord, link: &Linkable) -> Encoding {
         given_bloom: bloom(Field::Given, &r.given_compact),
         ic: Id::of(s, "ic", r.ic.as_ref().map(|i| i.digits.as_str())),
         ic_valid: r.ic.as_ref().is_some_and(|i| i.valid),
-        other_ids: [
+        other_ids: Some([
             Id::of(s, "old_ic", r.old_ic().as_deref()),
             Id::of(s, "passport", r.passport().as_deref()),
             Id::of(s, "national_id", r.national_id().as_deref()),
-        ],
+        ])
+        .filter(|ids| ids.iter().any(Id::present))
+        .map(Box::new),
         dob,
         sex: opt("sex", r.sex.map(|x| x.code())),
         postcode: opt("postcode", r.postcode.as_deref()),
@@ -442,19 +532,29 @@ pub fn encode(s: &Secret, r: &NormRecord, link: &Linkable) -> Encoding {
 /// an error naming the record's source and row.
 pub fn forms(
     ing: &crate::ingest::Ingested,
-    bytes: &[Box<[u8]>],
+    bytes: &crate::ingest::encoded::Encodings,
 ) -> crate::Result<(Vec<Linkable>, Vec<Encoded>)> {
     use rayon::prelude::*;
-    let decoded: Vec<Option<(Encoded, Linkable)>> =
-        bytes.par_iter().map(|b| from_bytes(b)).collect();
-    if let Some(i) = decoded.iter().position(Option::is_none) {
+    let damaged = std::sync::atomic::AtomicUsize::new(usize::MAX);
+    let (links, encoded): (Vec<Linkable>, Vec<Encoded>) = (0..bytes.len())
+        .into_par_iter()
+        .map(|i| match from_bytes(bytes.get(i)) {
+            Some((e, l)) => (l, e),
+            None => {
+                damaged.fetch_min(i, std::sync::atomic::Ordering::Relaxed);
+                (Linkable::default(), Encoded::default())
+            }
+        })
+        .unzip();
+    let i = damaged.into_inner();
+    if i != usize::MAX {
         let r = &ing.records[i];
         return Err(crate::Error::Run(format!(
             "source `{}`, row {}, column `encoding`: the encoding does not decode (a damaged file?); encode the export again",
             ing.sources[r.source as usize].name, r.row
         )));
     }
-    Ok(decoded.into_iter().flatten().map(|(e, l)| (l, e)).unzip())
+    Ok((links, encoded))
 }
 
 /// The bytes of an encoded record as the encoded file holds them (bincode, integers whole).

@@ -125,10 +125,9 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         None => content(&ing, &mut warnings),
         // An encoded record's content is its encoding.
         Some(e) => {
-            let hashes: Vec<u64> = e
-                .bytes
-                .par_iter()
-                .map(|b| xxhash_rust::xxh3::xxh3_64(b))
+            let hashes: Vec<u64> = (0..e.len())
+                .into_par_iter()
+                .map(|i| xxhash_rust::xxh3::xxh3_64(e.get(i)))
                 .collect();
             let repeats = quality::repeats(&ing, &hashes);
             warnings.extend(repeats.quality.warning());
@@ -139,7 +138,10 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
     t.took("ingest.plan", started);
     // An incremental run takes unchanged records' normalised forms from the previous
     // generation; every whole record goes to the store's files as it is made.
-    let kept = previous.kept_records(fingerprint, &mut warnings);
+    let kept = match encodings {
+        None => previous.kept_records(fingerprint, &mut warnings),
+        Some(_) => None,
+    };
     let generation = store::generations(&config.out).last().map_or(1, |n| n + 1);
     let drift = previous.linking.records_changed_since_model;
     let normalise = |ing: &Ingested, counter: &Counter| {
@@ -381,22 +383,27 @@ fn is_encoded(config: &Config) -> Result<bool> {
     }
 }
 
-/// Encoded records' forms (`normalise::encoded::forms`), their linking forms kept in the store's
-/// files like plaintext's and empty normalised records beside them: an encoded run holds no
-/// value to keep.
-fn encoded_forms(
+/// Encoded records' forms (`normalise::encoded::forms`), with empty normalised records and
+/// empty linking forms in the store's files: an encoded run holds no value to keep, and a later
+/// run decodes every record's forms again from the encoded files.
+fn encoded_forms<'s>(
     ing: &Ingested,
     e: &ingest::encoded::Encodings,
     counter: &Counter,
-    mut spills: Spills,
+    mut spills: Spills<'s>,
 ) -> Result<(Forms, store::stored::Files, Vec<Unreadable>)> {
     use crate::normalise::stage::Keep;
-    let (links, encoded) = crate::normalise::encoded::forms(ing, &e.bytes)?;
-    let none = crate::normalise::packed::Packed::default();
-    for chunk in links.chunks(1 << 15) {
+    static EMPTY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let empty = EMPTY.get_or_init(|| {
+        let mut b = Vec::new();
+        store::stored::encode(&NormRecord::default(), &mut b);
+        b
+    });
+    let (links, encoded) = crate::normalise::encoded::forms(ing, e)?;
+    for chunk in links.chunks(1 << 16) {
         let mut kept: Vec<_> = chunk
-            .par_iter()
-            .map(|l| Spills::kept(NormRecord::default(), l, &none, Marks::default()))
+            .iter()
+            .map(|_| (empty.as_slice().into(), (&[][..]).into(), Marks::default()))
             .collect();
         spills.put(&mut kept)?;
         counter.inc(chunk.len() as u64);

@@ -6,7 +6,7 @@
 //! same pairs to each level (docs/pprl.md).
 
 use super::{Comparable, N_COMPARISONS};
-use crate::normalise::encoded::{bigrams_apart, dob_tag, name_tag, Bloom, Encoded, Field};
+use crate::normalise::encoded::{bigrams_apart, dob_tag, name_tag, Encoded, Field, Filter};
 
 /// How many bigrams apart (`bigrams_apart`; one letter changed is about four) two names may be
 /// to be `close` (one edit) and `similar` (two), two given names for either, and two addresses
@@ -23,8 +23,8 @@ fn tag_eq(x: u64, y: u64) -> bool {
 }
 
 /// How many bigrams apart two values of field `f` are, when both have one.
-fn apart(f: Field, a: &Option<Box<Bloom>>, b: &Option<Box<Bloom>>) -> Option<f64> {
-    Some(bigrams_apart(f, a.as_deref()?, b.as_deref()?))
+fn apart(f: Field, a: &Filter, b: &Filter) -> Option<f64> {
+    Some(bigrams_apart(f, a.get()?, b.get()?))
 }
 
 fn name_level(a: &Encoded, b: &Encoded) -> u8 {
@@ -74,8 +74,11 @@ fn ic_level(a: &Encoded, b: &Encoded) -> u8 {
 }
 
 fn other_id_level(a: &Encoded, b: &Encoded) -> u8 {
+    let (Some(x), Some(y)) = (&a.other_ids, &b.other_ids) else {
+        return 0;
+    };
     let mut level = 0;
-    for (x, y) in a.other_ids.iter().zip(&b.other_ids) {
+    for (x, y) in x.iter().zip(y.iter()) {
         if x.present() && y.present() {
             if x.tag == y.tag {
                 return 3;
@@ -158,5 +161,9 @@ impl Comparable for Vec<Encoded> {
 
     fn name(&self, i: usize) -> u64 {
         self[i].name[name_tag::SORTED]
+    }
+
+    fn prefetch(&self, i: usize) {
+        super::levels::prefetch(&self[i]);
     }
 }

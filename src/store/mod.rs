@@ -222,9 +222,18 @@ pub fn prune(root: &Path, keep: usize) -> Result<Vec<u32>> {
     Ok(removed)
 }
 
-/// Writes `bytes` to `path` whole or not at all: into a temporary file beside it (mode 0600),
-/// synced, then renamed over it.
+/// Writes `bytes` to `path` whole or not at all (`write_whole_with`).
 pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    write_whole_with(path, |f| f.write_all(bytes).map_err(|e| e.to_string()))
+}
+
+/// Writes `path` whole or not at all: `write` fills a temporary file beside it (mode 0600),
+/// which is synced, then renamed over it; a failure (`write`'s message) removes it.
+pub fn write_whole_with(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> std::result::Result<(), String>,
+) -> Result<()> {
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -232,19 +241,19 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     mkdir_private(folder)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
-        use std::io::Write;
-        let mut f = private()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    })();
+    let written = private()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .map_err(|e| e.to_string())
+        .and_then(|mut f| {
+            write(&mut f)?;
+            f.sync_all().map_err(|e| e.to_string())
+        });
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
-        return Err(Error::io(&tmp, e));
+        return Err(Error::Run(format!("{}: {e}", tmp.display())));
     }
     fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
     generation::sync_dir(folder)
