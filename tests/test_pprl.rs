@@ -77,6 +77,11 @@ fn an_encoded_run_links_as_well_as_plaintext_and_holds_nothing_personal() {
     }
     let out = run_ok(wd.command("run").args(["--config", "s/unit.toml"]));
     assert!(out.contains("records"), "{out}");
+    // The next night, nothing changed: linked incrementally, every person kept.
+    let first = wd.read("s/enc/current/crosswalk.csv");
+    let out = run_ok(wd.command("run").args(["--config", "s/unit.toml"]));
+    assert!(out.contains("linked incrementally"), "{out}");
+    assert_eq!(wd.read("s/enc/current/crosswalk.csv"), first);
     run_ok(
         wd.command("run")
             .args(["--config", "s/padan.toml", "--out", "plain"]),
