@@ -453,18 +453,18 @@ fn lonely_sources(ing: &Ingested, reg: &Register) -> Vec<String> {
     if n < 3 {
         return Vec::new();
     }
+    // Each record's source in one small array: the persons' records are read in no order.
+    let source: Vec<u16> = ing.records.iter().map(|r| r.source).collect();
     let (mut joined, mut all) = (vec![0u64; n], vec![0u64; n]);
-    for p in &reg.persons {
-        let first = ing.records[p.records[0] as usize].source;
-        let several = p
-            .records
-            .iter()
-            .any(|&r| ing.records[r as usize].source != first);
+    for p in reg.persons.iter().filter(|p| p.records.len() > 1) {
+        let first = source[p.records[0] as usize];
+        let several = p.records.iter().any(|&r| source[r as usize] != first);
         for &r in &p.records {
-            let s = ing.records[r as usize].source as usize;
-            all[s] += 1;
-            joined[s] += u64::from(several);
+            joined[source[r as usize] as usize] += u64::from(several);
         }
+    }
+    for &s in &source {
+        all[s as usize] += 1;
     }
     let share = |s: usize| joined[s] as f64 / all[s].max(1) as f64;
     (0..n)

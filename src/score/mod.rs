@@ -94,6 +94,7 @@ impl<P: std::borrow::Borrow<[Packed]> + Sync> Comparable for Plain<'_, P> {
         self.links.len()
     }
 
+    #[inline]
     fn levels(&self, a: usize, b: usize) -> [u8; N_COMPARISONS] {
         let p = self.packed.borrow();
         compare_packed(&p[a], &p[b], &self.links[a], &self.links[b])
@@ -105,6 +106,7 @@ impl<P: std::borrow::Borrow<[Packed]> + Sync> Comparable for Plain<'_, P> {
 
     /// Only the packed record: most pairs are told apart from it alone, and fetching the
     /// whole record too for every pair makes comparing slower.
+    #[inline]
     fn prefetch(&self, i: usize) {
         levels::prefetch(&self.packed.borrow()[i]);
     }
