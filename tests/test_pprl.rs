@@ -267,3 +267,66 @@ fn an_agency_encoded_with_another_secret_links_to_nothing_and_is_named() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_damaged_encoding_stops_the_run_naming_its_source_row_and_column() {
+    use polars::prelude::*;
+    let wd = Workdir::new();
+    let agencies = registry(&wd, "300", "54");
+    for a in &agencies {
+        encode(&wd, a, "s/key", &format!("s/{a}.parquet"));
+    }
+    // The third row's encoding cut short, as a damaged copy would be.
+    let path = wd.join(&format!("s/{}.parquet", agencies[0]));
+    let mut df = ParquetReader::new(std::fs::File::open(&path).unwrap())
+        .finish()
+        .unwrap();
+    let cut: Vec<Vec<u8>> = df
+        .column("encoding")
+        .unwrap()
+        .binary()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let b = b.unwrap();
+            if i == 2 {
+                b[..b.len() / 2].to_vec()
+            } else {
+                b.to_vec()
+            }
+        })
+        .collect();
+    let row = df
+        .column("row")
+        .unwrap()
+        .cast(&DataType::UInt64)
+        .unwrap()
+        .u64()
+        .unwrap()
+        .get(2)
+        .unwrap();
+    df.with_column(Column::new(
+        "encoding".into(),
+        cut.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+    ))
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let out = wd
+        .command("run")
+        .args(["--config", "s/unit.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "source `{}`, row {row}, column `encoding`",
+            agencies[0]
+        )),
+        "{err}"
+    );
+    assert!(!wd.join("s/enc/current").exists(), "no generation written");
+}
