@@ -27,6 +27,14 @@ fn registry(wd: &Workdir, people: &str, seed: &str) -> truth::Truth {
     padan::eval::read_assignment(&wd.join("s/truth.csv")).unwrap()
 }
 
+/// `padan qa estimate --out store --labels LABELS`, then `extra` arguments.
+fn estimate(wd: &Workdir, labels: &str, extra: &[&str]) -> Command {
+    let mut c = wd.command("qa");
+    c.args(["estimate", "--out", "store", "--labels", labels])
+        .args(extra);
+    c
+}
+
 /// Draws a sample with `seed`, labels it from the truth into `labels.csv`, and estimates.
 fn sample_label_estimate(wd: &Workdir, truth: &truth::Truth, seed: u64) -> serde_json::Value {
     run_ok(wd.command("qa").args([
@@ -39,11 +47,7 @@ fn sample_label_estimate(wd: &Workdir, truth: &truth::Truth, seed: u64) -> serde
     ]));
     let csv = std::fs::read(wd.join("store/qa/000001/qa.csv")).unwrap();
     std::fs::write(wd.join("labels.csv"), truth::labelled(&csv, truth).unwrap()).unwrap();
-    let out =
-        run_ok(
-            wd.command("qa")
-                .args(["estimate", "--out", "store", "--labels", "labels.csv"]),
-        );
+    let out = run_ok(&mut estimate(wd, "labels.csv", &[]));
     serde_json::from_str(&out).unwrap()
 }
 
@@ -178,10 +182,7 @@ fn labels_that_do_not_fit_the_sample_are_refused_naming_line_and_column() {
     };
     let bad_label = with(2, &|l| l.rsplit_once(',').unwrap().0.to_string() + ",maybe");
     wd.create("bad.csv", bad_label);
-    let (code, err) = fail(
-        wd.command("qa")
-            .args(["estimate", "--out", "store", "--labels", "bad.csv"]),
-    );
+    let (code, err) = fail(&mut estimate(&wd, "bad.csv", &[]));
     assert_eq!(code, 2);
     assert!(
         err.contains("line 3, column `label`") && err.contains("maybe"),
@@ -193,10 +194,7 @@ fn labels_that_do_not_fit_the_sample_are_refused_naming_line_and_column() {
         c.join(",")
     });
     wd.create("bad.csv", other_record);
-    let (code, err) = fail(
-        wd.command("qa")
-            .args(["estimate", "--out", "store", "--labels", "bad.csv"]),
-    );
+    let (code, err) = fail(&mut estimate(&wd, "bad.csv", &[]));
     assert_eq!(code, 2);
     assert!(err.contains("line 2, column `record_id_l`"), "{err}");
     // `unsure` and blank labels are counted, not dropped silently.
@@ -210,11 +208,8 @@ fn labels_that_do_not_fit_the_sample_are_refused_naming_line_and_column() {
         };
     }
     wd.create("some.csv", l.join("\n") + "\n");
-    let e: serde_json::Value = serde_json::from_str(&run_ok(
-        wd.command("qa")
-            .args(["estimate", "--out", "store", "--labels", "some.csv"]),
-    ))
-    .unwrap();
+    let e: serde_json::Value =
+        serde_json::from_str(&run_ok(&mut estimate(&wd, "some.csv", &[]))).unwrap();
     assert_eq!(e["estimates"]["labels"]["unsure"], 3);
     assert_eq!(e["estimates"]["labels"]["unlabelled"], 3);
 }
@@ -239,16 +234,11 @@ fn applied_labels_are_decisions_that_split_a_pair() {
     let keep = lines[pair].rsplit_once(',').unwrap().0.to_string();
     lines[pair] = keep + ",different";
     wd.create("labels.csv", lines.join("\n") + "\n");
-    run_ok(wd.command("qa").args([
-        "estimate",
-        "--out",
-        "store",
-        "--labels",
+    run_ok(&mut estimate(
+        &wd,
         "labels.csv",
-        "--apply",
-        "--config",
-        "s/padan.toml",
-    ]));
+        &["--apply", "--config", "s/padan.toml"],
+    ));
     let crosswalk = padan::eval::read_crosswalk(&wd.join("store/current/crosswalk.csv")).unwrap();
     let key = |s: &str, id: &str| {
         (
@@ -265,13 +255,6 @@ fn applied_labels_are_decisions_that_split_a_pair() {
         serde_json::from_str(&wd.read("store/current/summary.json")).unwrap();
     assert!(summary["decisions"]["applied_different"].as_u64().unwrap() >= 1);
     // Without --config, --apply is refused before anything is estimated.
-    let (code, _) = fail(wd.command("qa").args([
-        "estimate",
-        "--out",
-        "store",
-        "--labels",
-        "labels.csv",
-        "--apply",
-    ]));
+    let (code, _) = fail(&mut estimate(&wd, "labels.csv", &["--apply"]));
     assert_eq!(code, 2);
 }

@@ -43,31 +43,36 @@ pub const RECORD_BLOOM_BITS: usize = 1024;
 /// The Bloom-filtered fields, each with its own key, permutation and number of bits per bigram
 /// (chosen so that a typical value sets about a third of the bits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub enum Filtered {
     Name,
     Given,
     Address,
     Dob,
 }
 
-impl Field {
-    const ALL: [Field; 4] = [Field::Name, Field::Given, Field::Address, Field::Dob];
+impl Filtered {
+    const ALL: [Filtered; 4] = [
+        Filtered::Name,
+        Filtered::Given,
+        Filtered::Address,
+        Filtered::Dob,
+    ];
 
     fn label(self) -> &'static str {
         match self {
-            Field::Name => "name",
-            Field::Given => "given",
-            Field::Address => "address",
-            Field::Dob => "dob",
+            Filtered::Name => "name",
+            Filtered::Given => "given",
+            Filtered::Address => "address",
+            Filtered::Dob => "dob",
         }
     }
 
     pub fn hashes(self) -> u64 {
         match self {
-            Field::Name => 20,
-            Field::Given => 20,
-            Field::Address => 10,
-            Field::Dob => 20,
+            Filtered::Name => 20,
+            Filtered::Given => 20,
+            Filtered::Address => 10,
+            Filtered::Dob => 20,
         }
     }
 }
@@ -88,7 +93,7 @@ fn common(a: &Bloom, b: &Bloom) -> u32 {
 /// About how many bigrams two values' filters of the field `f` differ by: the original
 /// filters' differing bits (`BLOOM_BITS` less the balanced filters' common ones) over the bits
 /// a bigram sets. One letter changed in a word is about four; it reads like an edit distance.
-pub fn bigrams_apart(f: Field, a: &Bloom, b: &Bloom) -> f64 {
+pub fn bigrams_apart(f: Filtered, a: &Bloom, b: &Bloom) -> f64 {
     (BLOOM_BITS as u32 - common(a, b)) as f64 / f.hashes() as f64
 }
 
@@ -96,10 +101,10 @@ pub fn bigrams_apart(f: Field, a: &Bloom, b: &Bloom) -> f64 {
 /// bigrams' bit positions (keyed BLAKE3) and a permutation, derived from it.
 pub struct Secret {
     mac: Hmac<Sha256>,
-    /// Per `Field`, for its own filter.
+    /// Per `Filtered`, for its own filter.
     fields: Vec<Grams>,
     permutations: Vec<Vec<u16>>,
-    /// Per `Field`, for the record-level filter, and that filter's permutation.
+    /// Per `Filtered`, for the record-level filter, and that filter's permutation.
     record_fields: Vec<Grams>,
     record_permutation: Vec<u16>,
 }
@@ -203,15 +208,15 @@ impl Secret {
         let order = |s: &Secret, what: &str, bits: usize| {
             permutation(&s.digest("bloom-permutation", what), 2 * bits)
         };
-        s.fields = Field::ALL
+        s.fields = Filtered::ALL
             .iter()
             .map(|f| Grams::new(s.digest("bloom-key", f.label()), f.hashes(), BLOOM_BITS))
             .collect();
-        s.permutations = Field::ALL
+        s.permutations = Filtered::ALL
             .iter()
             .map(|f| order(&s, f.label(), BLOOM_BITS))
             .collect();
-        s.record_fields = Field::ALL
+        s.record_fields = Filtered::ALL
             .iter()
             .map(|f| {
                 let key = s.digest("bloom-key", &format!("record-{}", f.label()));
@@ -244,7 +249,7 @@ impl Secret {
     }
 
     /// A field's balanced filter of `text`.
-    fn bloom(&self, f: Field, text: &str) -> Bloom {
+    fn bloom(&self, f: Filtered, text: &str) -> Bloom {
         let mut bits = [0u64; BLOOM_BITS / 64];
         self.fields[f as usize].fill(text, &mut bits);
         let mut out = [0u64; BLOOM_WORDS];
@@ -253,7 +258,7 @@ impl Secret {
     }
 
     /// The record-level filter of the given fields' texts.
-    fn record_bloom(&self, fields: &[(Field, &str)]) -> Vec<u64> {
+    fn record_bloom(&self, fields: &[(Filtered, &str)]) -> Vec<u64> {
         let mut bits = vec![0u64; RECORD_BLOOM_BITS / 64];
         for &(f, text) in fields {
             self.record_fields[f as usize].fill(text, &mut bits);
@@ -467,7 +472,7 @@ pub fn encode(s: &Secret, r: &NormRecord, link: &Linkable) -> Encoding {
         opt("name-initials", r.initials_key.as_deref()),
         text("name-given", &r.given_compact),
     ];
-    let bloom = |f: Field, v: &str| Filter {
+    let bloom = |f: Filtered, v: &str| Filter {
         present: !v.is_empty(),
         bits: if v.is_empty() {
             [0; BLOOM_WORDS]
@@ -495,8 +500,8 @@ pub fn encode(s: &Secret, r: &NormRecord, link: &Linkable) -> Encoding {
         name,
         has_patronym: !r.name.patronym.is_empty(),
         initials: r.name.initials,
-        name_bloom: bloom(Field::Name, &r.compact),
-        given_bloom: bloom(Field::Given, &r.given_compact),
+        name_bloom: bloom(Filtered::Name, &r.compact),
+        given_bloom: bloom(Filtered::Given, &r.given_compact),
         ic: Id::of(s, "ic", r.ic.as_ref().map(|i| i.digits.as_str())),
         ic_valid: r.ic.as_ref().is_some_and(|i| i.valid),
         other_ids: Some([
@@ -512,12 +517,12 @@ pub fn encode(s: &Secret, r: &NormRecord, link: &Linkable) -> Encoding {
         phone: opt("phone", r.phone.as_deref()),
         household_id: opt("household_id", r.household_id().as_deref()),
         address_compact: text("address-compact", &address_compact),
-        address_bloom: bloom(Field::Address, address),
+        address_bloom: bloom(Filtered::Address, address),
     };
     let record_bloom = s.record_bloom(&[
-        (Field::Name, &r.compact),
-        (Field::Address, address),
-        (Field::Dob, &dob_text),
+        (Filtered::Name, &r.compact),
+        (Filtered::Address, address),
+        (Filtered::Dob, &dob_text),
     ]);
     let linkable = link.keyed(&|part, v| format!("{:016x}", s.tag(part, v)));
     Encoding {
@@ -587,9 +592,9 @@ mod tests {
     #[test]
     fn filters_are_balanced_and_alike_names_are_alike() {
         let s = secret(7);
-        let a = s.bloom(Field::Name, "KHOOWAIKHENG");
-        let b = s.bloom(Field::Name, "KHOOWAIKHEG");
-        let c = s.bloom(Field::Name, "SITIAMINAHBINTIABDULLAH");
+        let a = s.bloom(Filtered::Name, "KHOOWAIKHENG");
+        let b = s.bloom(Filtered::Name, "KHOOWAIKHEG");
+        let c = s.bloom(Filtered::Name, "SITIAMINAHBINTIABDULLAH");
         for f in [&a, &b, &c] {
             let set: u32 = f.iter().map(|w| w.count_ones()).sum();
             assert_eq!(
@@ -601,7 +606,7 @@ mod tests {
         assert!(dice(&a, &b) > 0.85, "{}", dice(&a, &b));
         assert!(dice(&a, &c) < 0.75, "{}", dice(&a, &c));
         // Another secret: the same name gives an unrelated filter.
-        let other = secret(8).bloom(Field::Name, "KHOOWAIKHENG");
+        let other = secret(8).bloom(Filtered::Name, "KHOOWAIKHENG");
         assert!(dice(&a, &other) < 0.75, "{}", dice(&a, &other));
     }
 

@@ -206,6 +206,10 @@ fn choose<T: Copy>(items: &mut [T], k: usize, rng: &mut StdRng) -> Vec<T> {
     items[..k].to_vec()
 }
 
+/// A scored pair as a stratum holds it: its records, weight, whether they are in one person,
+/// and padan's decision.
+type Member<'a> = (usize, usize, f64, bool, &'a str);
+
 /// Draws `n` pairs of the generation `store` holds, at random with `seed`.
 pub fn draw(store: &Store, n: usize, seed: u64) -> Result<Sample> {
     let gen = store.generation();
@@ -220,16 +224,14 @@ pub fn draw(store: &Store, n: usize, seed: u64) -> Result<Sample> {
     let records = store.records();
     let person = |i: usize| records[i].person_id.as_str();
     // The scored pairs by stratum, and those of one person.
-    let mut members: Vec<Vec<(usize, usize, f64, bool)>> = vec![Vec::new(); STRATA.len()];
+    let mut members: Vec<Vec<Member>> = vec![Vec::new(); STRATA.len()];
     let mut scored_linked: AHashSet<(usize, usize)> = AHashSet::new();
-    let mut decisions: AHashMap<(usize, usize), String> = AHashMap::new();
     for (l, r, w, d) in store.scored() {
         let linked = person(l) == person(r);
         if linked {
             scored_linked.insert((l.min(r), l.max(r)));
         }
-        decisions.insert((l, r), d.to_string());
-        members[stratum_of(w, d, t)].push((l, r, w, linked));
+        members[stratum_of(w, d, t)].push((l, r, w, linked, d));
     }
     // Every person's records, to draw the pairs joined through others.
     let mut persons: AHashMap<&str, Vec<usize>> = AHashMap::new();
@@ -271,7 +273,11 @@ pub fn draw(store: &Store, n: usize, seed: u64) -> Result<Sample> {
     let mut rng = StdRng::seed_from_u64(seed ^ (u64::from(generation) << 32));
     let mut pairs: Vec<Drawn> = Vec::with_capacity(n);
     let key = |i: usize| (records[i].source.clone(), records[i].record_id.clone());
-    let mut push = |stratum: usize, l: usize, r: usize, weight: Option<f64>, linked: bool| {
+    let mut push = |stratum: usize,
+                    (l, r): (usize, usize),
+                    weight: Option<f64>,
+                    linked: bool,
+                    decision: &str| {
         let ((source_l, record_id_l), (source_r, record_id_r)) = (key(l), key(r));
         pairs.push(Drawn {
             pair: 0,
@@ -281,7 +287,7 @@ pub fn draw(store: &Store, n: usize, seed: u64) -> Result<Sample> {
             source_r,
             record_id_r,
             weight,
-            decision: decisions.get(&(l, r)).cloned().unwrap_or_default(),
+            decision: decision.to_string(),
             linked,
             inclusion_probability: 0.0,
         });
@@ -290,8 +296,8 @@ pub fn draw(store: &Store, n: usize, seed: u64) -> Result<Sample> {
         if h == JOINED {
             continue;
         }
-        for (l, r, w, linked) in choose(&mut members[h], alloc[h] as usize, &mut rng) {
-            push(h, l, r, Some(w), linked);
+        for (l, r, w, linked, d) in choose(&mut members[h], alloc[h] as usize, &mut rng) {
+            push(h, (l, r), Some(w), linked, d);
         }
     }
     let want = alloc[JOINED] as usize;
@@ -305,7 +311,7 @@ pub fn draw(store: &Store, n: usize, seed: u64) -> Result<Sample> {
             .filter(|&(a, b)| unscored(a, b))
             .collect();
         for (a, b) in choose(&mut all, want, &mut rng) {
-            push(JOINED, a, b, None, true);
+            push(JOINED, (a, b), None, true, "");
         }
     } else if want > 0 {
         // Uniform over every pair of one person, those scored refused; with millions of
@@ -327,12 +333,9 @@ pub fn draw(store: &Store, n: usize, seed: u64) -> Result<Sample> {
             let y = if y >= x { y + 1 } else { y };
             let (a, b) = (c[x].min(c[y]), c[x].max(c[y]));
             if unscored(a, b) && taken.insert((a, b)) {
-                push(JOINED, a, b, None, true);
+                push(JOINED, (a, b), None, true, "");
             }
         }
-    }
-    for s in &mut strata {
-        s.sampled = 0;
     }
     for p in &pairs {
         strata[p.stratum].sampled += 1;
@@ -341,10 +344,8 @@ pub fn draw(store: &Store, n: usize, seed: u64) -> Result<Sample> {
     let len = pairs.len();
     shuffle_first(&mut pairs, len, &mut rng);
     for (k, p) in pairs.iter_mut().enumerate() {
-        p.pair = k as u32 + 1;
-    }
-    for p in &mut pairs {
         let s = &strata[p.stratum];
+        p.pair = k as u32 + 1;
         p.inclusion_probability = s.sampled as f64 / s.population as f64;
     }
     Ok(Sample {

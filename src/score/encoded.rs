@@ -6,7 +6,7 @@
 //! same pairs to each level (docs/pprl.md).
 
 use super::{Comparable, N_COMPARISONS};
-use crate::normalise::encoded::{bigrams_apart, dob_tag, name_tag, Encoded, Field, Filter};
+use crate::normalise::encoded::{bigrams_apart, dob_tag, name_tag, Encoded, Filter, Filtered};
 
 /// How many bigrams apart (`bigrams_apart`; one letter changed is about four) two names may be
 /// to be `close` (one edit) and `similar` (two), two given names for either, and two addresses
@@ -23,7 +23,7 @@ fn tag_eq(x: u64, y: u64) -> bool {
 }
 
 /// How many bigrams apart two values of field `f` are, when both have one.
-fn apart(f: Field, a: &Filter, b: &Filter) -> Option<f64> {
+fn apart(f: Filtered, a: &Filter, b: &Filter) -> Option<f64> {
     Some(bigrams_apart(f, a.get()?, b.get()?))
 }
 
@@ -46,8 +46,8 @@ fn name_level(a: &Encoded, b: &Encoded) -> u8 {
     if a.has_patronym != b.has_patronym && tag_eq(x[GIVEN], y[GIVEN]) {
         return 4;
     }
-    let given = apart(Field::Given, &a.given_bloom, &b.given_bloom).unwrap_or(0.0);
-    let full = apart(Field::Name, &a.name_bloom, &b.name_bloom).unwrap_or(f64::MAX);
+    let given = apart(Filtered::Given, &a.given_bloom, &b.given_bloom).unwrap_or(0.0);
+    let full = apart(Filtered::Name, &a.name_bloom, &b.name_bloom).unwrap_or(f64::MAX);
     if given > GIVEN_NEAR {
         1
     } else if full <= NAME_CLOSE {
@@ -120,7 +120,7 @@ fn eq_level(x: u64, y: u64) -> u8 {
 }
 
 fn address_level(a: &Encoded, b: &Encoded) -> u8 {
-    match apart(Field::Address, &a.address_bloom, &b.address_bloom) {
+    match apart(Filtered::Address, &a.address_bloom, &b.address_bloom) {
         None => 0,
         Some(_) if tag_eq(a.address_compact, b.address_compact) => 3,
         Some(d) if d <= ADDRESS_CLOSE => 3,
