@@ -32,7 +32,7 @@ pub struct Keys {
 }
 
 impl Keys {
-    fn clear(&mut self) {
+    pub fn clear(&mut self) {
         self.buf.clear();
         self.ends.clear();
     }
@@ -54,7 +54,7 @@ impl Keys {
         self.ends.push(self.buf.len());
     }
 
-    fn iter(&self) -> impl Iterator<Item = &str> {
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         starts.zip(&self.ends).map(|(s, &e)| &self.buf[s..e])
     }
@@ -85,6 +85,19 @@ impl Context {
         Context { token_counts }
     }
 
+    /// Every name token's hash and count, for a context made elsewhere (`from_counts`).
+    pub fn counts(&self) -> Vec<(u64, u32)> {
+        let mut c: Vec<(u64, u32)> = self.token_counts.iter().map(|(&k, &v)| (k, v)).collect();
+        c.sort_unstable();
+        c
+    }
+
+    pub fn from_counts(counts: Vec<(u64, u32)>) -> Context {
+        Context {
+            token_counts: counts.into_iter().collect(),
+        }
+    }
+
     fn count(&self, token: &str) -> u32 {
         self.token_counts
             .get(&xxh3_64(token.as_bytes()))
@@ -107,7 +120,8 @@ pub enum Order {
 }
 
 impl Order {
-    fn key(self, r: &Linkable) -> u64 {
+    /// Where `r` sorts in a large block.
+    pub fn key(self, r: &Linkable) -> u64 {
         match self {
             Order::Name => prefix(r.sorted_key(), 8),
             Order::Dob => {
@@ -198,7 +212,7 @@ fn other_id_keys(r: &Linkable, _: &Context, out: &mut Keys) {
 }
 
 /// A record's few words (name tokens, sound codes), kept without a heap allocation.
-type Words<T> = smallvec::SmallVec<[T; 16]>;
+pub type Words<T> = smallvec::SmallVec<[T; 16]>;
 
 fn postcode_token_keys(r: &Linkable, cx: &Context, out: &mut Keys) {
     let Some(pc) = r.postcode() else { return };
@@ -348,7 +362,7 @@ pub const RULES: &[Rule] = &[
 ];
 
 /// What one rule did.
-#[derive(Clone, Debug, Serialize, Default)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, Default)]
 pub struct RuleStats {
     pub rule: String,
     pub blocks: u64,
@@ -365,7 +379,7 @@ pub struct RuleStats {
 }
 
 /// A block compared within the window rather than in full, because it was too large.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct LargeBlock {
     pub rule: String,
     /// The key, with any IC masked.
@@ -373,7 +387,7 @@ pub struct LargeBlock {
     pub size: u64,
     /// A record of the block, to name its key by.
     #[serde(skip)]
-    first: u32,
+    pub first: u32,
 }
 
 #[derive(Debug, Default)]
@@ -383,7 +397,7 @@ pub struct Blocking {
     pub rules: Vec<RuleStats>,
     /// The largest windowed blocks (at most `REPORTED_LARGE_BLOCKS`), largest first.
     pub large: Vec<LargeBlock>,
-    /// Per rule (in `RULES` order), an evenly spaced sample of its pairs, for estimating m.
+    /// Per rule (in `RULES` order), a sample of its distinct pairs (`sampled`), for estimating m.
     pub samples: Vec<Vec<(u32, u32)>>,
     /// Time spent counting name tokens, and on the union of the rules' pairs.
     pub context_seconds: f64,
@@ -414,7 +428,7 @@ impl From<&crate::config::BlockConfig> for Limits {
     }
 }
 
-fn masked_key(rule: &Rule, key: &str) -> String {
+pub fn masked_key(rule: &Rule, key: &str) -> String {
     let Some(kind) = rule.masked_as else {
         return key.to_string();
     };
@@ -429,6 +443,48 @@ fn masked_key(rule: &Rule, key: &str) -> String {
     }
 }
 
+/// A record's distinct keys under `rule`, as hashes, sorted (`keys`: a buffer to reuse).
+pub fn key_hashes(rule: &Rule, r: &Linkable, cx: &Context, keys: &mut Keys) -> Words<u64> {
+    keys.clear();
+    (rule.keys)(r, cx, keys);
+    let mut hashes: Words<u64> = keys.iter().map(|k| xxh3_64(k.as_bytes())).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
+}
+
+/// The pairs of one block (`(key hash, order, record)` entries sorted by order, then record):
+/// all of them in a block of at most `cap` records, else each record's next `window`.
+pub fn block_pairs<'a>(
+    g: &'a [(u64, u64, u32)],
+    cap: usize,
+    window: usize,
+    keep: impl Fn(u32, u32) -> bool + Copy + 'a,
+) -> impl Iterator<Item = (u32, u32)> + 'a {
+    let reach = if g.len() <= cap { g.len() } else { window };
+    (0..g.len()).flat_map(move |a| {
+        (a + 1..g.len().min(a + 1 + reach))
+            .filter(move |&b| keep(g[a].2, g[b].2))
+            .map(move |b| code(g[a].2, g[b].2))
+    })
+}
+
+/// Whether a pair is in its rules' samples when each keeps one pair in `step`: by a hash of
+/// the pair, so that the sample does not depend on the order pairs were found in.
+pub fn sampled(a: u32, b: u32, step: u64) -> bool {
+    sample_hash(a, b).is_multiple_of(step)
+}
+
+/// A pair's hash for `sampled`, below 2^63 (what a signed 64-bit column holds).
+pub fn sample_hash(a: u32, b: u32) -> u64 {
+    xxh3_64(&(u64::from(a) << 32 | u64::from(b)).to_le_bytes()) >> 1
+}
+
+/// The step a rule of `pairs` pairs samples them by (`sampled`).
+pub fn sample_step(pairs: u64) -> u64 {
+    pairs.div_ceil(SAMPLE_PER_RULE as u64).max(1)
+}
+
 /// One rule's blocks: `(key hash, order, record)`, sorted, so each block is a run of equal
 /// hashes in the rule's order.
 fn keyed(recs: &[Linkable], cx: &Context, rule: &Rule, order: Order) -> Vec<(u64, u64, u32)> {
@@ -438,28 +494,11 @@ fn keyed(recs: &[Linkable], cx: &Context, rule: &Rule, order: Order) -> Vec<(u64
         .fold(Vec::new, |mut acc, (i, r)| {
             thread_local!(static KEYS: std::cell::RefCell<Keys> = Default::default());
             KEYS.with_borrow_mut(|keys| {
-                keys.clear();
-                (rule.keys)(r, cx, keys);
-                let start = acc.len();
-                let order = if keys.ends.is_empty() {
-                    0
-                } else {
-                    order.key(r)
-                };
-                acc.extend(
-                    keys.iter()
-                        .map(|k| (xxh3_64(k.as_bytes()), order, i as u32)),
-                );
-                // One record, one entry per distinct key.
-                acc[start..].sort_unstable();
-                let mut uniq = start;
-                for j in start..acc.len() {
-                    if j == start || acc[j].0 != acc[uniq - 1].0 {
-                        acc[uniq] = acc[j];
-                        uniq += 1;
-                    }
+                let hashes = key_hashes(rule, r, cx, keys);
+                if !hashes.is_empty() {
+                    let order = order.key(r);
+                    acc.extend(hashes.into_iter().map(|h| (h, order, i as u32)));
                 }
-                acc.truncate(uniq);
             });
             acc
         })
@@ -480,7 +519,7 @@ fn sort_blocks(entries: &mut [(u64, u64, u32)], min: usize) {
 }
 
 /// A pair of two records, the smaller index first (pairs sort by it).
-fn code(a: u32, b: u32) -> (u32, u32) {
+pub fn code(a: u32, b: u32) -> (u32, u32) {
     (a.min(b), a.max(b))
 }
 
@@ -636,15 +675,7 @@ pub fn candidates_touching(
                 groups
                     .par_iter()
                     .filter(|g| pass == 0 || g.len() > cap)
-                    .flat_map_iter(|g| {
-                        let g = *g;
-                        let reach = if g.len() <= cap { g.len() } else { window };
-                        (0..g.len()).flat_map(move |a| {
-                            (a + 1..g.len().min(a + 1 + reach))
-                                .filter(move |&b| keep(g[a].2, g[b].2))
-                                .map(move |b| code(g[a].2, g[b].2))
-                        })
-                    }),
+                    .flat_map_iter(|g| block_pairs(g, cap, window, keep)),
             );
         }
         // The rule's entries go before its pairs are sorted and handed back.
@@ -654,9 +685,15 @@ pub fn candidates_touching(
             pairs.dedup();
         }
         stats.pairs = pairs.len() as u64;
-        let step = pairs.len().div_ceil(SAMPLE_PER_RULE).max(1);
-        out.samples
-            .push(pairs.iter().step_by(step).copied().collect());
+        let step = sample_step(pairs.len() as u64);
+        let mut sample: Vec<(u32, u32)> = pairs
+            .par_iter()
+            .filter(|&&(a, b)| sampled(a, b, step))
+            .copied()
+            .collect();
+        sample.par_sort_unstable();
+        sample.dedup();
+        out.samples.push(sample);
         per_rule.push(pairs);
         // The rule's keys and the pieces its pairs were gathered in.
         crate::release_freed_memory();

@@ -41,7 +41,6 @@ pub fn encode(config: &Config, secret: &Secret, out: &Path) -> Result<Encoded> {
     let (records, _) = crate::normalise::all(&ing, today, &Default::default());
     let n = ing.records.len();
     let check = secret.check_value();
-    // A row group at a time: the encodings of a million records never sit in memory at once.
     let batch = |range: std::ops::Range<usize>| -> PolarsResult<DataFrame> {
         let made: Vec<(Vec<u8>, Vec<u8>)> = records[range.clone()]
             .par_iter()
@@ -85,21 +84,7 @@ pub fn encode(config: &Config, secret: &Secret, out: &Path) -> Result<Encoded> {
             ),
         ])
     };
-    const BATCH: usize = 1 << 16;
-    store::write_whole_with(out, |f| {
-        let first = batch(0..n.min(BATCH)).map_err(|e| e.to_string())?;
-        // Keyed hashes and filters do not compress.
-        let mut w = ParquetWriter::new(std::io::BufWriter::new(f))
-            .with_compression(ParquetCompression::Uncompressed)
-            .batched(first.schema())
-            .map_err(|e| e.to_string())?;
-        w.write_batch(&first).map_err(|e| e.to_string())?;
-        for start in (BATCH..n).step_by(BATCH) {
-            let df = batch(start..(start + BATCH).min(n)).map_err(|e| e.to_string())?;
-            w.write_batch(&df).map_err(|e| e.to_string())?;
-        }
-        w.finish().map(|_| ()).map_err(|e| e.to_string())
-    })?;
+    store::write_parquet(out, n, batch)?;
     drop(records);
     let mut done = Encoded {
         records: n as u64,

@@ -29,6 +29,7 @@ pub mod quality;
 pub mod register;
 pub mod report;
 pub mod score;
+pub mod spark;
 pub mod spreadsheet;
 pub mod store;
 pub mod summary;

@@ -55,6 +55,8 @@ enum Command {
     Normalise(cmd::normalise::Args),
     /// How good the register is, from a clerical sample: draw it, then estimate from its labels.
     Qa(cmd::qa::Args),
+    /// The merge's steps on Apache Spark, as `spark/padan_spark.py` runs them.
+    Spark(cmd::spark::Args),
     /// A synthetic multi-agency registry with ground truth, for tests and benchmarks.
     Synth(cmd::synth::Args),
 }
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
         Command::Explain(a) => cmd::explain::run(a),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Qa(a) => cmd::qa::run(a),
+        Command::Spark(a) => cmd::spark::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

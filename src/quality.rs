@@ -64,23 +64,42 @@ pub struct Repeats {
     pub left_out: Vec<bool>,
 }
 
-/// Finds the suspect groups among `ing`'s records (`hashes`: their content hashes).
-pub fn repeats(ing: &Ingested, hashes: &[u64]) -> Repeats {
+/// How many records share each content hash, when some hash is suspect (`None` otherwise).
+fn suspect_counts(hashes: &[u64]) -> Option<AHashMap<u64, u32>> {
     let mut count: AHashMap<u64, u32> = AHashMap::with_capacity(hashes.len());
     for &h in hashes {
         *count.entry(h).or_default() += 1;
     }
-    let suspect = |h: &u64| count[h] as usize >= SUSPECT_REPEATS;
-    if !hashes.iter().any(suspect) {
+    count
+        .values()
+        .any(|&c| c as usize >= SUSPECT_REPEATS)
+        .then_some(count)
+}
+
+/// `Repeats::left_out` from the content hashes alone.
+pub fn left_out(hashes: &[u64]) -> Vec<bool> {
+    let Some(count) = suspect_counts(hashes) else {
+        return Vec::new();
+    };
+    let mut seen = ahash::AHashSet::new();
+    hashes
+        .iter()
+        .map(|h| count[h] as usize >= SUSPECT_REPEATS && !seen.insert(*h))
+        .collect()
+}
+
+/// Finds the suspect groups among `ing`'s records (`hashes`: their content hashes).
+pub fn repeats(ing: &Ingested, hashes: &[u64]) -> Repeats {
+    let Some(count) = suspect_counts(hashes) else {
         return Repeats {
             quality: DataQuality::default(),
             left_out: Vec::new(),
         };
-    }
+    };
+    let suspect = |h: &u64| count[h] as usize >= SUSPECT_REPEATS;
     // Per suspect hash: its group, in the order the groups' first records come.
     let mut groups: AHashMap<u64, usize> = AHashMap::new();
     let mut found: Vec<SuspectGroup> = Vec::new();
-    let mut left_out = vec![false; hashes.len()];
     for (i, h) in hashes.iter().enumerate().filter(|(_, h)| suspect(h)) {
         let r = &ing.records[i];
         let source = &ing.sources[r.source as usize].name;
@@ -98,7 +117,6 @@ pub fn repeats(ing: &Ingested, hashes: &[u64]) -> Repeats {
             found.len() - 1
         });
         let group = &mut found[g];
-        left_out[i] = group.records > 0;
         group.records += 1;
         *group.sources.entry(source.clone()).or_default() += 1;
     }
@@ -112,7 +130,7 @@ pub fn repeats(ing: &Ingested, hashes: &[u64]) -> Repeats {
             suspect_groups,
             largest_groups: found,
         },
-        left_out,
+        left_out: left_out(hashes),
     }
 }
 

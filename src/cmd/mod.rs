@@ -6,6 +6,7 @@ pub mod explain;
 pub mod normalise;
 pub mod qa;
 pub mod run;
+pub mod spark;
 pub mod synth;
 
 use std::io::Write;

@@ -65,12 +65,16 @@ pub fn run(a: Args) -> Result<()> {
 
 /// Runs the merge `config` describes and says what it wrote.
 pub fn merge(config: &Config) -> Result<()> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
-        .build_global()
-        .map_err(|e| Error::Run(format!("cannot start worker threads: {e}")))?;
-    let (s, dir) =
-        padan::pipeline::run(config).map_err(|e| padan::store::disk_full(&config.out, e))?;
+    merge_with(config, padan::pipeline::run)
+}
+
+/// `merge`, run by `link` (`pipeline::run`, or the Spark steps' finish).
+pub fn merge_with(
+    config: &Config,
+    link: impl FnOnce(&Config) -> Result<(padan::summary::Summary, PathBuf)>,
+) -> Result<()> {
+    threads(config.threads)?;
+    let (s, dir) = link(config).map_err(|e| padan::store::disk_full(&config.out, e))?;
     println!(
         "padan: {} rows in, {} records, {} rejected; {} persons ({} with several records); {} match and {} review pairs; generation {} at {}",
         s.records_in,
@@ -97,4 +101,12 @@ pub fn merge(config: &Config) -> Result<()> {
         eprintln!("padan: warning: {w}");
     }
     Ok(())
+}
+
+/// Starts `n` worker threads (0: one per core).
+pub fn threads(n: usize) -> Result<()> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+        .map_err(|e| Error::Run(format!("cannot start worker threads: {e}")))
 }

@@ -349,6 +349,13 @@ fn plan(spec: &SourceSpec, headers: &[String]) -> Result<Plan> {
 /// Every source opened, its header read and its mapping checked; no row read yet.
 pub struct Opened(Vec<(Table, Plan)>);
 
+impl Opened {
+    /// Whether some file has a `source` column (its rows may name other files' sources).
+    pub fn names_sources(&self) -> bool {
+        self.0.iter().any(|(_, plan)| plan.source.is_some())
+    }
+}
+
 /// Opens every configured source and checks its mapping against its header. Fails (exit 2) if
 /// a mapping names a column a file lacks; fails (exit 1) if a file cannot be read at all.
 pub fn open_all(config: &Config) -> Result<Opened> {

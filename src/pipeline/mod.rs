@@ -75,9 +75,19 @@ enum Keeping<'a> {
     Memory,
 }
 
+/// Pairs blocked and scored elsewhere (the Spark steps, `crate::spark`): given every record's
+/// name, the blocking's statistics and the scoring.
+pub type Elsewhere<'a> =
+    &'a dyn Fn(Vec<u64>, &crate::progress::Progress) -> Result<(Blocking, score::Scoring)>;
+
 /// Runs the whole merge into the store `config.out`; returns the summary and the committed
 /// generation's folder.
 pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
+    run_with(config, None)
+}
+
+/// `run`, with the pairs blocked and scored `elsewhere` when given (plaintext sources only).
+pub fn run_with(config: &Config, elsewhere: Option<Elsewhere>) -> Result<(Summary, PathBuf)> {
     let mut t = Timing::new();
     let mut warnings = Vec::new();
     if let Some(d) = &config.decisions {
@@ -165,6 +175,7 @@ pub fn run(config: &Config) -> Result<(Summary, PathBuf)> {
         warnings,
         normalise,
         Keeping::Store(&config.out),
+        elsewhere,
     )?;
     write::generation(config, t, linked, fingerprint, drift)
 }
@@ -198,6 +209,7 @@ pub fn link(config: &Config) -> Result<Linked<Vec<NormRecord>>> {
         warnings,
         normalise,
         Keeping::Memory,
+        None,
     )
 }
 
@@ -223,6 +235,7 @@ fn link_ingested<R: Records>(
     mut warnings: Vec<String>,
     normalise: impl FnOnce(&Ingested, &Counter) -> Result<(Forms, R, Vec<Unreadable>)>,
     keeping: Keeping,
+    elsewhere: Option<Elsewhere>,
 ) -> Result<Linked<R>> {
     let started = Instant::now();
     let stage = t
@@ -239,21 +252,24 @@ fn link_ingested<R: Records>(
     t.end("normalise", started);
     warnings.extend(unreadable_warnings(&ing, &unreadable));
 
-    let started = Instant::now();
-    let stage = t
-        .progress
-        .counted("block", block::RULES.len() as u64, "rules");
-    let mut blocking = block::candidates_touching(
-        &forms.links,
-        (&config.block).into(),
-        previous.dirty(),
-        &stage.counter(),
-    );
-    stage.done(&format!("{} candidate pairs", blocking.pairs.len()));
-    t.end("block", started);
-    t.seconds.insert("block.tokens", blocking.context_seconds);
-    t.seconds.insert("block.union", blocking.union_seconds);
-    warnings.extend(windowed_warning(config, &blocking));
+    let mut blocking = Blocking::default();
+    if elsewhere.is_none() {
+        let started = Instant::now();
+        let stage = t
+            .progress
+            .counted("block", block::RULES.len() as u64, "rules");
+        blocking = block::candidates_touching(
+            &forms.links,
+            (&config.block).into(),
+            previous.dirty(),
+            &stage.counter(),
+        );
+        stage.done(&format!("{} candidate pairs", blocking.pairs.len()));
+        t.end("block", started);
+        t.seconds.insert("block.tokens", blocking.context_seconds);
+        t.seconds.insert("block.union", blocking.union_seconds);
+        warnings.extend(windowed_warning(config, &blocking));
+    }
 
     let candidates = match keeping {
         Keeping::Memory => blocking.pairs.clone(),
@@ -276,8 +292,15 @@ fn link_ingested<R: Records>(
             .collect();
         constraints.ics_conflict = Some(crate::normalise::encoded::ics_conflict);
     }
-    let scoring = match encoded {
-        Some(encoded) => score::stage(
+    let scoring = match (elsewhere, encoded) {
+        (Some(scored), _) => {
+            let names = score::Comparable::names(&score::Plain::new(&links, &packed));
+            let (b, scoring) = scored(names, &t.progress)?;
+            blocking = b;
+            warnings.extend(windowed_warning(config, &blocking));
+            scoring
+        }
+        (None, Some(encoded)) => score::stage(
             &config.score,
             encoded,
             &mut blocking,
@@ -285,7 +308,7 @@ fn link_ingested<R: Records>(
             left_out,
             &t.progress,
         ),
-        None => score::stage(
+        (None, None) => score::stage(
             &config.score,
             score::Plain {
                 links: &links,

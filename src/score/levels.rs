@@ -31,10 +31,15 @@ const _: () = {
 
 /// A pattern of levels as one number (every level fits in `LEVEL_BITS` bits): cheaper to hash
 /// and compare than the levels.
-fn pattern_key(l: &[u8; N_COMPARISONS]) -> u32 {
+pub fn pattern_key(l: &[u8; N_COMPARISONS]) -> u32 {
     l.iter()
         .enumerate()
         .fold(0, |key, (k, &v)| key | u32::from(v) << (k * LEVEL_BITS))
+}
+
+/// The levels `pattern_key` made `key` of.
+pub fn pattern_of_key(key: u32) -> [u8; N_COMPARISONS] {
+    std::array::from_fn(|k| ((key >> (k * LEVEL_BITS)) & ((1 << LEVEL_BITS) - 1)) as u8)
 }
 
 /// Each pair's pattern number, as narrow as the number of patterns allows.

@@ -37,7 +37,7 @@ pub use levels::{levels_all, Levels};
 pub use model::{
     random_pair_levels, Model, ModelKind, EM_MAX_ITERATIONS, EM_MIN_RECORDS, HOUSEHOLD,
 };
-pub use stage::{sort, stage, FromPrevious, Scoring, Seconds};
+pub use stage::{estimated, settle, sort, stage, unconverged, FromPrevious, Scoring, Seconds};
 
 /// Records as scoring reads them: each pair's levels, each record's name for the model's name
 /// frequencies. The plaintext's packed and linkable forms (`Plain`), or the encodings of
@@ -204,9 +204,21 @@ pub fn decision(w: f64, t: &Thresholds) -> Decision {
     }
 }
 
-/// Weighs every candidate pair and keeps those at or above `pairs_floor`.
+/// Weighs every candidate pair and keeps those at or above `pairs_floor`; `names`: every
+/// record's name (`Comparable::names`).
 pub fn score_all(
     names: &[u64],
+    pairs: &[(u32, u32)],
+    levels: &Levels,
+    model: &Model,
+    t: &Thresholds,
+) -> Vec<Scored> {
+    weigh(|i| names[pairs[i].0 as usize], pairs, levels, model, t)
+}
+
+/// `score_all`, with pair `i`'s first record's name as `name(i)` gives it.
+pub fn weigh(
+    name: impl Fn(usize) -> u64 + Sync,
     pairs: &[(u32, u32)],
     levels: &Levels,
     model: &Model,
@@ -225,7 +237,7 @@ pub fn score_all(
         .filter_map(|(i, &(a, b))| {
             let id = levels.of_pair.get(i);
             let levels = &levels.patterns[id];
-            let w = model.total(&model.with_name(names[a as usize], levels[0], weights[id]));
+            let w = model.total(&model.with_name(name(i), levels[0], weights[id]));
             if w < t.pairs_floor {
                 return None;
             }

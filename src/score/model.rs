@@ -158,6 +158,24 @@ impl Model {
         rule_samples: &[(&[Kind], Vec<[u8; N_COMPARISONS]>)],
         left_out: &[bool],
     ) -> Model {
+        let cand = match left_out.contains(&true) {
+            false => candidate_levels.histogram(),
+            true => candidate_levels.histogram_where(|i| {
+                let (a, b) = candidate_pairs[i];
+                !left_out[a as usize] && !left_out[b as usize]
+            }),
+        };
+        Model::fit_histogram(recs, &cand, rule_samples, left_out)
+    }
+
+    /// `fit`, from the counted candidates' level patterns (`Levels::histogram`) rather than
+    /// the pairs: what the Spark steps gather without bringing the pairs together.
+    pub fn fit_histogram<C: Comparable + ?Sized>(
+        recs: &C,
+        cand: &em::Histogram<N_COMPARISONS>,
+        rule_samples: &[(&[Kind], Vec<[u8; N_COMPARISONS]>)],
+        left_out: &[bool],
+    ) -> Model {
         let n_levels: [usize; N_COMPARISONS] = std::array::from_fn(|k| COMPARISONS[k].levels.len());
         let counted: Option<Vec<u32>> = left_out.contains(&true).then(|| {
             (0..recs.len() as u32)
@@ -171,26 +189,19 @@ impl Model {
             (100 * n as u64).clamp(200_000, 2_000_000),
         );
         let u_sample_pairs = sample.values().sum();
-        let cand = match counted {
-            None => candidate_levels.histogram(),
-            Some(_) => candidate_levels.histogram_where(|i| {
-                let (a, b) = candidate_pairs[i];
-                !left_out[a as usize] && !left_out[b as usize]
-            }),
-        };
         let all_pairs = n as f64 * (n as f64 - 1.0) / 2.0;
         // u counts every random pair as a non-match at first, then only as far as the first
         // fit says it is one.
         let first = fit_m_and_prior(
             em::estimate_u(&sample, &n_levels),
             rule_samples,
-            &cand,
+            cand,
             all_pairs,
         );
         let params = fit_m_and_prior(
             em::estimate_u_among_non_matches(&sample, &n_levels, Some(&first)),
             rule_samples,
-            &cand,
+            cand,
             all_pairs,
         );
         let mut weights: Vec<Vec<f64>> = (0..N_COMPARISONS)
@@ -225,6 +236,27 @@ impl Model {
             name_tf: None,
         }
         .with_name_frequencies(&recs.counted_names(left_out))
+    }
+
+    /// The model with its name frequencies, as bytes for another process (`unship`).
+    pub fn ship(&self) -> Vec<u8> {
+        let tf = self.name_tf.as_ref().map(|t| {
+            let mut counts: Vec<(u64, u32)> = t.counts.iter().map(|(&k, &v)| (k, v)).collect();
+            counts.sort_unstable();
+            (counts, t.records)
+        });
+        serde_json::to_vec(&(self, tf)).expect("a model serialises")
+    }
+
+    /// A model `ship` wrote, `None` when the bytes are not one.
+    pub fn unship(bytes: &[u8]) -> Option<Model> {
+        type Tf = Option<(Vec<(u64, u32)>, f64)>;
+        let (mut model, tf): (Model, Tf) = serde_json::from_slice(bytes).ok()?;
+        model.name_tf = tf.map(|(counts, records)| TermFrequencies {
+            counts: counts.into_iter().collect(),
+            records,
+        });
+        Some(model)
     }
 
     /// The model with its name frequencies counted over `names`, every record's name

@@ -77,14 +77,7 @@ pub fn stage<C: Comparable>(
     stage.step("(fitting the model)");
     let compare = started.elapsed().as_secs_f64();
     let fitting = Instant::now();
-    let em = config.em && records.len() >= super::EM_MIN_RECORDS;
-    if config.em && !em {
-        warnings.push(format!(
-            "only {} records: too few to estimate the model (at least {} are needed); fixed weights used",
-            records.len(),
-            super::EM_MIN_RECORDS
-        ));
-    }
+    let em = estimated(config, records.len(), &mut warnings);
     let model = if let Some(kept) = previous.model {
         // The previous generation's weights, with name frequencies counted over this run.
         kept.with_name_frequencies(&records.counted_names(left_out))
@@ -125,29 +118,11 @@ pub fn stage<C: Comparable>(
         pairs.push((k.a, k.b));
         levels.push(k.levels);
     }
-    if let Some(p) = model.params.as_ref().filter(|p| !p.converged) {
-        warnings.push(format!(
-            "EM did not converge in {} iterations; the weights are the last estimate",
-            p.iterations
-        ));
-    }
+    warnings.extend(unconverged(&model));
     let fit = fitting.elapsed().as_secs_f64();
     let weighing = Instant::now();
-    let mut thresholds = config.thresholds(em);
-    let mut scored = score_all(&names, &pairs, &levels, &model, &thresholds);
-    // An estimated model's probabilities say where its automatic matches meet the target
-    // precision; fixed weights' do not.
-    if em && config.match_threshold.is_none() {
-        let target = config.target_precision();
-        let floor = thresholds.review_weight.max(threshold::LEAST_MATCH_WEIGHT);
-        match threshold::match_cut(&scored, floor, target) {
-            Some(cut) => thresholds.match_weight = cut,
-            None => warnings.push(format!(
-                "no match weight gives automatic matches the target precision {target}; the cut stays at probability 0.99"
-            )),
-        }
-        threshold::decide(&mut scored, &thresholds);
-    }
+    let mut scored = score_all(&names, &pairs, &levels, &model, &config.thresholds(em));
+    let thresholds = settle(config, em, &mut scored, &mut warnings);
     Scoring {
         scored,
         model,
@@ -164,6 +139,51 @@ pub fn stage<C: Comparable>(
         progress: stage,
         warnings,
     }
+}
+
+/// Whether the model is estimated for `records` records (else fixed, with a warning).
+pub fn estimated(config: &ScoreConfig, records: usize, warnings: &mut Vec<String>) -> bool {
+    let em = config.em && records >= super::EM_MIN_RECORDS;
+    if config.em && !em {
+        warnings.push(format!(
+            "only {records} records: too few to estimate the model (at least {} are needed); fixed weights used",
+            super::EM_MIN_RECORDS
+        ));
+    }
+    em
+}
+
+/// A warning when the model's EM stopped before converging.
+pub fn unconverged(model: &Model) -> Option<String> {
+    let p = model.params.as_ref().filter(|p| !p.converged)?;
+    Some(format!(
+        "EM did not converge in {} iterations; the weights are the last estimate",
+        p.iterations
+    ))
+}
+
+/// The thresholds in force for pairs weighed under `config.thresholds(em)`, and each pair's
+/// decision under them. An estimated model's probabilities say where its automatic matches
+/// meet the target precision; fixed weights' do not.
+pub fn settle(
+    config: &ScoreConfig,
+    em: bool,
+    scored: &mut [Scored],
+    warnings: &mut Vec<String>,
+) -> Thresholds {
+    let mut thresholds = config.thresholds(em);
+    if em && config.match_threshold.is_none() {
+        let target = config.target_precision();
+        let floor = thresholds.review_weight.max(threshold::LEAST_MATCH_WEIGHT);
+        match threshold::match_cut(scored, floor, target) {
+            Some(cut) => thresholds.match_weight = cut,
+            None => warnings.push(format!(
+                "no match weight gives automatic matches the target precision {target}; the cut stays at probability 0.99"
+            )),
+        }
+        threshold::decide(scored, &thresholds);
+    }
+    thresholds
 }
 
 /// Sorts scored pairs strongest first (ties by their records), the order every file lists

@@ -228,6 +228,33 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
     write_whole_with(path, |f| f.write_all(bytes).map_err(|e| e.to_string()))
 }
 
+/// Writes `n` rows to the Parquet file `path` whole or not at all (`write_whole_with`), a
+/// batch at a time (`batch(range)` makes the rows of `range`): a million records' encodings
+/// never sit in memory at once. Uncompressed: what padan writes so is hashes and encodings.
+pub fn write_parquet(
+    path: &Path,
+    n: usize,
+    mut batch: impl FnMut(
+        std::ops::Range<usize>,
+    ) -> polars::prelude::PolarsResult<polars::prelude::DataFrame>,
+) -> Result<()> {
+    use polars::prelude::{ParquetCompression, ParquetWriter};
+    const BATCH: usize = 1 << 16;
+    write_whole_with(path, |f| {
+        let first = batch(0..n.min(BATCH)).map_err(|e| e.to_string())?;
+        let mut w = ParquetWriter::new(std::io::BufWriter::new(f))
+            .with_compression(ParquetCompression::Uncompressed)
+            .batched(first.schema())
+            .map_err(|e| e.to_string())?;
+        w.write_batch(&first).map_err(|e| e.to_string())?;
+        for start in (BATCH..n).step_by(BATCH) {
+            let df = batch(start..(start + BATCH).min(n)).map_err(|e| e.to_string())?;
+            w.write_batch(&df).map_err(|e| e.to_string())?;
+        }
+        w.finish().map(|_| ()).map_err(|e| e.to_string())
+    })
+}
+
 /// Writes `path` whole or not at all: `write` fills a temporary file beside it (mode 0600),
 /// which is synced, then renamed over it; a failure (`write`'s message) removes it.
 pub fn write_whole_with(

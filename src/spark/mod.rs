@@ -1,0 +1,656 @@
+//! The merge on Apache Spark (`spark/padan_spark.py`): the steps its tasks and its driver run,
+//! each reading and writing files in a work folder that every node opens (`Work`).
+//!
+//! In order: `prepare` (a task per export: ingested and normalised, each record's linking forms
+//! written), `plan` (driver: what blocking needs of all records, record numbers, the records the
+//! model leaves out), `keys` (a task per export: a row per record and blocking key, with its
+//! forms), Spark's shuffle of those rows by key (every block whole in one partition), `compare`
+//! (a task per partition: its blocks' pairs, with the same caps and windows as a local run, and
+//! their levels), `sampling` (driver: the rules' statistics and sampling steps), Spark's
+//! aggregation (every pair once, the level patterns counted), `model` (driver), `weigh` (a task
+//! per part of the unique pairs) and `finish` (driver: the local pipeline from clustering on,
+//! fed with the scored pairs). Every comparison is padan's; Spark moves the rows.
+
+mod files;
+
+use std::path::{Path, PathBuf};
+
+use ahash::AHashMap;
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::block::{self, Context, Keys, LargeBlock, RuleStats, RULES};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ingest;
+use crate::normalise::packed::Packed;
+use crate::normalise::stage as normalising;
+use crate::normalise::{Linkable, Marks, NormRecord};
+use crate::score::{self, levels, Comparable, Decision, Model, Plain, Scored};
+use crate::store::stored::{decode_forms, encode_forms};
+use crate::summary::Summary;
+use files::{binary, flags, numbers, read, write, Parts};
+
+/// The work folder and where each step's files go in it.
+pub struct Work(PathBuf);
+
+impl Work {
+    pub fn new(dir: &Path) -> Work {
+        Work(dir.to_path_buf())
+    }
+
+    fn prepared(&self, k: usize) -> PathBuf {
+        self.0.join("prepared").join(format!("{k}.parquet"))
+    }
+
+    fn plan(&self) -> PathBuf {
+        self.0.join("plan.bin")
+    }
+
+    fn keyed(&self, k: usize) -> PathBuf {
+        self.0.join("keyed").join(format!("{k}.parquet"))
+    }
+
+    /// Where a step writes what it made of one partition's file `part`.
+    fn out_of(&self, folder: &str, part: &Path, ext: &str) -> PathBuf {
+        let stem = part.file_stem().and_then(|s| s.to_str()).unwrap_or("part");
+        let stem = stem.strip_suffix(".snappy").unwrap_or(stem);
+        self.0.join(folder).join(format!("{stem}.{ext}"))
+    }
+
+    fn blocking(&self) -> PathBuf {
+        self.0.join("blocking.json")
+    }
+
+    fn histogram(&self) -> PathBuf {
+        self.0.join("histogram.json")
+    }
+
+    fn model(&self) -> PathBuf {
+        self.0.join("model.json")
+    }
+}
+
+/// The sources' names, in configuration order; fails for what the Spark path does not link: a
+/// file whose `source` column names other files' sources (its records cannot be read alone),
+/// and encoded exports.
+pub fn sources(config: &Config) -> Result<Vec<String>> {
+    if config
+        .sources
+        .iter()
+        .any(|s| s.format == crate::config::Format::Encoded)
+    {
+        return Err(Error::Config(format!(
+            "{}: encoded exports are linked by `padan run` on one machine; the Spark steps read plaintext exports",
+            config.path.display()
+        )));
+    }
+    if ingest::open_all(config)?.names_sources() {
+        return Err(Error::Config(format!(
+            "{}: a file has a `source` column: its rows may belong to other sources, so the Spark steps cannot read each export alone; link it with `padan run`",
+            config.path.display()
+        )));
+    }
+    Ok(config.sources.iter().map(|s| s.name.clone()).collect())
+}
+
+fn source_index(config: &Config, source: &str) -> Result<usize> {
+    config
+        .sources
+        .iter()
+        .position(|s| s.name == source)
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "--source {source}: no [[source]] of that name in {}",
+                config.path.display()
+            ))
+        })
+}
+
+/// Step 1 (a task per export): ingests and normalises the export `source` alone, as a local run
+/// does, and writes each record's content hash and linking forms.
+pub fn prepare(config: &Config, work: &Work, source: &str) -> Result<()> {
+    let k = source_index(config, source)?;
+    let mut one = config.clone();
+    one.sources = vec![config.sources[k].clone()];
+    let ing = ingest::read_all(&one)?;
+    let today = chrono::Local::now().date_naive();
+    let mut kept: Vec<(NormRecord, Marks)> = Vec::with_capacity(ing.records.len());
+    let forms = normalising::stage(
+        &ing,
+        today,
+        &Default::default(),
+        &|_| None,
+        &|_| {},
+        &mut kept,
+    )?;
+    drop(kept);
+    let hashes: Vec<u64> = ing.records.par_iter().map(|r| r.content_hash()).collect();
+    let n = hashes.len();
+    write(&work.prepared(k), n, |range| {
+        let bytes: Vec<Vec<u8>> = range
+            .clone()
+            .into_par_iter()
+            .map(|i| {
+                let mut b = Vec::new();
+                encode_forms(&forms.links[i], &forms.packed[i], &mut b);
+                b
+            })
+            .collect();
+        DataFrame::new_infer_height(vec![
+            Column::new("hash".into(), &hashes[range]),
+            Column::new("forms".into(), bytes),
+        ])
+    })
+}
+
+/// Records' linking forms.
+type Formed = Vec<(Linkable, Packed)>;
+
+/// Every record's content hash and linking forms, in the order of export `k`'s records.
+fn prepared_forms(work: &Work, k: usize) -> Result<(Vec<u64>, Formed)> {
+    let path = work.prepared(k);
+    let df = read(&path)?;
+    let hashes = numbers::<UInt64Type>(&path, &df, "hash")?;
+    let forms = decoded(&path, &df)?;
+    Ok((hashes, forms))
+}
+
+/// The `forms` column of `df` (read from `path`), decoded.
+fn decoded(path: &Path, df: &DataFrame) -> Result<Formed> {
+    let blobs: Vec<&[u8]> = binary(path, df, "forms")?;
+    blobs
+        .par_iter()
+        .map(|b| {
+            decode_forms(b).ok_or_else(|| {
+                Error::Run(format!(
+                    "{}: a record's forms do not decode",
+                    path.display()
+                ))
+            })
+        })
+        .collect()
+}
+
+/// What `plan` learns from all records, for the tasks that follow.
+#[derive(Serialize, Deserialize)]
+struct Plan {
+    /// Per export, the number of its first record.
+    offsets: Vec<u32>,
+    records: u32,
+    /// The records the model leaves out (`quality::left_out`), by number.
+    left_out: Vec<u32>,
+    /// How often each name token occurs (`block::Context`).
+    tokens: Vec<(u64, u32)>,
+}
+
+impl Plan {
+    fn read(work: &Work) -> Result<Plan> {
+        let path = work.plan();
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::Run(format!(
+                "{}: damaged ({e}); run `plan` again",
+                path.display()
+            ))
+        })
+    }
+
+    /// Per record, whether the model leaves it out (empty when none is).
+    fn left_out_flags(&self) -> Vec<bool> {
+        if self.left_out.is_empty() {
+            return Vec::new();
+        }
+        let mut flags = vec![false; self.records as usize];
+        for &i in &self.left_out {
+            flags[i as usize] = true;
+        }
+        flags
+    }
+}
+
+/// Every record's linking forms, in record order.
+fn all_forms(config: &Config, work: &Work) -> Result<(Vec<u64>, Formed, Vec<u32>)> {
+    let (mut hashes, mut forms, mut offsets) = (Vec::new(), Vec::new(), Vec::new());
+    for k in 0..config.sources.len() {
+        offsets.push(u32::try_from(forms.len()).map_err(|_| too_many())?);
+        let (h, f) = prepared_forms(work, k)?;
+        hashes.extend(h);
+        forms.extend(f);
+    }
+    u32::try_from(forms.len()).map_err(|_| too_many())?;
+    Ok((hashes, forms, offsets))
+}
+
+fn too_many() -> Error {
+    Error::Run("more than 4,294,967,295 records: more than padan numbers".into())
+}
+
+/// Step 2 (driver): numbers the records in configuration order, counts the name tokens the
+/// blocking keys depend on, and finds the records the model leaves out.
+pub fn plan(config: &Config, work: &Work) -> Result<()> {
+    let (hashes, forms, offsets) = all_forms(config, work)?;
+    let links: Vec<Linkable> = forms.into_iter().map(|(l, _)| l).collect();
+    let plan = Plan {
+        offsets,
+        records: links.len() as u32,
+        left_out: crate::quality::left_out(&hashes)
+            .iter()
+            .enumerate()
+            .filter(|(_, &l)| l)
+            .map(|(i, _)| i as u32)
+            .collect(),
+        tokens: Context::new(&links).counts(),
+    };
+    let bytes = serde_json::to_vec(&plan).expect("a plan serialises");
+    crate::store::write_whole(&work.plan(), &bytes)
+}
+
+/// Step 3 (a task per export): a row per record and blocking key (`rule`, `key`), with the
+/// record's number, whether the model counts it, and its forms.
+pub fn keys(config: &Config, work: &Work, source: &str) -> Result<()> {
+    let k = source_index(config, source)?;
+    let plan = Plan::read(work)?;
+    let cx = Context::from_counts(plan.tokens.clone());
+    let left_out = plan.left_out_flags();
+    let path = work.prepared(k);
+    let df = read(&path)?;
+    let blobs = binary(&path, &df, "forms")?;
+    let offset = plan.offsets[k];
+    write(&work.keyed(k), blobs.len(), |range| {
+        let rows: Vec<(i32, i64, i64, bool, &[u8])> = range
+            .into_par_iter()
+            .map_init(Keys::default, |keys, i| {
+                let (l, _) = decode_forms(blobs[i]).unwrap_or_default();
+                let record = offset + i as u32;
+                let counted = left_out.is_empty() || !left_out[record as usize];
+                let mut rows = Vec::new();
+                for (r, rule) in RULES.iter().enumerate() {
+                    for h in block::key_hashes(rule, &l, &cx, keys) {
+                        rows.push((r as i32, h as i64, i64::from(record), counted, blobs[i]));
+                    }
+                }
+                rows
+            })
+            .flatten_iter()
+            .collect();
+        DataFrame::new_infer_height(vec![
+            Column::new("rule".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+            Column::new("key".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+            Column::new(
+                "record".into(),
+                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "counted".into(),
+                rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            ),
+            Column::new("forms".into(), rows.iter().map(|r| r.4).collect::<Vec<_>>()),
+        ])
+    })
+}
+
+/// One partition's blocking statistics (`compare`), summed by `sampling`.
+#[derive(Serialize, Deserialize, Default)]
+struct Stats {
+    rules: Vec<RuleStats>,
+    large: Vec<LargeBlock>,
+}
+
+/// Step 4 (a task per partition of the shuffled rows, `part`): each block's pairs as a local
+/// run makes them, every pair once with the rules that proposed it, its levels, whether the
+/// model counts it, its first record's name and its sampling hash.
+pub fn compare(config: &Config, work: &Work, part: &Path) -> Result<()> {
+    let started = std::time::Instant::now();
+    let df = read(part)?;
+    let rules = numbers::<Int32Type>(part, &df, "rule")?;
+    // Hashes are written as signed integers (what Spark's columns hold), bit for bit.
+    let keys = numbers::<Int64Type>(part, &df, "key")?;
+    let records = numbers::<UInt32Type>(part, &df, "record")?;
+    let counted = flags(part, &df, "counted")?;
+    let blobs = binary(part, &df, "forms")?;
+    // Each record's forms once, however many of its keys the partition holds.
+    let mut local: AHashMap<u32, u32> = AHashMap::new();
+    let mut first_row = Vec::new();
+    for (row, &g) in records.iter().enumerate() {
+        local.entry(g).or_insert_with(|| {
+            first_row.push(row);
+            (first_row.len() - 1) as u32
+        });
+    }
+    let forms: Vec<(Linkable, Packed)> = first_row
+        .par_iter()
+        .map(|&row| {
+            decode_forms(blobs[row]).ok_or_else(|| {
+                Error::Run(format!(
+                    "{}: a record's forms do not decode",
+                    part.display()
+                ))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let (links, packed): (Vec<Linkable>, Vec<Packed>) = forms.into_iter().unzip();
+    let at = |g: u32| local[&g] as usize;
+    let limits: block::Limits = (&config.block).into();
+    let (cap, window) = (limits.max_block_size.max(2), limits.window.max(1));
+    let cx = Context::from_counts(Plan::read(work)?.tokens);
+    let mut stats = Stats::default();
+    let mut found: Vec<(u32, u32, u32)> = Vec::new();
+    for (r, rule) in RULES.iter().enumerate() {
+        let window = rule.reach.of(window);
+        let mut s = RuleStats {
+            rule: rule.name.to_string(),
+            window: window as u64,
+            ..Default::default()
+        };
+        let mut entries: Vec<(u64, u64, u32)> = (0..rules.len())
+            .filter(|&i| rules[i] == r as i32)
+            .map(|i| (keys[i] as u64, 0, records[i]))
+            .collect();
+        entries.sort_unstable();
+        for g in entries
+            .chunk_by_mut(|a, b| a.0 == b.0)
+            .filter(|g| g.len() > 1)
+        {
+            s.blocks += 1;
+            let mut pairs: Vec<(u32, u32)> = Vec::new();
+            for (pass, order) in rule.orders.iter().enumerate() {
+                if pass > 0 && g.len() <= cap {
+                    break;
+                }
+                for e in g.iter_mut() {
+                    e.1 = order.key(&links[at(e.2)]);
+                }
+                g.sort_unstable_by_key(|e| (e.1, e.2));
+                if pass == 0 && g.len() > cap {
+                    s.windowed_blocks += 1;
+                    s.windowed_records += g.len() as u64;
+                    let mut k = Keys::default();
+                    (rule.keys)(&links[at(g[0].2)], &cx, &mut k);
+                    let key = k
+                        .iter()
+                        .find(|t| xxhash_rust::xxh3::xxh3_64(t.as_bytes()) == g[0].0);
+                    stats.large.push(LargeBlock {
+                        rule: rule.name.to_string(),
+                        key: block::masked_key(rule, key.unwrap_or_default()),
+                        size: g.len() as u64,
+                        first: 0,
+                    });
+                }
+                pairs.extend(block::block_pairs(g, cap, window, |_, _| true));
+            }
+            // As a local run makes a rule of several orders' pairs unique.
+            if rule.orders.len() > 1 {
+                pairs.sort_unstable();
+                pairs.dedup();
+            }
+            s.pairs += pairs.len() as u64;
+            found.extend(pairs.into_iter().map(|(a, b)| (a, b, 1 << r)));
+        }
+        stats.rules.push(s);
+    }
+    found.par_sort_unstable();
+    let mut unique: Vec<(u32, u32, u32)> = Vec::with_capacity(found.len());
+    for (a, b, m) in found {
+        match unique.last_mut() {
+            Some(last) if (last.0, last.1) == (a, b) => last.2 |= m,
+            _ => unique.push((a, b, m)),
+        }
+    }
+    let plain = Plain::new(&links, &packed);
+    let counted_at = |g: u32| counted[first_row[at(g)]];
+    let rows: Vec<(i64, i64, i32, i32, bool, i64, i64)> = unique
+        .par_iter()
+        .map(|&(a, b, m)| {
+            let l = plain.levels(at(a), at(b));
+            (
+                i64::from(a),
+                i64::from(b),
+                levels::pattern_key(&l) as i32,
+                m as i32,
+                counted_at(a) && counted_at(b),
+                plain.name(at(a)) as i64,
+                block::sample_hash(a, b) as i64,
+            )
+        })
+        .collect();
+    write(
+        &work.out_of("pairs", part, "parquet"),
+        rows.len(),
+        |range| {
+            let rows = &rows[range];
+            DataFrame::new_infer_height(vec![
+                Column::new("a".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+                Column::new("b".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+                Column::new(
+                    "pattern".into(),
+                    rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+                ),
+                Column::new("rules".into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
+                Column::new(
+                    "counted".into(),
+                    rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+                ),
+                Column::new("name".into(), rows.iter().map(|r| r.5).collect::<Vec<_>>()),
+                Column::new(
+                    "sample".into(),
+                    rows.iter().map(|r| r.6).collect::<Vec<_>>(),
+                ),
+            ])
+        },
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    for s in &mut stats.rules {
+        s.seconds = seconds / RULES.len() as f64;
+    }
+    let json = serde_json::to_vec(&stats).expect("statistics serialise");
+    crate::store::write_whole(&work.out_of("pairs", part, "json"), &json)
+}
+
+/// Step 5 (driver): every partition's blocking statistics summed (`blocking.json`), and each
+/// rule's sampling step (`block::sample_step`), in rule order.
+pub fn sampling(work: &Work) -> Result<Vec<u64>> {
+    let mut total = Stats::default();
+    for path in Parts::in_folder(&work.0.join("pairs"), "json")? {
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let s: Stats = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Run(format!("{}: damaged ({e})", path.display())))?;
+        if total.rules.is_empty() {
+            total.rules = s.rules;
+        } else {
+            for (t, r) in total.rules.iter_mut().zip(s.rules) {
+                t.blocks += r.blocks;
+                t.pairs += r.pairs;
+                t.windowed_blocks += r.windowed_blocks;
+                t.windowed_records += r.windowed_records;
+                t.seconds += r.seconds;
+            }
+        }
+        total.large.extend(s.large);
+    }
+    total
+        .large
+        .sort_by(|a, b| b.size.cmp(&a.size).then(a.rule.cmp(&b.rule)));
+    total.large.truncate(block::REPORTED_LARGE_BLOCKS);
+    let json = serde_json::to_vec(&total).expect("statistics serialise");
+    crate::store::write_whole(&work.blocking(), &json)?;
+    Ok(total
+        .rules
+        .iter()
+        .map(|r| block::sample_step(r.pairs))
+        .collect())
+}
+
+/// What Spark's aggregation of the unique pairs counted (`histogram.json`): the level patterns
+/// (`levels::pattern_key`) of the pairs the model counts, and of each rule's sample.
+#[derive(Deserialize)]
+struct Histogram {
+    candidates: Vec<(u32, u64)>,
+    rules: Vec<Vec<(u32, u64)>>,
+}
+
+impl Histogram {
+    fn read(work: &Work) -> Result<Histogram> {
+        let path = work.histogram();
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let h: Histogram = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Run(format!("{}: damaged ({e})", path.display())))?;
+        if h.rules.len() != RULES.len() {
+            return Err(Error::Run(format!(
+                "{}: {} rules' samples where padan has {} rules",
+                path.display(),
+                h.rules.len(),
+                RULES.len()
+            )));
+        }
+        Ok(h)
+    }
+}
+
+/// Step 6 (driver): the model, estimated as a local run estimates it (`Model::fit`), from the
+/// counted patterns and every record's forms (for the random pairs and the names' frequencies).
+pub fn model(config: &Config, work: &Work) -> Result<()> {
+    let plan = Plan::read(work)?;
+    let (_, forms, _) = all_forms(config, work)?;
+    let (links, packed): (Vec<Linkable>, Vec<Packed>) = forms.into_iter().unzip();
+    let records = Plain::new(&links, &packed);
+    let left_out = plan.left_out_flags();
+    let model = if score::estimated(&config.score, records.len(), &mut Vec::new()) {
+        let h = Histogram::read(work)?;
+        let cand = h
+            .candidates
+            .iter()
+            .map(|&(p, c)| (levels::pattern_of_key(p), c))
+            .collect();
+        let samples: Vec<_> = RULES
+            .iter()
+            .zip(&h.rules)
+            .map(|(r, counts)| {
+                let known = counts
+                    .iter()
+                    .flat_map(|&(p, c)| std::iter::repeat_n(levels::pattern_of_key(p), c as usize))
+                    .collect();
+                (r.uses, known)
+            })
+            .collect();
+        Model::fit_histogram(&records, &cand, &samples, &left_out)
+    } else {
+        Model::fixed()
+    };
+    crate::store::write_whole(&work.model(), &model.ship())
+}
+
+fn read_model(work: &Work) -> Result<Model> {
+    let path = work.model();
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    Model::unship(&bytes)
+        .ok_or_else(|| Error::Run(format!("{}: not a model padan wrote", path.display())))
+}
+
+/// Step 7 (a task per part of the unique pairs, `part`): each pair weighed; those at or above
+/// the floor written with their weight and levels.
+pub fn weigh(config: &Config, work: &Work, part: &Path) -> Result<()> {
+    let model = read_model(work)?;
+    let df = read(part)?;
+    let a = numbers::<UInt32Type>(part, &df, "a")?;
+    let b = numbers::<UInt32Type>(part, &df, "b")?;
+    let pairs: Vec<(u32, u32)> = a.into_iter().zip(b).collect();
+    let mut levels = score::Levels::default();
+    for key in numbers::<UInt32Type>(part, &df, "pattern")? {
+        levels.push(levels::pattern_of_key(key));
+    }
+    let names = numbers::<Int64Type>(part, &df, "name")?;
+    let t = config.score.thresholds(model.kind == score::ModelKind::Em);
+    let scored = score::weigh(|i| names[i] as u64, &pairs, &levels, &model, &t);
+    write(
+        &work.out_of("scored", part, "parquet"),
+        scored.len(),
+        |range| {
+            let s = &scored[range];
+            DataFrame::new_infer_height(vec![
+                Column::new(
+                    "a".into(),
+                    s.iter().map(|s| i64::from(s.a)).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "b".into(),
+                    s.iter().map(|s| i64::from(s.b)).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "weight".into(),
+                    s.iter().map(|s| s.weight).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "pattern".into(),
+                    s.iter()
+                        .map(|s| levels::pattern_key(&s.levels) as i32)
+                        .collect::<Vec<_>>(),
+                ),
+            ])
+        },
+    )
+}
+
+/// Step 8 (driver): the merge `padan run --full` makes, with the pairs blocked and scored by the
+/// steps before; returns the summary and the generation's folder.
+pub fn finish(config: &Config, work: &Work) -> Result<(Summary, PathBuf)> {
+    sources(config)?;
+    let mut config = config.clone();
+    config.incremental = false;
+    let elsewhere = |names: Vec<u64>, progress: &crate::progress::Progress| {
+        let stats: Stats = {
+            let path = work.blocking();
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            serde_json::from_slice(&bytes)
+                .map_err(|e| Error::Run(format!("{}: damaged ({e})", path.display())))?
+        };
+        let model = read_model(work)?;
+        let candidates = Parts::in_folder(&work.0.join("candidates"), "parquet")?
+            .iter()
+            .map(|p| files::rows(p))
+            .sum::<Result<u64>>()?;
+        let stage = progress.counted("score", candidates, "pairs");
+        let mut scored = Vec::new();
+        for path in Parts::in_folder(&work.0.join("scored"), "parquet")? {
+            let df = read(&path)?;
+            let a = numbers::<UInt32Type>(&path, &df, "a")?;
+            let b = numbers::<UInt32Type>(&path, &df, "b")?;
+            let w = numbers::<Float64Type>(&path, &df, "weight")?;
+            let p = numbers::<UInt32Type>(&path, &df, "pattern")?;
+            for (((a, b), weight), p) in a.into_iter().zip(b).zip(w).zip(p) {
+                scored.push(Scored {
+                    a,
+                    b,
+                    weight,
+                    levels: levels::pattern_of_key(p),
+                    decision: Decision::NonMatch,
+                });
+            }
+        }
+        let mut warnings = Vec::new();
+        let em = score::estimated(&config.score, names.len(), &mut warnings);
+        warnings.extend(score::unconverged(&model));
+        score::threshold::decide(&mut scored, &config.score.thresholds(em));
+        let thresholds = score::settle(&config.score, em, &mut scored, &mut warnings);
+        let blocking = block::Blocking {
+            rules: stats.rules,
+            large: stats.large,
+            ..Default::default()
+        };
+        let scoring = score::Scoring {
+            scored,
+            model,
+            thresholds,
+            names,
+            compared: candidates,
+            reused: 0,
+            candidate_pairs: candidates,
+            seconds: Default::default(),
+            progress: stage,
+            warnings,
+        };
+        Ok((blocking, scoring))
+    };
+    crate::pipeline::run_with(&config, Some(&elsewhere))
+}
