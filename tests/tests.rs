@@ -15,4 +15,5 @@ mod test_normalise;
 mod test_pprl;
 mod test_qa;
 mod test_run;
+mod test_spark;
 mod test_synth;

@@ -89,7 +89,7 @@ impl Previous {
         };
         let drift = state.drift + plan.changed + plan.new + plan.removed;
         linking.reason = if !config.incremental {
-            "asked for (--full, or [run] incremental = false)".into()
+            "asked for (--full, [run] incremental = false, or the Spark steps, which always link in full)".into()
         } else if state.fingerprint != fingerprint {
             "the configuration (a source's columns, dates or encoding; [block]; the [score] model or pairs_floor), padan's version or blocking rules, or the year changed since the previous generation".into()
         } else if config.score.em

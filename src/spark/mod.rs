@@ -45,7 +45,7 @@ impl Work {
     }
 
     fn plan(&self) -> PathBuf {
-        self.0.join("plan.bin")
+        self.0.join("plan.json")
     }
 
     fn keyed(&self, k: usize) -> PathBuf {
@@ -223,6 +223,13 @@ fn all_forms(config: &Config, work: &Work) -> Result<(Vec<u64>, Formed, Vec<u32>
     Ok((hashes, forms, offsets))
 }
 
+fn undecodable(path: &Path) -> Error {
+    Error::Run(format!(
+        "{}: a record's forms do not decode (a damaged file, or one another padan version wrote); run the steps again",
+        path.display()
+    ))
+}
+
 fn too_many() -> Error {
     Error::Run("more than 4,294,967,295 records: more than padan numbers".into())
 }
@@ -262,7 +269,9 @@ pub fn keys(config: &Config, work: &Work, source: &str) -> Result<()> {
         let rows: Vec<(i32, i64, i64, bool, &[u8])> = range
             .into_par_iter()
             .map_init(Keys::default, |keys, i| {
-                let (l, _) = decode_forms(blobs[i]).unwrap_or_default();
+                let Some((l, _)) = decode_forms(blobs[i]) else {
+                    return Err(undecodable(&path));
+                };
                 let record = offset + i as u32;
                 let counted = left_out.is_empty() || !left_out[record as usize];
                 let mut rows = Vec::new();
@@ -271,9 +280,12 @@ pub fn keys(config: &Config, work: &Work, source: &str) -> Result<()> {
                         rows.push((r as i32, h as i64, i64::from(record), counted, blobs[i]));
                     }
                 }
-                rows
+                Ok(rows)
             })
-            .flatten_iter()
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?
+            .into_iter()
+            .flatten()
             .collect();
         DataFrame::new_infer_height(vec![
             Column::new("rule".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
@@ -295,7 +307,8 @@ pub fn keys(config: &Config, work: &Work, source: &str) -> Result<()> {
 #[derive(Serialize, Deserialize, Default)]
 struct Stats {
     rules: Vec<RuleStats>,
-    large: Vec<LargeBlock>,
+    /// With each block's key hash, which orders blocks of one size and rule as a local run does.
+    large: Vec<(LargeBlock, u64)>,
 }
 
 /// Step 4 (a task per partition of the shuffled rows, `part`): each block's pairs as a local
@@ -371,12 +384,13 @@ pub fn compare(config: &Config, work: &Work, part: &Path) -> Result<()> {
                     let key = k
                         .iter()
                         .find(|t| xxhash_rust::xxh3::xxh3_64(t.as_bytes()) == g[0].0);
-                    stats.large.push(LargeBlock {
+                    let large = LargeBlock {
                         rule: rule.name.to_string(),
                         key: block::masked_key(rule, key.unwrap_or_default()),
                         size: g.len() as u64,
                         first: 0,
-                    });
+                    };
+                    stats.large.push((large, g[0].0));
                 }
                 pairs.extend(block::block_pairs(g, cap, window, |_, _| true));
             }
@@ -469,9 +483,11 @@ pub fn sampling(work: &Work) -> Result<Vec<u64>> {
         }
         total.large.extend(s.large);
     }
-    total
-        .large
-        .sort_by(|a, b| b.size.cmp(&a.size).then(a.rule.cmp(&b.rule)));
+    total.large.sort_by(|(a, x), (b, y)| {
+        (b.size.cmp(&a.size))
+            .then(a.rule.cmp(&b.rule))
+            .then(x.cmp(y))
+    });
     total.large.truncate(block::REPORTED_LARGE_BLOCKS);
     let json = serde_json::to_vec(&total).expect("statistics serialise");
     crate::store::write_whole(&work.blocking(), &json)?;
@@ -635,7 +651,7 @@ pub fn finish(config: &Config, work: &Work) -> Result<(Summary, PathBuf)> {
         let thresholds = score::settle(&config.score, em, &mut scored, &mut warnings);
         let blocking = block::Blocking {
             rules: stats.rules,
-            large: stats.large,
+            large: stats.large.into_iter().map(|(l, _)| l).collect(),
             ..Default::default()
         };
         let scoring = score::Scoring {
