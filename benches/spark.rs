@@ -122,6 +122,28 @@ fn main() {
         std::fs::read(local.join("current").join(f)).ok()
             == std::fs::read(spark.join("current").join(f)).ok()
     };
+    // Each partition's compare seconds (its statistics' rules' seconds add up to them): how
+    // even the partitions are.
+    let mut partition_seconds: Vec<f64> = std::fs::read_dir(work.join("pairs"))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                .filter_map(|e| std::fs::read(e.path()).ok())
+                .filter_map(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .map(|v| {
+                    v["rules"].as_array().map_or(0.0, |r| {
+                        r.iter().filter_map(|r| r["seconds"].as_f64()).sum()
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    partition_seconds.sort_by(f64::total_cmp);
+    let summary = |d: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.join("current/summary.json")).unwrap_or_default())
+            .unwrap_or_default()
+    };
+    let (ls, ss) = (summary(&local), summary(&spark));
     let line = serde_json::json!({
         "bench": "spark",
         "people": people.parse::<u64>().unwrap_or(0),
@@ -134,6 +156,13 @@ fn main() {
         "shuffled_bytes": bytes_in(&work.join("blocks")),
         "pairs_rows": rows_in(&work.join("pairs")),
         "candidate_pairs": rows_in(&work.join("candidates")),
+        "partitions": partition_seconds.len(),
+        "compare_partition_seconds_median": partition_seconds.get(partition_seconds.len() / 2),
+        "compare_partition_seconds_max": partition_seconds.last(),
+        "largest_block": ls["large_blocks"][0]["size"],
+        "records": ls["records_accepted"],
+        "local_peak_memory_bytes": ls["peak_memory_bytes"],
+        "finish_peak_memory_bytes": ss["peak_memory_bytes"],
         "identical_crosswalk": same("crosswalk.csv"),
         "identical_register": same("register.csv"),
     });

@@ -21,7 +21,6 @@ import time
 
 from pyspark import SparkContext, SparkFiles
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 
 NO_PADAN = "padan_spark: no padan binary: set $PADAN, ship it with --files, or put it on PATH\n"
 
@@ -93,38 +92,6 @@ def uri(work, folder):
     return "file://" + os.path.join(work, folder)
 
 
-def aggregate(spark, work, partitions, steps):
-    """Step 8: one candidate per pair (whichever rules found it), and the comparison-pattern
-    counts the model is estimated from: over all counted candidates, and each rule's sample."""
-    # A filter, not a glob in the path: Spark warns with a stack trace about those.
-    pairs = spark.read.option("pathGlobFilter", "*.parquet").parquet(uri(work, "pairs"))
-    cand = pairs.groupBy("a", "b").agg(
-        F.first("pattern").alias("pattern"),
-        F.bit_or("rules").alias("rules"),
-        F.first("counted").alias("counted"),
-        F.first("name").alias("name"),
-        F.first("sample").alias("sample"),
-    )
-    cand.repartition(partitions).write.mode("overwrite").parquet(uri(work, "candidates"))
-    # Counted from the written candidates, so that the pairs are not grouped again; all the
-    # histograms in one pass, a rule's count being its sampled candidates'.
-    counted = spark.read.parquet(uri(work, "candidates")).where("counted")
-    in_rule = [
-        F.count(F.when((F.col("rules").bitwiseAND(1 << r) != 0) & (F.col("sample") % s == 0), 1))
-        for r, s in enumerate(steps)
-    ]
-    rows = counted.groupBy("pattern").agg(F.count("*"), *in_rule).orderBy("pattern").collect()
-    histogram = {
-        "candidates": [[int(row[0]), int(row[1])] for row in rows],
-        "rules": [
-            [[int(row[0]), int(row[2 + r])] for row in rows if row[2 + r]]
-            for r in range(len(steps))
-        ],
-    }
-    with open(os.path.join(work, "histogram.json"), "w") as f:
-        json.dump(histogram, f)
-
-
 def merge(spark, a, work, lap):
     """Steps 1 to 11 of the step interface; the exit status of finish."""
     sc = spark.sparkContext
@@ -137,8 +104,8 @@ def merge(spark, a, work, lap):
     # Spark's default of 200 partitions per shuffle is for large clusters: P suits this job.
     spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
     # A --work folder used before must not mix an earlier run's files into this one's (Spark
-    # replaces blocks and candidates itself).
-    for folder in ("prepared", "keyed", "pairs", "scored"):
+    # replaces blocks and by_record itself).
+    for folder in ("prepared", "keyed", "pairs", "candidates", "scored"):
         shutil.rmtree(os.path.join(work, folder), ignore_errors=True)
 
     sources = json.loads(driver("sources", ["--config", a.config]))["sources"]
@@ -154,9 +121,13 @@ def merge(spark, a, work, lap):
     lap("shuffle")
     tasks(sc, "compare", "--part", parts(work, "blocks"), common)
     lap("compare")
-    steps = json.loads(driver("sampling", here))["steps"]
-    aggregate(spark, work, partitions, steps)
-    lap("aggregate")
+    driver("sampling", here)
+    # Every copy of a pair (one per partition whose rules found it) in one file: by its first record.
+    pairs = spark.read.option("pathGlobFilter", "*.parquet").parquet(uri(work, "pairs"))
+    pairs.repartition(partitions, "a").write.mode("overwrite").parquet(uri(work, "by_record"))
+    lap("shuffle_pairs")
+    tasks(sc, "unique", "--part", parts(work, "by_record"), common)
+    lap("unique")
     driver("model", here)
     lap("model")
     tasks(sc, "weigh", "--part", parts(work, "candidates"), common)
@@ -180,7 +151,7 @@ def main():
     p.add_argument("--config", required=True, help="padan.toml, as for padan run")
     p.add_argument("--out", help="the register store (default: the config's [run] out)")
     p.add_argument("--work", help="the steps' folder, kept (default: a temporary one by config)")
-    p.add_argument("--partitions", type=int, help="blocks and candidates files (default: 4 a core)")
+    p.add_argument("--partitions", type=int, help="files per shuffle (default: 4 a core)")
     p.add_argument("--decisions", help="analysts' decisions, as for padan run")
     p.add_argument("--keep-work", action="store_true", help="keep the temporary work folder")
     p.add_argument("--timings", help="write the seconds of each step here, as JSON")

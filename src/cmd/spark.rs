@@ -59,10 +59,18 @@ enum Step {
         #[arg(long)]
         part: PathBuf,
     },
-    /// Sums the blocking statistics; prints each rule's sampling step as JSON (driver).
+    /// Sums the blocking statistics, which fix the rules' sampling steps (driver).
     Sampling {
         #[command(flatten)]
         c: Common,
+    },
+    /// Keeps each pair once, in one part of the pairs shuffled by their first record, and counts
+    /// the level patterns the model is estimated from (a task per part).
+    Unique {
+        #[command(flatten)]
+        c: Common,
+        #[arg(long)]
+        part: PathBuf,
     },
     /// Estimates the model from the counted level patterns (driver).
     Model {
@@ -106,6 +114,7 @@ pub fn run(a: Args) -> Result<()> {
         | Step::Keys { c, .. }
         | Step::Compare { c, .. }
         | Step::Sampling { c }
+        | Step::Unique { c, .. }
         | Step::Model { c }
         | Step::Weigh { c, .. } => {
             super::run::threads(c.threads)?;
@@ -128,10 +137,8 @@ pub fn run(a: Args) -> Result<()> {
         Step::Plan { .. } => spark::plan(&config, &work),
         Step::Keys { source, .. } => spark::keys(&config, &work, &source),
         Step::Compare { part, .. } => spark::compare(&config, &work, &part),
-        Step::Sampling { .. } => {
-            let steps = spark::sampling(&work)?;
-            super::print_json(&serde_json::json!({ "steps": steps }))
-        }
+        Step::Sampling { .. } => spark::sampling(&work),
+        Step::Unique { part, .. } => spark::unique(&work, &part),
         Step::Model { .. } => spark::model(&config, &work),
         Step::Weigh { part, .. } => spark::weigh(&config, &work, &part),
         Step::Sources { .. } | Step::Finish { .. } => unreachable!("handled above"),

@@ -2,14 +2,15 @@
 //! each reading and writing files in a work folder that every node opens (`Work`).
 //!
 //! In order: `prepare` (a task per export: ingested and normalised, each record's linking forms
-//! written), `plan` (driver: what blocking needs of all records, record numbers, the records the
-//! model leaves out), `keys` (a task per export: a row per record and blocking key, with its
-//! forms), Spark's shuffle of those rows by key (every block whole in one partition), `compare`
-//! (a task per partition: its blocks' pairs, with the same caps and windows as a local run, and
-//! their levels), `sampling` (driver: the rules' statistics and sampling steps), Spark's
-//! aggregation (every pair once, the level patterns counted), `model` (driver), `weigh` (a task
-//! per part of the unique pairs) and `finish` (driver: the local pipeline from clustering on,
-//! fed with the scored pairs). Every comparison is padan's; Spark moves the rows.
+//! written), `plan` (driver: record numbers, the name tokens' counts blocking keys depend on, the
+//! records the model leaves out), `keys` (a task per export: a row per record and blocking key,
+//! with its forms), Spark's shuffle of those rows by key (every block whole in one partition),
+//! `compare` (a task per partition: its blocks' pairs, with the same caps and windows as a local
+//! run, and their levels), `sampling` (driver: the rules' statistics), Spark's shuffle of the
+//! pairs by their first record, `unique` (a task per part: every pair once, and the level
+//! patterns counted), `model` (driver), `weigh` (a task per part) and `finish` (driver: the local
+//! pipeline from clustering on, fed with the scored pairs). Every comparison is padan's; Spark
+//! moves the rows.
 
 mod files;
 
@@ -61,10 +62,6 @@ impl Work {
 
     fn blocking(&self) -> PathBuf {
         self.0.join("blocking.json")
-    }
-
-    fn histogram(&self) -> PathBuf {
-        self.0.join("histogram.json")
     }
 
     fn model(&self) -> PathBuf {
@@ -414,7 +411,7 @@ pub fn compare(config: &Config, work: &Work, part: &Path) -> Result<()> {
     }
     let plain = Plain::new(&links, &packed);
     let counted_at = |g: u32| counted[first_row[at(g)]];
-    let rows: Vec<(i64, i64, i32, i32, bool, i64, i64)> = unique
+    let rows: Vec<(i64, i64, i32, i32, bool, i64)> = unique
         .par_iter()
         .map(|&(a, b, m)| {
             let l = plain.levels(at(a), at(b));
@@ -425,7 +422,6 @@ pub fn compare(config: &Config, work: &Work, part: &Path) -> Result<()> {
                 m as i32,
                 counted_at(a) && counted_at(b),
                 plain.name(at(a)) as i64,
-                block::sample_hash(a, b) as i64,
             )
         })
         .collect();
@@ -447,10 +443,6 @@ pub fn compare(config: &Config, work: &Work, part: &Path) -> Result<()> {
                     rows.iter().map(|r| r.4).collect::<Vec<_>>(),
                 ),
                 Column::new("name".into(), rows.iter().map(|r| r.5).collect::<Vec<_>>()),
-                Column::new(
-                    "sample".into(),
-                    rows.iter().map(|r| r.6).collect::<Vec<_>>(),
-                ),
             ])
         },
     )?;
@@ -462,9 +454,9 @@ pub fn compare(config: &Config, work: &Work, part: &Path) -> Result<()> {
     crate::store::write_whole(&work.out_of("pairs", part, "json"), &json)
 }
 
-/// Step 5 (driver): every partition's blocking statistics summed (`blocking.json`), and each
-/// rule's sampling step (`block::sample_step`), in rule order.
-pub fn sampling(work: &Work) -> Result<Vec<u64>> {
+/// Step 5 (driver): every partition's blocking statistics summed (`blocking.json`): the rules'
+/// pair counts fix their sampling steps (`block::sample_step`).
+pub fn sampling(work: &Work) -> Result<()> {
     let mut total = Stats::default();
     for path in Parts::in_folder(&work.0.join("pairs"), "json")? {
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
@@ -490,41 +482,126 @@ pub fn sampling(work: &Work) -> Result<Vec<u64>> {
     });
     total.large.truncate(block::REPORTED_LARGE_BLOCKS);
     let json = serde_json::to_vec(&total).expect("statistics serialise");
-    crate::store::write_whole(&work.blocking(), &json)?;
-    Ok(total
+    crate::store::write_whole(&work.blocking(), &json)
+}
+
+fn read_stats(work: &Work) -> Result<Stats> {
+    let path = work.blocking();
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Run(format!("{}: damaged ({e})", path.display())))
+}
+
+/// Step 6 (a task per part of the pairs, shuffled by their first record): every pair once, with
+/// all the rules that proposed it, written for weighing; and this part's counts of the level
+/// patterns the model is estimated from (`Histogram`).
+pub fn unique(work: &Work, part: &Path) -> Result<()> {
+    let steps: Vec<u64> = read_stats(work)?
         .rules
         .iter()
         .map(|r| block::sample_step(r.pairs))
-        .collect())
+        .collect();
+    let df = read(part)?;
+    let a = numbers::<UInt32Type>(part, &df, "a")?;
+    let b = numbers::<UInt32Type>(part, &df, "b")?;
+    let pattern = numbers::<UInt32Type>(part, &df, "pattern")?;
+    let rules = numbers::<UInt32Type>(part, &df, "rules")?;
+    let counted = flags(part, &df, "counted")?;
+    let name = numbers::<Int64Type>(part, &df, "name")?;
+    let mut order: Vec<u32> = (0..a.len() as u32).collect();
+    order.par_sort_unstable_by_key(|&i| (a[i as usize], b[i as usize]));
+    // Each pair's first row, with the rules of all its rows.
+    let mut kept: Vec<(usize, u32)> = Vec::with_capacity(order.len());
+    for i in order.into_iter().map(|i| i as usize) {
+        match kept.last_mut() {
+            Some((j, m)) if (a[*j], b[*j]) == (a[i], b[i]) => *m |= rules[i],
+            _ => kept.push((i, rules[i])),
+        }
+    }
+    let mut h = Histogram {
+        rules: vec![Vec::new(); RULES.len()],
+        ..Default::default()
+    };
+    let (mut all, mut sampled) = (AHashMap::new(), vec![AHashMap::new(); RULES.len()]);
+    for &(i, m) in kept.iter().filter(|&&(i, _)| counted[i]) {
+        *all.entry(pattern[i]).or_default() += 1;
+        for (r, step) in steps.iter().enumerate() {
+            if m & (1 << r) != 0 && block::sampled(a[i], b[i], *step) {
+                *sampled[r].entry(pattern[i]).or_default() += 1;
+            }
+        }
+    }
+    h.add(all, sampled);
+    write(
+        &work.out_of("candidates", part, "parquet"),
+        kept.len(),
+        |range| {
+            let rows = &kept[range];
+            let col = |v: &[u32]| rows.iter().map(|&(i, _)| v[i]).collect::<Vec<_>>();
+            DataFrame::new_infer_height(vec![
+                Column::new("a".into(), col(&a)),
+                Column::new("b".into(), col(&b)),
+                Column::new("pattern".into(), col(&pattern)),
+                Column::new(
+                    "name".into(),
+                    rows.iter().map(|&(i, _)| name[i]).collect::<Vec<_>>(),
+                ),
+            ])
+        },
+    )?;
+    let json = serde_json::to_vec(&h).expect("counts serialise");
+    crate::store::write_whole(&work.out_of("candidates", part, "json"), &json)
 }
 
-/// What Spark's aggregation of the unique pairs counted (`histogram.json`): the level patterns
-/// (`levels::pattern_key`) of the pairs the model counts, and of each rule's sample.
-#[derive(Deserialize)]
+/// The level patterns (`levels::pattern_key`) of the unique pairs the model counts, and of each
+/// rule's sample, with how many pairs have each: a part's (`unique`), or all parts' summed.
+#[derive(Serialize, Deserialize, Default)]
 struct Histogram {
     candidates: Vec<(u32, u64)>,
     rules: Vec<Vec<(u32, u64)>>,
 }
 
 impl Histogram {
-    fn read(work: &Work) -> Result<Histogram> {
-        let path = work.histogram();
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let h: Histogram = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Run(format!("{}: damaged ({e})", path.display())))?;
-        if h.rules.len() != RULES.len() {
-            return Err(Error::Run(format!(
-                "{}: {} rules' samples where padan has {} rules",
-                path.display(),
-                h.rules.len(),
-                RULES.len()
-            )));
+    /// Adds counts by pattern: of the candidates, and of each rule's sample.
+    fn add(&mut self, all: AHashMap<u32, u64>, rules: Vec<AHashMap<u32, u64>>) {
+        let merge = |into: &mut Vec<(u32, u64)>, counts: AHashMap<u32, u64>| {
+            let mut m: std::collections::BTreeMap<u32, u64> = into.drain(..).collect();
+            for (p, c) in counts {
+                *m.entry(p).or_default() += c;
+            }
+            *into = m.into_iter().collect();
+        };
+        merge(&mut self.candidates, all);
+        for (into, counts) in self.rules.iter_mut().zip(rules) {
+            merge(into, counts);
         }
-        Ok(h)
+    }
+
+    /// Every part's counts (`unique`), summed.
+    fn read(work: &Work) -> Result<Histogram> {
+        let mut total = Histogram {
+            rules: vec![Vec::new(); RULES.len()],
+            ..Default::default()
+        };
+        for path in Parts::in_folder(&work.0.join("candidates"), "json")? {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let h: Histogram = serde_json::from_slice(&bytes)
+                .ok()
+                .filter(|h: &Histogram| h.rules.len() == RULES.len())
+                .ok_or_else(|| {
+                    Error::Run(format!("{}: damaged; run the steps again", path.display()))
+                })?;
+            let counts = |v: Vec<(u32, u64)>| v.into_iter().collect::<AHashMap<u32, u64>>();
+            total.add(
+                counts(h.candidates),
+                h.rules.into_iter().map(counts).collect(),
+            );
+        }
+        Ok(total)
     }
 }
 
-/// Step 6 (driver): the model, estimated as a local run estimates it (`Model::fit`), from the
+/// Step 7 (driver): the model, estimated as a local run estimates it (`Model::fit`), from the
 /// counted patterns and every record's forms (for the random pairs and the names' frequencies).
 pub fn model(config: &Config, work: &Work) -> Result<()> {
     let plan = Plan::read(work)?;
@@ -564,7 +641,7 @@ fn read_model(work: &Work) -> Result<Model> {
         .ok_or_else(|| Error::Run(format!("{}: not a model padan wrote", path.display())))
 }
 
-/// Step 7 (a task per part of the unique pairs, `part`): each pair weighed; those at or above
+/// Step 8 (a task per part of the unique pairs, `part`): each pair weighed; those at or above
 /// the floor written with their weight and levels.
 pub fn weigh(config: &Config, work: &Work, part: &Path) -> Result<()> {
     let model = read_model(work)?;
@@ -608,19 +685,14 @@ pub fn weigh(config: &Config, work: &Work, part: &Path) -> Result<()> {
     )
 }
 
-/// Step 8 (driver): the merge `padan run --full` makes, with the pairs blocked and scored by the
+/// Step 9 (driver): the merge `padan run --full` makes, with the pairs blocked and scored by the
 /// steps before; returns the summary and the generation's folder.
 pub fn finish(config: &Config, work: &Work) -> Result<(Summary, PathBuf)> {
     sources(config)?;
     let mut config = config.clone();
     config.incremental = false;
     let elsewhere = |names: Vec<u64>, progress: &crate::progress::Progress| {
-        let stats: Stats = {
-            let path = work.blocking();
-            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-            serde_json::from_slice(&bytes)
-                .map_err(|e| Error::Run(format!("{}: damaged ({e})", path.display())))?
-        };
+        let stats = read_stats(work)?;
         let model = read_model(work)?;
         let candidates = Parts::in_folder(&work.0.join("candidates"), "parquet")?
             .iter()
