@@ -225,6 +225,19 @@ mod tests {
     use crate::score::tests::rec;
 
     #[test]
+    fn a_pattern_key_gives_its_levels_back() {
+        let mut l = [0u8; N_COMPARISONS];
+        for (k, c) in COMPARISONS.iter().enumerate() {
+            l[k] = (c.levels.len() - 1) as u8;
+            assert_eq!(pattern_of_key(pattern_key(&l)), l);
+            l[k] = 1;
+        }
+        assert_eq!(pattern_of_key(pattern_key(&l)), l);
+        // Keys are non-negative as signed 32-bit numbers, the columns Spark writes.
+        assert!(i32::try_from(pattern_key(&[7; N_COMPARISONS])).is_ok());
+    }
+
+    #[test]
     fn levels_are_numbered_patterns_equal_to_each_comparison_across_chunks() {
         use Field::*;
         let names = [

@@ -449,8 +449,8 @@ mod tests {
     use crate::normalise::packed::{names, pack_all};
     use crate::normalise::NormRecord;
     use crate::score::levels::levels_all;
-    use crate::score::score_all;
     use crate::score::tests::rec;
+    use crate::score::{score_all, Scored};
 
     #[test]
     fn people_of_one_home_are_weighed_by_how_alike_two_of_them_are() {
@@ -541,5 +541,12 @@ mod tests {
             adjusted > 0,
             "some pair's name weight is adjusted for its frequency"
         );
+        // Shipped to another process (the Spark steps' weigh tasks), it weighs every pair to
+        // the bit, name frequencies included.
+        let shipped = Model::unship(&model.ship()).expect("a shipped model");
+        let again = score_all(&names(&packed), &pairs, &levels, &shipped, &thresholds);
+        let bits = |s: &[Scored]| s.iter().map(|s| s.weight.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&again), bits(&scored));
+        assert!(Model::unship(b"{}").is_none());
     }
 }

@@ -113,7 +113,7 @@ pub fn prepare(config: &Config, work: &Work, source: &str) -> Result<()> {
     one.sources = vec![config.sources[k].clone()];
     let ing = ingest::read_all(&one)?;
     let today = chrono::Local::now().date_naive();
-    let mut kept: Vec<(NormRecord, Marks)> = Vec::with_capacity(ing.records.len());
+    let mut kept = Encoded(Vec::with_capacity(ing.records.len()));
     let forms = normalising::stage(
         &ing,
         today,
@@ -122,24 +122,32 @@ pub fn prepare(config: &Config, work: &Work, source: &str) -> Result<()> {
         &|_| {},
         &mut kept,
     )?;
-    drop(kept);
+    drop(forms);
     let hashes: Vec<u64> = ing.records.par_iter().map(|r| r.content_hash()).collect();
-    let n = hashes.len();
-    write(&work.prepared(k), n, |range| {
-        let bytes: Vec<Vec<u8>> = range
-            .clone()
-            .into_par_iter()
-            .map(|i| {
-                let mut b = Vec::new();
-                encode_forms(&forms.links[i], &forms.packed[i], &mut b);
-                b
-            })
-            .collect();
+    write(&work.prepared(k), hashes.len(), |range| {
         DataFrame::new_infer_height(vec![
-            Column::new("hash".into(), &hashes[range]),
-            Column::new("forms".into(), bytes),
+            Column::new("hash".into(), &hashes[range.clone()]),
+            Column::new("forms".into(), &kept.0[range]),
         ])
     })
+}
+
+/// Keeps each record's linking forms encoded, as `prepared/` holds them.
+struct Encoded(Vec<Vec<u8>>);
+
+impl normalising::Keep for Encoded {
+    type Kept = Vec<u8>;
+
+    fn kept(_: NormRecord, l: &Linkable, p: &Packed, _: Marks) -> Vec<u8> {
+        let mut b = Vec::new();
+        encode_forms(l, p, &mut b);
+        b
+    }
+
+    fn put(&mut self, records: &mut Vec<Vec<u8>>) -> Result<()> {
+        self.0.append(records);
+        Ok(())
+    }
 }
 
 /// Records' linking forms.
@@ -159,14 +167,7 @@ fn decoded(path: &Path, df: &DataFrame) -> Result<Formed> {
     let blobs: Vec<&[u8]> = binary(path, df, "forms")?;
     blobs
         .par_iter()
-        .map(|b| {
-            decode_forms(b).ok_or_else(|| {
-                Error::Run(format!(
-                    "{}: a record's forms do not decode",
-                    path.display()
-                ))
-            })
-        })
+        .map(|b| decode_forms(b).ok_or_else(|| undecodable(path)))
         .collect()
 }
 
@@ -207,7 +208,8 @@ impl Plan {
     }
 }
 
-/// Every record's linking forms, in record order.
+/// Every record's content hash and linking forms, in record order, and each export's first
+/// record's number.
 fn all_forms(config: &Config, work: &Work) -> Result<(Vec<u64>, Formed, Vec<u32>)> {
     let (mut hashes, mut forms, mut offsets) = (Vec::new(), Vec::new(), Vec::new());
     for k in 0..config.sources.len() {
