@@ -39,6 +39,17 @@ pub struct Config {
     /// Start `review.csv` with a UTF-8 byte-order mark, so spreadsheets read it as UTF-8
     /// (`[review] bom`).
     pub review_bom: bool,
+    /// The day dates are read against (a two-digit year's century, a date in the future): the
+    /// day the run starts, unless a run in steps fixed it at its first (`spark`).
+    pub today: Option<chrono::NaiveDate>,
+}
+
+impl Config {
+    /// The day dates are read against (`today`).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
 }
 
 /// The file format of a source.
@@ -373,6 +384,7 @@ impl Config {
             score,
             review_bom: raw.review.as_ref().and_then(|r| r.bom).unwrap_or(false),
             decisions: raw.review.and_then(|r| r.decisions).map(|d| base.join(d)),
+            today: None,
         })
     }
 }

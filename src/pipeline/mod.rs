@@ -112,7 +112,7 @@ pub fn run_with(config: &Config, elsewhere: Option<Elsewhere>) -> Result<(Summar
     // The previous generation, resolved once: every file of it is read from there.
     let current = store::current(&config.out, &mut warnings)?;
     store::remove_leftovers(&config.out, &mut warnings)?;
-    let today = chrono::Local::now().date_naive();
+    let today = config.today();
     let fingerprint = store::fingerprint::link(config, chrono::Datelike::year(&today));
     let (ing, encodings) = match opened {
         Some(opened) => (ingest::read(config, opened)?, None),
@@ -189,7 +189,7 @@ pub fn link(config: &Config) -> Result<Linked<Vec<NormRecord>>> {
     let ing = ingest::read_all(config)?;
     warnings.extend(quality::check_counts(config, &ing, None)?);
     let (hashes, repeats) = content(&ing, &mut warnings);
-    let today = chrono::Local::now().date_naive();
+    let today = config.today();
     let normalise = |ing: &Ingested, counter: &Counter| {
         let mut kept: Vec<(NormRecord, Marks)> = Vec::with_capacity(ing.records.len());
         let forms = normalising::stage(ing, today, counter, &|_| None, &|_| {}, &mut kept)?;

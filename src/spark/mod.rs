@@ -112,7 +112,7 @@ pub fn prepare(config: &Config, work: &Work, source: &str) -> Result<()> {
     let mut one = config.clone();
     one.sources = vec![config.sources[k].clone()];
     let ing = ingest::read_all(&one)?;
-    let today = chrono::Local::now().date_naive();
+    let today = config.today();
     let mut kept = Encoded(Vec::with_capacity(ing.records.len()));
     let forms = normalising::stage(
         &ing,
@@ -129,7 +129,29 @@ pub fn prepare(config: &Config, work: &Work, source: &str) -> Result<()> {
             Column::new("hash".into(), &hashes[range.clone()]),
             Column::new("forms".into(), &kept.0[range]),
         ])
-    })
+    })?;
+    let day = today.to_string();
+    crate::store::write_whole(&work.prepared(k).with_extension("day"), day.as_bytes())
+}
+
+/// The day every export was read against (`Config::today`): the job's, for every later step.
+fn prepared_day(config: &Config, work: &Work) -> Result<chrono::NaiveDate> {
+    let mut days = Vec::new();
+    for k in 0..config.sources.len() {
+        let path = work.prepared(k).with_extension("day");
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let day = text
+            .parse()
+            .map_err(|_| Error::Run(format!("{}: not a date", path.display())))?;
+        days.push(day);
+    }
+    days.dedup();
+    match days[..] {
+        [day] => Ok(day),
+        _ => Err(Error::Run(
+            "the exports were prepared on different days (the job crossed midnight while preparing): run it again".into(),
+        )),
+    }
 }
 
 /// Keeps each record's linking forms encoded, as `prepared/` holds them.
@@ -181,6 +203,8 @@ struct Plan {
     left_out: Vec<u32>,
     /// How often each name token occurs (`block::Context`).
     tokens: Vec<(u64, u32)>,
+    /// The day the exports were read against, which `finish` reads them against again.
+    today: chrono::NaiveDate,
 }
 
 impl Plan {
@@ -248,6 +272,7 @@ pub fn plan(config: &Config, work: &Work) -> Result<()> {
             .map(|(i, _)| i as u32)
             .collect(),
         tokens: Context::new(&links).counts(),
+        today: prepared_day(config, work)?,
     };
     let bytes = serde_json::to_vec(&plan).expect("a plan serialises");
     crate::store::write_whole(&work.plan(), &bytes)
@@ -693,6 +718,7 @@ pub fn finish(config: &Config, work: &Work) -> Result<(Summary, PathBuf)> {
     sources(config)?;
     let mut config = config.clone();
     config.incremental = false;
+    config.today = Some(Plan::read(work)?.today);
     let elsewhere = |names: Vec<u64>, progress: &crate::progress::Progress| {
         let stats = read_stats(work)?;
         let model = read_model(work)?;
@@ -743,4 +769,34 @@ pub fn finish(config: &Config, work: &Work) -> Result<(Summary, PathBuf)> {
         Ok((blocking, scoring))
     };
     crate::pipeline::run_with(&config, Some(&elsewhere))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_reads_dates_against_the_day_the_exports_were_prepared() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = "[[source]]\nname = \"a\"\npath = \"a.csv\"\n\n[[source]]\nname = \"b\"\npath = \"b.csv\"\n";
+        for f in ["a.csv", "b.csv"] {
+            std::fs::write(dir.path().join(f), "record_id,full_name\n").unwrap();
+        }
+        let config = Config::parse(toml, &dir.path().join("padan.toml")).unwrap();
+        let work = Work::new(dir.path());
+        let day = |k: usize, d: &str| {
+            let path = work.prepared(k).with_extension("day");
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, d).unwrap();
+        };
+        day(0, "2026-12-31");
+        day(1, "2026-12-31");
+        let want = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        assert_eq!(prepared_day(&config, &work).unwrap(), want);
+        // A job that crossed midnight while preparing stops, rather than reading one export's
+        // two-digit years against another year than the other's.
+        day(1, "2027-01-01");
+        let e = prepared_day(&config, &work).unwrap_err().to_string();
+        assert!(e.contains("different days"), "{e}");
+    }
 }
