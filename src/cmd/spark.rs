@@ -37,6 +37,7 @@ enum Step {
     Prepare {
         #[command(flatten)]
         c: Common,
+        /// The export, by its `[[source]]` name.
         #[arg(long)]
         source: String,
     },
@@ -49,6 +50,7 @@ enum Step {
     Keys {
         #[command(flatten)]
         c: Common,
+        /// The export, by its `[[source]]` name.
         #[arg(long)]
         source: String,
     },
@@ -56,6 +58,7 @@ enum Step {
     Compare {
         #[command(flatten)]
         c: Common,
+        /// One Parquet file of the shuffle Spark wrote before this step.
         #[arg(long)]
         part: PathBuf,
     },
@@ -69,6 +72,7 @@ enum Step {
     Unique {
         #[command(flatten)]
         c: Common,
+        /// One Parquet file of the shuffle Spark wrote before this step.
         #[arg(long)]
         part: PathBuf,
     },
@@ -81,6 +85,7 @@ enum Step {
     Weigh {
         #[command(flatten)]
         c: Common,
+        /// One Parquet file of the shuffle Spark wrote before this step.
         #[arg(long)]
         part: PathBuf,
     },
