@@ -75,9 +75,10 @@ def driver(step, args, threads=None):
     return checked(step, [run([step, *args], threads)])[0]
 
 
-def tasks(sc, step, flag, values, common):
-    """`padan spark STEP ... FLAG VALUE` for each value, one single-threaded Spark task each."""
-    jobs = [[step, *common, flag, v] for v in values]
+def tasks(sc, step, args, common):
+    """`padan spark STEP ... ARGS` for each of `args` (a list of arguments), one single-threaded
+    Spark task each."""
+    jobs = [[step, *common, *a] for a in args]
     rdd = sc.parallelize(jobs, max(1, len(jobs)))
     checked(step, rdd.map(lambda job: run(job, threads=1)).collect())
 
@@ -90,6 +91,11 @@ def parts(work, folder):
 def uri(work, folder):
     """W's `folder` as Spark must name it: local (or mounted) files, not the default file system."""
     return "file://" + os.path.join(work, folder)
+
+
+def chunk_bytes(a):
+    """`padan spark sources`' chunk size, when --chunk-mb gives one."""
+    return ["--chunk-bytes", str(a.chunk_mb << 20)] if a.chunk_mb else []
 
 
 def merge(spark, a, work, lap):
@@ -108,29 +114,35 @@ def merge(spark, a, work, lap):
     for folder in ("prepared", "keyed", "pairs", "candidates", "scored"):
         shutil.rmtree(os.path.join(work, folder), ignore_errors=True)
 
-    sources = json.loads(driver("sources", ["--config", a.config]))["sources"]
-    tasks(sc, "prepare", "--source", sources, common)
+    listed = json.loads(driver("sources", ["--config", a.config, *chunk_bytes(a)]))
+    # A large export is prepared in chunks, each a task: padan says how many.
+    chunks = [
+        ["--source", name, "--chunk", str(i), "--chunks", str(n)]
+        for name, n in zip(listed["sources"], listed["chunks"])
+        for i in range(n)
+    ]
+    tasks(sc, "prepare", chunks, common)
     lap("prepare")
     driver("plan", here, threads=0)
     lap("plan")
-    tasks(sc, "keys", "--source", sources, common)
+    tasks(sc, "keys", chunks, common)
     lap("keys")
     # The records sharing a blocking key of a rule, in one file: the blocks compared together.
     blocks = spark.read.parquet(uri(work, "keyed")).repartition(partitions, "rule", "key")
     blocks.write.mode("overwrite").parquet(uri(work, "blocks"))
     lap("shuffle")
-    tasks(sc, "compare", "--part", parts(work, "blocks"), common)
+    tasks(sc, "compare", [["--part", p] for p in parts(work, "blocks")], common)
     lap("compare")
     driver("sampling", here)
     # Every copy of a pair (one per partition whose rules found it) in one file: by its first record.
     pairs = spark.read.option("pathGlobFilter", "*.parquet").parquet(uri(work, "pairs"))
     pairs.repartition(partitions, "a").write.mode("overwrite").parquet(uri(work, "by_record"))
     lap("shuffle_pairs")
-    tasks(sc, "unique", "--part", parts(work, "by_record"), common)
+    tasks(sc, "unique", [["--part", p] for p in parts(work, "by_record")], common)
     lap("unique")
     driver("model", here)
     lap("model")
-    tasks(sc, "weigh", "--part", parts(work, "candidates"), common)
+    tasks(sc, "weigh", [["--part", p] for p in parts(work, "candidates")], common)
     lap("weigh")
     given = [("--out", a.out), ("--decisions", a.decisions)]
     passed = [x for flag, value in given if value for x in (flag, value)]
@@ -153,6 +165,7 @@ def main():
     p.add_argument("--work", help="the steps' folder, kept (default: a temporary one by config)")
     p.add_argument("--partitions", type=int, help="files per shuffle (default: 4 a core)")
     p.add_argument("--decisions", help="analysts' decisions, as for padan run")
+    p.add_argument("--chunk-mb", type=int, help="export megabytes per prepare task (default 64)")
     p.add_argument("--keep-work", action="store_true", help="keep the temporary work folder")
     p.add_argument("--timings", help="write the seconds of each step here, as JSON")
     a = p.parse_args()

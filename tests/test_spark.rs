@@ -109,7 +109,8 @@ fn the_spark_job_writes_the_register_padan_run_writes() {
     let on_spark = run_ok(&mut spark(
         &wd,
         &submit,
-        &["--config", "s/padan.toml", "--out", "B"],
+        // Exports of about 6 MB, so several chunks each.
+        &["--config", "s/padan.toml", "--out", "B", "--chunk-mb", "2"],
     ));
     eprintln!(
         "100,000 people: padan run {run_secs:.1} s, on Spark {:.1} s",

@@ -26,33 +26,49 @@ struct Common {
     threads: usize,
 }
 
+/// A chunk of an export, as `padan spark sources` counts them.
+#[derive(clap::Args)]
+struct ChunkArgs {
+    /// The export, by its `[[source]]` name.
+    #[arg(long)]
+    source: String,
+    /// The chunk, from 0.
+    #[arg(long, default_value_t = 0)]
+    chunk: usize,
+    /// How many chunks the export is in.
+    #[arg(long, default_value_t = 1)]
+    chunks: usize,
+}
+
 #[derive(clap::Subcommand)]
 enum Step {
-    /// Prints the sources' names as JSON, in configuration order (driver).
+    /// Prints the sources' names as JSON, in configuration order, and how many chunks each is
+    /// prepared in (driver).
     Sources {
         #[arg(long, short)]
         config: PathBuf,
+        /// Export bytes per chunk.
+        #[arg(long, default_value_t = spark::CHUNK_BYTES)]
+        chunk_bytes: u64,
     },
-    /// Ingests and normalises one export (a task per export).
+    /// Ingests one export and normalises one chunk of it (a task per chunk).
     Prepare {
         #[command(flatten)]
         c: Common,
-        /// The export, by its `[[source]]` name.
-        #[arg(long)]
-        source: String,
+        #[command(flatten)]
+        chunk: ChunkArgs,
     },
     /// Numbers the records, counts name tokens, finds the records the model leaves out (driver).
     Plan {
         #[command(flatten)]
         c: Common,
     },
-    /// One export's rows by blocking key (a task per export).
+    /// One chunk's rows by blocking key (a task per chunk).
     Keys {
         #[command(flatten)]
         c: Common,
-        /// The export, by its `[[source]]` name.
-        #[arg(long)]
-        source: String,
+        #[command(flatten)]
+        chunk: ChunkArgs,
     },
     /// Compares the blocks of one partition of the rows shuffled by key (a task per partition).
     Compare {
@@ -110,9 +126,13 @@ fn load(c: &Common) -> Result<(Config, Work)> {
 pub fn run(a: Args) -> Result<()> {
     let step = a.step;
     let (config, work) = match &step {
-        Step::Sources { config } => {
-            let names = spark::sources(&Config::load(config)?)?;
-            return super::print_json(&serde_json::json!({ "sources": names }));
+        Step::Sources {
+            config,
+            chunk_bytes,
+        } => {
+            let (names, chunks) = spark::sources(&Config::load(config)?, *chunk_bytes)?;
+            let json = serde_json::json!({ "sources": names, "chunks": chunks });
+            return super::print_json(&json);
         }
         Step::Prepare { c, .. }
         | Step::Plan { c }
@@ -138,9 +158,11 @@ pub fn run(a: Args) -> Result<()> {
         }
     };
     match step {
-        Step::Prepare { source, .. } => spark::prepare(&config, &work, &source),
+        Step::Prepare { chunk: k, .. } => {
+            spark::prepare(&config, &work, &k.source, (k.chunk, k.chunks))
+        }
         Step::Plan { .. } => spark::plan(&config, &work),
-        Step::Keys { source, .. } => spark::keys(&config, &work, &source),
+        Step::Keys { chunk: k, .. } => spark::keys(&config, &work, &k.source, (k.chunk, k.chunks)),
         Step::Compare { part, .. } => spark::compare(&config, &work, &part),
         Step::Sampling { .. } => spark::sampling(&work),
         Step::Unique { part, .. } => spark::unique(&work, &part),

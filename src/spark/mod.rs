@@ -41,16 +41,16 @@ impl Work {
         Work(dir.to_path_buf())
     }
 
-    fn prepared(&self, k: usize) -> PathBuf {
-        self.0.join("prepared").join(format!("{k}.parquet"))
+    fn prepared(&self, c: Chunk) -> PathBuf {
+        self.0.join("prepared").join(c.file("parquet"))
     }
 
     fn plan(&self) -> PathBuf {
         self.0.join("plan.json")
     }
 
-    fn keyed(&self, k: usize) -> PathBuf {
-        self.0.join("keyed").join(format!("{k}.parquet"))
+    fn keyed(&self, c: Chunk) -> PathBuf {
+        self.0.join("keyed").join(c.file("parquet"))
     }
 
     /// Where a step writes what it made of one partition's file `part`.
@@ -69,10 +69,88 @@ impl Work {
     }
 }
 
-/// The sources' names, in configuration order; fails for what the Spark path does not link: a
-/// file whose `source` column names other files' sources (its records cannot be read alone),
-/// and encoded exports.
-pub fn sources(config: &Config) -> Result<Vec<String>> {
+/// A part of export `source` (its number in the configuration): the `index`-th of `of` equal
+/// shares of its records, in their order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    pub source: usize,
+    pub index: usize,
+    pub of: usize,
+}
+
+impl Chunk {
+    fn file(self, ext: &str) -> String {
+        format!("{}-{}-of-{}.{ext}", self.source, self.index, self.of)
+    }
+
+    /// The records of `n` this chunk holds.
+    fn range(self, n: usize) -> std::ops::Range<usize> {
+        n * self.index / self.of..n * (self.index + 1) / self.of
+    }
+}
+
+/// Export bytes per chunk, by default: every chunk reads its whole export (rows are numbered and
+/// rejected in file order) and normalises its share, so more chunks than a few only add reading.
+pub const CHUNK_BYTES: u64 = 64 << 20;
+const MAX_CHUNKS: u64 = 8;
+
+/// How many chunks each export is prepared in, by its size (`chunk_bytes` a chunk).
+fn chunks_of(config: &Config, chunk_bytes: u64) -> Result<Vec<usize>> {
+    config
+        .sources
+        .iter()
+        .map(|s| {
+            let bytes = std::fs::metadata(&s.path)
+                .map_err(|e| Error::io(&s.path, e))?
+                .len();
+            Ok(bytes.div_ceil(chunk_bytes.max(1)).clamp(1, MAX_CHUNKS) as usize)
+        })
+        .collect()
+}
+
+/// Every chunk of every export, in record order, as `prepare` wrote them; fails unless every
+/// export's chunks are all there.
+fn all_chunks(config: &Config, work: &Work) -> Result<Vec<Chunk>> {
+    let dir = work.0.join("prepared");
+    let mut found: Vec<Chunk> = Parts::in_folder(&dir, "day")?
+        .iter()
+        .filter_map(|p| {
+            let stem = p.file_stem()?.to_str()?;
+            let (source, rest) = stem.split_once('-')?;
+            let (index, of) = rest.split_once("-of-")?;
+            Some(Chunk {
+                source: source.parse().ok()?,
+                index: index.parse().ok()?,
+                of: of.parse().ok()?,
+            })
+        })
+        .filter(|c| c.source < config.sources.len())
+        .collect();
+    found.sort_by_key(|c| (c.source, c.index, c.of));
+    for (k, spec) in config.sources.iter().enumerate() {
+        let mine: Vec<&Chunk> = found.iter().filter(|c| c.source == k).collect();
+        let whole = mine.first().is_some_and(|c| {
+            mine.len() == c.of
+                && mine
+                    .iter()
+                    .enumerate()
+                    .all(|(i, d)| d.index == i && d.of == c.of)
+        });
+        if !whole {
+            return Err(Error::Run(format!(
+                "{}: the chunks of export `{}` are not all prepared (a task's output missing, or two runs mixed): run the job again",
+                dir.display(),
+                spec.name
+            )));
+        }
+    }
+    Ok(found)
+}
+
+/// The sources' names, in configuration order, and how many chunks each is prepared in; fails
+/// for what the Spark path does not link: a file whose `source` column names other files'
+/// sources (its records cannot be read alone), and encoded exports.
+pub fn sources(config: &Config, chunk_bytes: u64) -> Result<(Vec<String>, Vec<usize>)> {
     if config
         .sources
         .iter()
@@ -89,7 +167,8 @@ pub fn sources(config: &Config) -> Result<Vec<String>> {
             config.path.display()
         )));
     }
-    Ok(config.sources.iter().map(|s| s.name.clone()).collect())
+    let names = config.sources.iter().map(|s| s.name.clone()).collect();
+    Ok((names, chunks_of(config, chunk_bytes)?))
 }
 
 fn source_index(config: &Config, source: &str) -> Result<usize> {
@@ -105,13 +184,30 @@ fn source_index(config: &Config, source: &str) -> Result<usize> {
         })
 }
 
-/// Step 1 (a task per export): ingests and normalises the export `source` alone, as a local run
-/// does, and writes each record's content hash and linking forms.
-pub fn prepare(config: &Config, work: &Work, source: &str) -> Result<()> {
+/// Step 1 (a task per chunk of an export): ingests the export `source` alone, as a local run
+/// does, normalises the chunk's records, and writes each one's content hash and linking forms.
+pub fn prepare(
+    config: &Config,
+    work: &Work,
+    source: &str,
+    (index, of): (usize, usize),
+) -> Result<()> {
     let k = source_index(config, source)?;
+    let chunk = Chunk {
+        source: k,
+        index,
+        of,
+    };
+    if of == 0 || index >= of {
+        return Err(Error::Config(format!(
+            "--chunk {index} --chunks {of}: no such chunk"
+        )));
+    }
     let mut one = config.clone();
     one.sources = vec![config.sources[k].clone()];
-    let ing = ingest::read_all(&one)?;
+    let mut ing = ingest::read_all(&one)?;
+    let mine = chunk.range(ing.records.len());
+    ing.records = ing.records.drain(mine).collect();
     let today = config.today();
     let mut kept = Encoded(Vec::with_capacity(ing.records.len()));
     let forms = normalising::stage(
@@ -124,21 +220,21 @@ pub fn prepare(config: &Config, work: &Work, source: &str) -> Result<()> {
     )?;
     drop(forms);
     let hashes: Vec<u64> = ing.records.par_iter().map(|r| r.content_hash()).collect();
-    write(&work.prepared(k), hashes.len(), |range| {
+    write(&work.prepared(chunk), hashes.len(), |range| {
         DataFrame::new_infer_height(vec![
             Column::new("hash".into(), &hashes[range.clone()]),
             Column::new("forms".into(), &kept.0[range]),
         ])
     })?;
     let day = today.to_string();
-    crate::store::write_whole(&work.prepared(k).with_extension("day"), day.as_bytes())
+    crate::store::write_whole(&work.prepared(chunk).with_extension("day"), day.as_bytes())
 }
 
 /// The day every export was read against (`Config::today`): the job's, for every later step.
 fn prepared_day(config: &Config, work: &Work) -> Result<chrono::NaiveDate> {
     let mut days = Vec::new();
-    for k in 0..config.sources.len() {
-        let path = work.prepared(k).with_extension("day");
+    for c in all_chunks(config, work)? {
+        let path = work.prepared(c).with_extension("day");
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let day = text
             .parse()
@@ -175,9 +271,9 @@ impl normalising::Keep for Encoded {
 /// Records' linking forms.
 type Formed = Vec<(Linkable, Packed)>;
 
-/// Every record's content hash and linking forms, in the order of export `k`'s records.
-fn prepared_forms(work: &Work, k: usize) -> Result<(Vec<u64>, Formed)> {
-    let path = work.prepared(k);
+/// Every record's content hash and linking forms, in the order of chunk `c`'s records.
+fn prepared_forms(work: &Work, c: Chunk) -> Result<(Vec<u64>, Formed)> {
+    let path = work.prepared(c);
     let df = read(&path)?;
     let hashes = numbers::<UInt64Type>(&path, &df, "hash")?;
     let forms = decoded(&path, &df)?;
@@ -196,7 +292,7 @@ fn decoded(path: &Path, df: &DataFrame) -> Result<Formed> {
 /// What `plan` learns from all records, for the tasks that follow.
 #[derive(Serialize, Deserialize)]
 struct Plan {
-    /// Per export, the number of its first record.
+    /// Per chunk (`all_chunks`), the number of its first record.
     offsets: Vec<u32>,
     records: u32,
     /// The records the model leaves out (`quality::left_out`), by number.
@@ -232,13 +328,13 @@ impl Plan {
     }
 }
 
-/// Every record's content hash and linking forms, in record order, and each export's first
+/// Every record's content hash and linking forms, in record order, and each chunk's first
 /// record's number.
 fn all_forms(config: &Config, work: &Work) -> Result<(Vec<u64>, Formed, Vec<u32>)> {
     let (mut hashes, mut forms, mut offsets) = (Vec::new(), Vec::new(), Vec::new());
-    for k in 0..config.sources.len() {
+    for c in all_chunks(config, work)? {
         offsets.push(u32::try_from(forms.len()).map_err(|_| too_many())?);
-        let (h, f) = prepared_forms(work, k)?;
+        let (h, f) = prepared_forms(work, c)?;
         hashes.extend(h);
         forms.extend(f);
     }
@@ -278,18 +374,27 @@ pub fn plan(config: &Config, work: &Work) -> Result<()> {
     crate::store::write_whole(&work.plan(), &bytes)
 }
 
-/// Step 3 (a task per export): a row per record and blocking key (`rule`, `key`), with the
-/// record's number, whether the model counts it, and its forms.
-pub fn keys(config: &Config, work: &Work, source: &str) -> Result<()> {
+/// Step 3 (a task per chunk of an export): a row per record and blocking key (`rule`, `key`),
+/// with the record's number, whether the model counts it, and its forms.
+pub fn keys(config: &Config, work: &Work, source: &str, (index, of): (usize, usize)) -> Result<()> {
     let k = source_index(config, source)?;
+    let chunks = all_chunks(config, work)?;
+    let at = chunks
+        .iter()
+        .position(|c| (c.source, c.index, c.of) == (k, index, of))
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "--chunk {index} --chunks {of}: not a chunk `padan spark sources` gives {source}"
+            ))
+        })?;
     let plan = Plan::read(work)?;
     let cx = Context::from_counts(plan.tokens.clone());
     let left_out = plan.left_out_flags();
-    let path = work.prepared(k);
+    let path = work.prepared(chunks[at]);
     let df = read(&path)?;
     let blobs = binary(&path, &df, "forms")?;
-    let offset = plan.offsets[k];
-    write(&work.keyed(k), blobs.len(), |range| {
+    let offset = plan.offsets[at];
+    write(&work.keyed(chunks[at]), blobs.len(), |range| {
         let rows: Vec<(i32, i64, i64, bool, &[u8])> = range
             .into_par_iter()
             .map_init(Keys::default, |keys, i| {
@@ -715,7 +820,7 @@ pub fn weigh(config: &Config, work: &Work, part: &Path) -> Result<()> {
 /// Step 9 (driver): the merge `padan run --full` makes, with the pairs blocked and scored by the
 /// steps before; returns the summary and the generation's folder.
 pub fn finish(config: &Config, work: &Work) -> Result<(Summary, PathBuf)> {
-    sources(config)?;
+    sources(config, CHUNK_BYTES)?;
     let mut config = config.clone();
     config.incremental = false;
     config.today = Some(Plan::read(work)?.today);
@@ -785,7 +890,12 @@ mod tests {
         let config = Config::parse(toml, &dir.path().join("padan.toml")).unwrap();
         let work = Work::new(dir.path());
         let day = |k: usize, d: &str| {
-            let path = work.prepared(k).with_extension("day");
+            let c = Chunk {
+                source: k,
+                index: 0,
+                of: 1,
+            };
+            let path = work.prepared(c).with_extension("day");
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, d).unwrap();
         };
@@ -798,5 +908,37 @@ mod tests {
         day(1, "2027-01-01");
         let e = prepared_day(&config, &work).unwrap_err().to_string();
         assert!(e.contains("different days"), "{e}");
+    }
+
+    #[test]
+    fn an_export_with_a_chunk_missing_stops_the_steps() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.csv"), "record_id,full_name\n").unwrap();
+        let toml = "[[source]]\nname = \"a\"\npath = \"a.csv\"\n";
+        let config = Config::parse(toml, &dir.path().join("padan.toml")).unwrap();
+        let work = Work::new(dir.path());
+        let done = |index, of| {
+            let c = Chunk {
+                source: 0,
+                index,
+                of,
+            };
+            let path = work.prepared(c).with_extension("day");
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "2026-12-06").unwrap();
+        };
+        done(0, 3);
+        done(2, 3);
+        let e = all_chunks(&config, &work).unwrap_err().to_string();
+        assert!(e.contains("`a` are not all prepared"), "{e}");
+        done(1, 3);
+        let chunks = all_chunks(&config, &work).unwrap();
+        assert_eq!(
+            chunks.iter().map(|c| c.index).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        // A chunk of another division of the export (two runs mixed) is no part of this one.
+        done(0, 2);
+        assert!(all_chunks(&config, &work).is_err());
     }
 }
