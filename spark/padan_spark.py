@@ -1,7 +1,8 @@
 """padan's merge on Apache Spark: the steps of `padan spark`, run as Spark tasks where they split.
 
     spark-submit --master local[2] spark/padan_spark.py --config padan.toml [--out DIR]
-        [--work W] [--partitions P] [--decisions FILE] [--keep-work] [--timings FILE]
+        [--work W] [--partitions P] [--chunk-mb MB] [--decisions FILE] [--keep-work]
+        [--timings FILE]
 
 It writes the same generation as `padan run --config padan.toml --out DIR`, with the same stdout
 and exit status. The padan binary is $PADAN, else a file named padan shipped with
