@@ -71,7 +71,7 @@ impl Work {
 
 /// A part of export `source` (its number in the configuration): the `index`-th of `of` equal
 /// shares of its records, in their order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chunk {
     pub source: usize,
     pub index: usize,
@@ -271,6 +271,9 @@ impl normalising::Keep for Encoded {
 /// Records' linking forms.
 type Formed = Vec<(Linkable, Packed)>;
 
+/// Chunks, each with the number of its first record.
+type Numbered = Vec<(Chunk, u32)>;
+
 /// Every record's content hash and linking forms, in the order of chunk `c`'s records.
 fn prepared_forms(work: &Work, c: Chunk) -> Result<(Vec<u64>, Formed)> {
     let path = work.prepared(c);
@@ -292,8 +295,8 @@ fn decoded(path: &Path, df: &DataFrame) -> Result<Formed> {
 /// What `plan` learns from all records, for the tasks that follow.
 #[derive(Serialize, Deserialize)]
 struct Plan {
-    /// Per chunk (`all_chunks`), the number of its first record.
-    offsets: Vec<u32>,
+    /// Every chunk (`all_chunks`), with the number of its first record.
+    chunks: Numbered,
     records: u32,
     /// The records the model leaves out (`quality::left_out`), by number.
     left_out: Vec<u32>,
@@ -330,10 +333,10 @@ impl Plan {
 
 /// Every record's content hash and linking forms, in record order, and each chunk's first
 /// record's number.
-fn all_forms(config: &Config, work: &Work) -> Result<(Vec<u64>, Formed, Vec<u32>)> {
+fn all_forms(config: &Config, work: &Work) -> Result<(Vec<u64>, Formed, Numbered)> {
     let (mut hashes, mut forms, mut offsets) = (Vec::new(), Vec::new(), Vec::new());
     for c in all_chunks(config, work)? {
-        offsets.push(u32::try_from(forms.len()).map_err(|_| too_many())?);
+        offsets.push((c, u32::try_from(forms.len()).map_err(|_| too_many())?));
         let (h, f) = prepared_forms(work, c)?;
         hashes.extend(h);
         forms.extend(f);
@@ -356,10 +359,10 @@ fn too_many() -> Error {
 /// Step 2 (driver): numbers the records in configuration order, counts the name tokens the
 /// blocking keys depend on, and finds the records the model leaves out.
 pub fn plan(config: &Config, work: &Work) -> Result<()> {
-    let (hashes, forms, offsets) = all_forms(config, work)?;
+    let (hashes, forms, chunks) = all_forms(config, work)?;
     let links: Vec<Linkable> = forms.into_iter().map(|(l, _)| l).collect();
     let plan = Plan {
-        offsets,
+        chunks,
         records: links.len() as u32,
         left_out: crate::quality::left_out(&hashes)
             .iter()
@@ -377,24 +380,27 @@ pub fn plan(config: &Config, work: &Work) -> Result<()> {
 /// Step 3 (a task per chunk of an export): a row per record and blocking key (`rule`, `key`),
 /// with the record's number, whether the model counts it, and its forms.
 pub fn keys(config: &Config, work: &Work, source: &str, (index, of): (usize, usize)) -> Result<()> {
-    let k = source_index(config, source)?;
-    let chunks = all_chunks(config, work)?;
-    let at = chunks
+    let chunk = Chunk {
+        source: source_index(config, source)?,
+        index,
+        of,
+    };
+    let plan = Plan::read(work)?;
+    let &(_, offset) = plan
+        .chunks
         .iter()
-        .position(|c| (c.source, c.index, c.of) == (k, index, of))
+        .find(|(c, _)| *c == chunk)
         .ok_or_else(|| {
             Error::Config(format!(
-                "--chunk {index} --chunks {of}: not a chunk `padan spark sources` gives {source}"
+                "--chunk {index} --chunks {of}: not a chunk of `{source}` the plan numbered"
             ))
         })?;
-    let plan = Plan::read(work)?;
     let cx = Context::from_counts(plan.tokens.clone());
     let left_out = plan.left_out_flags();
-    let path = work.prepared(chunks[at]);
+    let path = work.prepared(chunk);
     let df = read(&path)?;
     let blobs = binary(&path, &df, "forms")?;
-    let offset = plan.offsets[at];
-    write(&work.keyed(chunks[at]), blobs.len(), |range| {
+    write(&work.keyed(chunk), blobs.len(), |range| {
         let rows: Vec<(i32, i64, i64, bool, &[u8])> = range
             .into_par_iter()
             .map_init(Keys::default, |keys, i| {
