@@ -32,7 +32,7 @@ pub struct Keys {
 }
 
 impl Keys {
-    pub fn clear(&mut self) {
+    fn clear(&mut self) {
         self.buf.clear();
         self.ends.clear();
     }
@@ -54,7 +54,7 @@ impl Keys {
         self.ends.push(self.buf.len());
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
+    fn iter(&self) -> impl Iterator<Item = &str> {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         starts.zip(&self.ends).map(|(s, &e)| &self.buf[s..e])
     }
@@ -428,7 +428,16 @@ impl From<&crate::config::BlockConfig> for Limits {
     }
 }
 
-pub fn masked_key(rule: &Rule, key: &str) -> String {
+/// The key of hash `hash` that record `r` has under `rule`, as a large block's key is shown:
+/// masked as its comparison's values are (`keys`: a buffer to reuse).
+pub fn shown_key(rule: &Rule, r: &Linkable, cx: &Context, hash: u64, keys: &mut Keys) -> String {
+    keys.clear();
+    (rule.keys)(r, cx, keys);
+    let named = keys.iter().find(|k| xxh3_64(k.as_bytes()) == hash);
+    masked_key(rule, named.unwrap_or_default())
+}
+
+fn masked_key(rule: &Rule, key: &str) -> String {
     let Some(kind) = rule.masked_as else {
         return key.to_string();
     };
@@ -475,8 +484,8 @@ pub fn sampled(a: u32, b: u32, step: u64) -> bool {
     sample_hash(a, b).is_multiple_of(step)
 }
 
-/// A pair's hash for `sampled`, below 2^63 (what a signed 64-bit column holds).
-pub fn sample_hash(a: u32, b: u32) -> u64 {
+/// A pair's hash for `sampled`.
+fn sample_hash(a: u32, b: u32) -> u64 {
     xxh3_64(&(u64::from(a) << 32 | u64::from(b)).to_le_bytes()) >> 1
 }
 
@@ -519,7 +528,7 @@ fn sort_blocks(entries: &mut [(u64, u64, u32)], min: usize) {
 }
 
 /// A pair of two records, the smaller index first (pairs sort by it).
-pub fn code(a: u32, b: u32) -> (u32, u32) {
+fn code(a: u32, b: u32) -> (u32, u32) {
     (a.min(b), a.max(b))
 }
 
@@ -711,10 +720,7 @@ pub fn candidates_touching(
     for o in &mut out.large {
         let hash = u64::from_str_radix(&o.key, 16).unwrap_or(0);
         let rule = RULES.iter().find(|r| r.name == o.rule).expect("a rule");
-        keys.clear();
-        (rule.keys)(&recs[o.first as usize], &cx, &mut keys);
-        let named = keys.iter().find(|k| xxh3_64(k.as_bytes()) == hash);
-        o.key = masked_key(rule, named.unwrap_or_default());
+        o.key = shown_key(rule, &recs[o.first as usize], &cx, hash, &mut keys);
     }
     let t = std::time::Instant::now();
     let mut all = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());

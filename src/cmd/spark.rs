@@ -118,56 +118,55 @@ enum Step {
     },
 }
 
-fn load(c: &Common) -> Result<(Config, Work)> {
-    let config = Config::load(&c.config)?;
-    Ok((config, Work::new(&c.work)))
+/// A step's configuration and work folder, its worker threads started.
+fn start(c: &Common) -> Result<(Config, Work)> {
+    super::run::threads(c.threads)?;
+    Ok((Config::load(&c.config)?, Work::new(&c.work)))
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let step = a.step;
-    let (config, work) = match &step {
+    match a.step {
         Step::Sources {
             config,
             chunk_bytes,
         } => {
-            let (names, chunks) = spark::sources(&Config::load(config)?, *chunk_bytes)?;
-            let json = serde_json::json!({ "sources": names, "chunks": chunks });
-            return super::print_json(&json);
+            let (names, chunks) = spark::sources(&Config::load(&config)?, chunk_bytes)?;
+            super::print_json(&serde_json::json!({ "sources": names, "chunks": chunks }))
         }
-        Step::Prepare { c, .. }
-        | Step::Plan { c }
-        | Step::Keys { c, .. }
-        | Step::Compare { c, .. }
-        | Step::Sampling { c }
-        | Step::Unique { c, .. }
-        | Step::Model { c }
-        | Step::Weigh { c, .. } => {
-            super::run::threads(c.threads)?;
-            load(c)?
-        }
-        Step::Finish { c, out, decisions } => {
-            let (mut config, work) = load(c)?;
-            config.threads = c.threads;
-            if let Some(out) = out {
-                config.out = out.clone();
-            }
-            if let Some(d) = decisions {
-                config.decisions = Some(d.clone());
-            }
-            return super::run::merge_with(&config, |config| spark::finish(config, &work));
-        }
-    };
-    match step {
-        Step::Prepare { chunk: k, .. } => {
+        Step::Prepare { c, chunk: k } => {
+            let (config, work) = start(&c)?;
             spark::prepare(&config, &work, &k.source, (k.chunk, k.chunks))
         }
-        Step::Plan { .. } => spark::plan(&config, &work),
-        Step::Keys { chunk: k, .. } => spark::keys(&config, &work, &k.source, (k.chunk, k.chunks)),
-        Step::Compare { part, .. } => spark::compare(&config, &work, &part),
-        Step::Sampling { .. } => spark::sampling(&work),
-        Step::Unique { part, .. } => spark::unique(&work, &part),
-        Step::Model { .. } => spark::model(&config, &work),
-        Step::Weigh { part, .. } => spark::weigh(&config, &work, &part),
-        Step::Sources { .. } | Step::Finish { .. } => unreachable!("handled above"),
+        Step::Plan { c } => {
+            let (config, work) = start(&c)?;
+            spark::plan(&config, &work)
+        }
+        Step::Keys { c, chunk: k } => {
+            let (config, work) = start(&c)?;
+            spark::keys(&config, &work, &k.source, (k.chunk, k.chunks))
+        }
+        Step::Compare { c, part } => {
+            let (config, work) = start(&c)?;
+            spark::compare(&config, &work, &part)
+        }
+        Step::Sampling { c } => spark::sampling(&start(&c)?.1),
+        Step::Unique { c, part } => spark::unique(&start(&c)?.1, &part),
+        Step::Model { c } => {
+            let (config, work) = start(&c)?;
+            spark::model(&config, &work)
+        }
+        Step::Weigh { c, part } => {
+            let (config, work) = start(&c)?;
+            spark::weigh(&config, &work, &part)
+        }
+        Step::Finish { c, out, decisions } => {
+            // `merge_with` starts the threads, as `padan run` does.
+            let mut config = Config::load(&c.config)?;
+            let work = Work::new(&c.work);
+            config.threads = c.threads;
+            config.out = out.unwrap_or(config.out);
+            config.decisions = decisions.or(config.decisions);
+            super::run::merge_with(&config, |config| spark::finish(config, &work))
+        }
     }
 }

@@ -73,22 +73,17 @@ pub fn binary<'a>(path: &Path, df: &'a DataFrame, name: &str) -> Result<Vec<&'a 
         .collect()
 }
 
-/// The files of a folder a step or Spark wrote, by name.
-pub struct Parts;
-
-impl Parts {
-    /// Every `*.ext` file in `dir` (Spark's own files, `_SUCCESS` and hidden ones, left out),
-    /// sorted by name.
-    pub fn in_folder(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
-        let mut found = Vec::new();
-        for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-            let p = e.map_err(|e| Error::io(dir, e))?.path();
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if !name.starts_with(['.', '_']) && name.ends_with(&format!(".{ext}")) {
-                found.push(p);
-            }
+/// Every `*.ext` file in `dir` (Spark's own files, `_SUCCESS` and hidden ones, left out),
+/// sorted by name.
+pub fn parts(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let p = e.map_err(|e| Error::io(dir, e))?.path();
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !name.starts_with(['.', '_']) && name.ends_with(&format!(".{ext}")) {
+            found.push(p);
         }
-        found.sort();
-        Ok(found)
     }
+    found.sort();
+    Ok(found)
 }

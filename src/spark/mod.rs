@@ -31,7 +31,7 @@ use crate::normalise::{Linkable, Marks, NormRecord};
 use crate::score::{self, levels, Comparable, Decision, Model, Plain, Scored};
 use crate::store::stored::{decode_forms, encode_forms};
 use crate::summary::Summary;
-use files::{binary, flags, numbers, read, write, Parts};
+use files::{binary, flags, numbers, parts, read, write};
 
 /// The work folder and where each step's files go in it.
 pub struct Work(PathBuf);
@@ -112,7 +112,7 @@ fn chunks_of(config: &Config, chunk_bytes: u64) -> Result<Vec<usize>> {
 /// export's chunks are all there.
 fn all_chunks(config: &Config, work: &Work) -> Result<Vec<Chunk>> {
     let dir = work.0.join("prepared");
-    let mut found: Vec<Chunk> = Parts::in_folder(&dir, "day")?
+    let mut found: Vec<Chunk> = parts(&dir, "day")?
         .iter()
         .filter_map(|p| {
             let stem = p.file_stem()?.to_str()?;
@@ -514,14 +514,10 @@ pub fn compare(config: &Config, work: &Work, part: &Path) -> Result<()> {
                 if pass == 0 && g.len() > cap {
                     s.windowed_blocks += 1;
                     s.windowed_records += g.len() as u64;
-                    let mut k = Keys::default();
-                    (rule.keys)(&links[at(g[0].2)], &cx, &mut k);
-                    let key = k
-                        .iter()
-                        .find(|t| xxhash_rust::xxh3::xxh3_64(t.as_bytes()) == g[0].0);
+                    let r = &links[at(g[0].2)];
                     let large = LargeBlock {
                         rule: rule.name.to_string(),
-                        key: block::masked_key(rule, key.unwrap_or_default()),
+                        key: block::shown_key(rule, r, &cx, g[0].0, &mut Keys::default()),
                         size: g.len() as u64,
                         first: 0,
                     };
@@ -596,7 +592,7 @@ pub fn compare(config: &Config, work: &Work, part: &Path) -> Result<()> {
 /// pair counts fix their sampling steps (`block::sample_step`).
 pub fn sampling(work: &Work) -> Result<()> {
     let mut total = Stats::default();
-    for path in Parts::in_folder(&work.0.join("pairs"), "json")? {
+    for path in parts(&work.0.join("pairs"), "json")? {
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         let s: Stats = serde_json::from_slice(&bytes)
             .map_err(|e| Error::Run(format!("{}: damaged ({e})", path.display())))?;
@@ -721,7 +717,7 @@ impl Histogram {
             rules: vec![Vec::new(); RULES.len()],
             ..Default::default()
         };
-        for path in Parts::in_folder(&work.0.join("candidates"), "json")? {
+        for path in parts(&work.0.join("candidates"), "json")? {
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
             let h: Histogram = serde_json::from_slice(&bytes)
                 .ok()
@@ -833,13 +829,13 @@ pub fn finish(config: &Config, work: &Work) -> Result<(Summary, PathBuf)> {
     let elsewhere = |names: Vec<u64>, progress: &crate::progress::Progress| {
         let stats = read_stats(work)?;
         let model = read_model(work)?;
-        let candidates = Parts::in_folder(&work.0.join("candidates"), "parquet")?
+        let candidates = parts(&work.0.join("candidates"), "parquet")?
             .iter()
             .map(|p| files::rows(p))
             .sum::<Result<u64>>()?;
         let stage = progress.counted("score", candidates, "pairs");
         let mut scored = Vec::new();
-        for path in Parts::in_folder(&work.0.join("scored"), "parquet")? {
+        for path in parts(&work.0.join("scored"), "parquet")? {
             let df = read(&path)?;
             let a = numbers::<UInt32Type>(&path, &df, "a")?;
             let b = numbers::<UInt32Type>(&path, &df, "b")?;
